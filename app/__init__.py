@@ -1,0 +1,1 @@
+"""Minh Bạch: transparency and accountability portal for Vietnamese wards and communes."""

@@ -1,0 +1,150 @@
+"""Administration commands: `minhbach run | migrate | create-user | create-token | seed-demo | audit-verify`."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from typing import Annotated
+
+import typer
+from sqlmodel import select
+
+from app.config import get_settings
+from app.db import make_engine, session_for
+from app.errors import AppError
+from app.models.user import Role, StaffUser
+from app.services import audit, auth
+from app.services.audit import Actor
+
+cli = typer.Typer(help="Minh Bạch: cổng công khai, minh bạch cấp phường/xã.", no_args_is_help=True,
+                  add_completion=False)
+CLI_ACTOR = Actor.system("cli")
+
+
+def _engine():
+    return make_engine(get_settings().database_url)
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"Lỗi: {message}", err=True)
+    raise typer.Exit(1)
+
+
+@cli.command()
+def migrate() -> None:
+    """Bring the database named by DATABASE_URL to the latest schema."""
+    from app.migrate import upgrade
+
+    upgrade(get_settings().database_url)
+    typer.echo("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
+
+
+@cli.command()
+def run(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    demo: Annotated[bool, typer.Option(help="Load the demo data when the database has no staff yet")] = False,
+    reload: bool = False,
+    workers: int = 1,
+) -> None:
+    """Migrate, then serve the portal with uvicorn."""
+    import uvicorn
+
+    from app.migrate import upgrade
+
+    settings = get_settings()
+    settings.ensure_dirs()
+    upgrade(settings.database_url)
+    if demo:
+        from app.demo import seed_demo
+
+        with session_for(_engine(), write=True) as session:
+            if session.exec(select(StaffUser)).first() is None:
+                seed_demo(session, settings)
+                session.commit()
+                typer.echo("Đã nạp dữ liệu mẫu (xem README để biết tài khoản).")
+    uvicorn.run("app.main:app", host=host, port=port, reload=reload, workers=workers, proxy_headers=True)
+
+
+def _read_password() -> str:
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Mật khẩu: ")
+    if first != getpass.getpass("Nhập lại mật khẩu: "):
+        _fail("hai lần nhập mật khẩu không khớp")
+    return first
+
+
+@cli.command("create-user")
+def create_user(
+    username: str,
+    role: Annotated[Role, typer.Option(help="admin, leader, officer, reception, publisher or supervisor")],
+    full_name: Annotated[str, typer.Option(help="Họ và tên")] = "",
+) -> None:
+    """Create a staff account. The password is asked for, or read from standard input."""
+    password = _read_password()
+    with session_for(_engine(), write=True) as session:
+        try:
+            user = auth.create_user(session, actor=CLI_ACTOR, username=username, role=role.value,
+                                    password=password, full_name=full_name)
+        except AppError as exc:
+            _fail(str(exc.message))
+        session.commit()
+        typer.echo(f"Đã tạo tài khoản {user.username} ({user.role}).")
+
+
+@cli.command("create-token")
+def create_token(
+    name: str,
+    scope: Annotated[list[str] | None, typer.Option(help="e.g. disclosures:write; repeat for several")] = None,
+    user: Annotated[str | None, typer.Option(help="Make a personal token acting as this staff user")] = None,
+) -> None:
+    """Create an API token and print it (only once: only its hash is stored)."""
+    with session_for(_engine(), write=True) as session:
+        owner = None
+        if user:
+            owner = session.exec(select(StaffUser).where(StaffUser.username == user.strip().lower())).first()
+            if owner is None:
+                _fail(f"không có tài khoản {user}")
+        try:
+            token = auth.create_token(session, actor=CLI_ACTOR, name=name, scopes=scope or [], user=owner)
+        except AppError as exc:
+            _fail(str(exc.message))
+        session.commit()
+    typer.echo(token)
+
+
+@cli.command("seed-demo")
+def seed_demo_command() -> None:
+    """Load realistic demo data (staff of every role, 30+ disclosures with PDF files)."""
+    from app.demo import seed_demo
+    from app.migrate import upgrade
+
+    settings = get_settings()
+    settings.ensure_dirs()
+    upgrade(settings.database_url)
+    with session_for(_engine(), write=True) as session:
+        if session.exec(select(StaffUser).where(StaffUser.username == "admin")).first():
+            typer.echo("Dữ liệu mẫu đã có; không nạp lại.")
+            return
+        seed_demo(session, settings)
+        session.commit()
+    typer.echo("Đã nạp dữ liệu mẫu.")
+
+
+@cli.command("audit-verify")
+def audit_verify() -> None:
+    """Check the audit log's hash chain; exit 1 and list every problem found."""
+    with session_for(_engine(), write=False) as session:
+        report = audit.verify(session)
+    if report.ok:
+        typer.echo(f"Nhật ký toàn vẹn: {report.checked} bản ghi, không phát hiện sửa, chèn hay xóa.")
+        return
+    for p in report.problems:
+        typer.echo(p, err=True)
+    typer.echo(f"PHÁT HIỆN {len(report.problems)} vấn đề trong {report.checked} bản ghi.", err=True)
+    raise typer.Exit(1)
+
+
+def main() -> None:
+    cli()

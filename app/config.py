@@ -1,0 +1,74 @@
+"""Settings, read from the environment (and a `.env` file when present).
+
+Every setting here is documented in README.md; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"), description="Uploaded files, SQLite file, generated secret key")
+    database_url: str = Field(default="", description="SQLAlchemy URL; default: SQLite file in DATA_DIR")
+    secret_key: str = Field(default="", description="Signs sessions and CSRF tokens; generated and kept on first run")
+
+    ward_name: str = "Phường Phú La"
+    ward_code: str = "09552"
+    ward_address: str = "Số 1 Phố Văn Phú, phường Phú La, Hà Nội"
+    parent_authority: str = "Ủy ban nhân dân thành phố Hà Nội"
+    public_base_url: str = Field(default="http://127.0.0.1:8000", description="Absolute address used in QR codes and feeds")
+
+    max_upload_mb: int = Field(default=20, ge=1, le=200)
+    session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    cookie_secure: bool = Field(default=False, description="Send cookies only over HTTPS (set true behind TLS)")
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
+    default_language: str = "vi"
+
+    @model_validator(mode="after")
+    def _defaults(self) -> "Settings":
+        self.data_dir = self.data_dir.resolve()
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'minhbach.sqlite3'}"
+        return self
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def ensure_dirs(self) -> None:
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, or one generated once and kept in DATA_DIR so sessions survive restarts."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

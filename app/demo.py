@@ -1,0 +1,187 @@
+"""Realistic demo data for a ward: one staff account per role and 30+ disclosures across the
+Art. 11 items, with PDF files, amendments, a withdrawal, late publications and drafts.
+
+Everything goes through the services (so versions, methods and the audit log are real); then
+publication dates are moved into the past so the portal looks like one in use."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlmodel import Session, select
+
+from app.config import Settings
+from app.models.disclosure import Disclosure, DisclosureMethod, DisclosureVersion
+from app.models.user import Role
+from app.pdf import simple_pdf
+from app.services import auth
+from app.services import disclosures as svc
+from app.services.audit import Actor
+from app.services.rules import work_calendar
+from app.services.text import fold
+from app.timeutil import LOCAL_TZ, local_today
+
+DEMO_PASSWORD = "minhbach-demo"
+DEMO_USERS = [
+    ("admin", Role.admin, "Nguyễn Văn Quản"),
+    ("lanhdao", Role.leader, "Trần Thị Thu Hà"),
+    ("congchuc", Role.officer, "Lê Minh Tuấn"),
+    ("tiepdan", Role.reception, "Phạm Thị Hồng"),
+    ("congkhai", Role.publisher, "Đỗ Quang Huy"),
+    ("giamsat", Role.supervisor, "Vũ Thị Mai (MTTQ phường)"),
+]
+
+UB = "UBND phường Phú La"
+HD = "HĐND phường Phú La"
+
+# category, title, document number, issuing body, days since issued, working days until
+# published (None: stays a draft), tags, summary, body
+DISCLOSURES = [
+    ("socioeconomic_plan", "Kế hoạch phát triển kinh tế - xã hội năm 2026 của phường Phú La", "18/KH-UBND", UB, 320, 3,
+     "kế hoạch, kinh tế", "Mục tiêu, chỉ tiêu và giải pháp phát triển kinh tế - xã hội năm 2026.",
+     "## Chỉ tiêu chủ yếu\n\n- Thu ngân sách trên địa bàn đạt 100% dự toán\n- Tỷ lệ hộ nghèo dưới 0,5%\n- 100% tổ dân phố đạt chuẩn văn minh đô thị\n\n## Giải pháp\n\nĐẩy mạnh cải cách hành chính, chuyển đổi số."),
+    ("socioeconomic_plan", "Báo cáo kết quả thực hiện nhiệm vụ kinh tế - xã hội 9 tháng năm 2026", "152/BC-UBND", UB, 60, 2,
+     "báo cáo, 9 tháng", "Kết quả thực hiện các chỉ tiêu kinh tế - xã hội 9 tháng đầu năm.",
+     "Phường hoàn thành 12/15 chỉ tiêu; thu ngân sách đạt 81% dự toán."),
+    ("budget", "Dự toán thu, chi ngân sách phường năm 2026", "05/NQ-HĐND", HD, 340, 4,
+     "ngân sách, dự toán", "Nghị quyết của HĐND phường về dự toán thu, chi ngân sách năm 2026.",
+     "| Nội dung | Số tiền (triệu đồng) |\n|---|---|\n| Tổng thu | 48.520 |\n| Tổng chi | 47.910 |\n| Dự phòng | 610 |"),
+    ("budget", "Báo cáo tình hình thực hiện dự toán ngân sách quý III năm 2026", "141/BC-UBND", UB, 45, 9,
+     "ngân sách, quý III", "Tình hình thu, chi ngân sách phường quý III năm 2026.",
+     "Thu ngân sách quý III đạt 27% dự toán năm; chi thường xuyên đạt 24%."),
+    ("budget", "Quyết toán ngân sách phường năm 2025", "12/NQ-HĐND", HD, 150, 5,
+     "quyết toán", "Nghị quyết phê chuẩn quyết toán thu, chi ngân sách năm 2025.",
+     "Tổng thu quyết toán 46.380 triệu đồng; tổng chi 45.120 triệu đồng."),
+    ("budget", "Dự toán ngân sách và giải trình trình HĐND phường năm 2027", "", UB, 5, None,
+     "dự toán, 2027", "Dự thảo dự toán ngân sách năm 2027 trình HĐND phường.", "Dự thảo đang hoàn thiện."),
+    ("investment_land", "Phương án bồi thường, hỗ trợ, tái định cư dự án mở rộng đường Văn Phú", "236/QĐ-UBND", UB, 200, 2,
+     "đất đai, bồi thường, tái định cư", "Phương án bồi thường, hỗ trợ cho 47 hộ gia đình bị ảnh hưởng.",
+     "Tổng diện tích thu hồi 3.450 m² đất ở và đất nông nghiệp. Đơn giá bồi thường theo bảng giá đất của thành phố."),
+    ("investment_land", "Quy hoạch chi tiết tỷ lệ 1/500 khu đất công cộng tổ dân phố 5", "88/QĐ-UBND", UB, 120, 7,
+     "quy hoạch, xây dựng", "Bản vẽ và thuyết minh quy hoạch chi tiết khu đất công cộng.",
+     "Khu đất 1,2 ha bố trí nhà văn hóa, sân chơi trẻ em và bãi đỗ xe."),
+    ("investment_land", "Tiến độ dự án xây dựng trường mầm non Phú La", "", UB, 30, 1,
+     "đầu tư công, trường học", "Cập nhật tiến độ thi công dự án trường mầm non.",
+     "Khối lượng hoàn thành 65%; dự kiến bàn giao tháng 6 năm 2027."),
+    ("investment_land", "Kết quả cho thuê đất công ích năm 2026", "201/TB-UBND", UB, 90, 3,
+     "đất công ích, đất đai", "Danh sách hộ thuê đất công ích và giá thuê.", "Tổng diện tích cho thuê 2,1 ha; 18 hộ trúng thầu."),
+    ("rules_and_duties", "Quy chế thực hiện dân chủ ở cơ sở của phường Phú La", "02/QĐ-UBND", UB, 400, 2,
+     "quy chế, dân chủ cơ sở", "Quy chế thực hiện dân chủ trong hoạt động của chính quyền phường.",
+     "Quy chế gồm 5 chương, 28 điều, quy định việc công khai thông tin, tiếp nhận ý kiến và giám sát của Nhân dân."),
+    ("rules_and_duties", "Quy tắc ứng xử của cán bộ, công chức phường", "05/QĐ-UBND", UB, 380, 1,
+     "quy tắc ứng xử", "Chuẩn mực giao tiếp, ứng xử khi giải quyết công việc với Nhân dân.",
+     "Cán bộ, công chức đeo thẻ khi làm việc, hướng dẫn đầy đủ, không gây phiền hà."),
+    ("funds_contributions", "Kết quả vận động Quỹ Vì người nghèo năm 2026", "", "Ủy ban MTTQ phường Phú La", 40, 2,
+     "quỹ, vì người nghèo", "Số tiền vận động được và kế hoạch sử dụng.", "Tổng số tiền vận động: 285.400.000 đồng."),
+    ("funds_contributions", "Công khai khoản đóng góp xây dựng nhà văn hóa tổ dân phố 12", "", UB, 75, 12,
+     "đóng góp, nhà văn hóa", "Danh sách hộ đóng góp tự nguyện và chi tiêu.", "Tổng thu 412.000.000 đồng; đã chi 398.500.000 đồng."),
+    ("public_assets", "Kế hoạch mua sắm tài sản công năm 2026", "32/KH-UBND", UB, 280, 4,
+     "tài sản công, mua sắm", "Danh mục tài sản mua sắm và dự toán.", "Mua 12 máy tính, 2 máy photocopy, bàn ghế phòng tiếp dân."),
+    ("public_assets", "Thanh lý xe ô tô công phục vụ chung", "175/QĐ-UBND", UB, 55, 3,
+     "thanh lý, tài sản công", "Quyết định thanh lý 01 xe ô tô đã hết niên hạn sử dụng.", "Hình thức thanh lý: bán đấu giá."),
+    ("social_support", "Danh sách hộ nghèo, hộ cận nghèo năm 2026", "09/QĐ-UBND", UB, 330, 2,
+     "hộ nghèo, cận nghèo, an sinh", "Kết quả rà soát hộ nghèo, hộ cận nghèo năm 2026.",
+     "Hộ nghèo: 6 hộ (0,09%); hộ cận nghèo: 21 hộ (0,31%)."),
+    ("social_support", "Danh sách đối tượng được cấp thẻ bảo hiểm y tế đợt 2 năm 2026", "", UB, 100, 3,
+     "bảo hiểm y tế", "Danh sách người được ngân sách nhà nước đóng bảo hiểm y tế.", "Tổng số 134 người."),
+    ("social_support", "Kết quả hỗ trợ nhà ở cho hộ nghèo theo chương trình mục tiêu quốc gia", "", UB, 70, 8,
+     "nhà ở, chương trình mục tiêu", "Danh sách hộ được hỗ trợ xây mới, sửa chữa nhà ở.", "3 hộ được hỗ trợ, mỗi hộ 60.000.000 đồng."),
+    ("relief_donations", "Tiếp nhận và phân bổ tiền ủng hộ đồng bào bị thiệt hại do bão số 3", "", UB, 180, 2,
+     "cứu trợ, ủng hộ, bão", "Kết quả tiếp nhận và chuyển tiền ủng hộ.", "Tổng tiền ủng hộ 1.250.000.000 đồng, đã chuyển 100%."),
+    ("military_service", "Danh sách công dân nhập ngũ năm 2027", "", "Hội đồng nghĩa vụ quân sự phường", 20, 2,
+     "nghĩa vụ quân sự", "Danh sách công dân đủ điều kiện gọi nhập ngũ.", "Chỉ tiêu giao: 18 công dân."),
+    ("military_service", "Danh sách công dân được tạm hoãn gọi nhập ngũ năm 2027", "", "Hội đồng nghĩa vụ quân sự phường", 20, 2,
+     "nghĩa vụ quân sự, tạm hoãn", "Danh sách và lý do tạm hoãn.", "Tổng số 26 công dân tạm hoãn vì đang học tập."),
+    ("inspection_integrity", "Kết luận thanh tra việc quản lý, sử dụng đất công tại tổ dân phố 3", "04/KL-TTr", "Thanh tra thành phố", 110, 6,
+     "thanh tra, đất công", "Kết luận thanh tra và kiến nghị xử lý.", "Yêu cầu thu hồi 120 m² đất công bị lấn chiếm."),
+    ("inspection_integrity", "Kết quả lấy phiếu tín nhiệm đối với chức danh do HĐND phường bầu", "", HD, 200, 2,
+     "tín nhiệm", "Kết quả lấy phiếu tín nhiệm năm 2026.", "Tất cả các chức danh đạt tín nhiệm cao trên 80%."),
+    ("public_consultation", "Kế hoạch lấy ý kiến Nhân dân về phương án chỉnh trang vỉa hè phố Văn Phú", "61/KH-UBND", UB, 25, 2,
+     "lấy ý kiến, vỉa hè", "Nội dung, hình thức và thời gian lấy ý kiến.", "Lấy ý kiến từ ngày 01/12 đến 31/12 qua tổ dân phố và cổng thông tin."),
+    ("public_consultation", "Kết quả lấy ý kiến về quy ước tổ dân phố văn hóa", "", UB, 95, 4,
+     "lấy ý kiến, quy ước", "Tổng hợp ý kiến và giải trình của UBND phường.", "Nhận 312 ý kiến; tiếp thu 287, giải trình 25."),
+    ("fees_charges", "Mức thu phí, lệ phí tại bộ phận một cửa phường", "", UB, 360, 2,
+     "phí, lệ phí, một cửa", "Bảng mức thu phí, lệ phí theo quy định của HĐND thành phố.",
+     "- Chứng thực bản sao: 2.000 đồng/trang\n- Đăng ký khai sinh đúng hạn: miễn phí"),
+    ("fees_charges", "Mức thu phí vệ sinh môi trường năm 2026", "", UB, 300, 3,
+     "phí, vệ sinh môi trường", "Mức thu đối với hộ gia đình, cơ sở kinh doanh.", "Hộ gia đình: 6.000 đồng/người/tháng."),
+    ("administrative_procedures", "Danh mục thủ tục hành chính thực hiện tại phường", "", UB, 390, 1,
+     "thủ tục hành chính", "Danh mục 112 thủ tục hành chính cấp phường.", "Bao gồm hộ tịch, chứng thực, đất đai, bảo trợ xã hội."),
+    ("administrative_procedures", "Quy trình nội bộ giải quyết thủ tục đăng ký khai sinh", "", UB, 150, 2,
+     "hộ tịch, khai sinh", "Các bước, thời hạn và bộ phận giải quyết.", "Thời hạn giải quyết: ngay trong ngày làm việc."),
+    ("other", "Lịch tiếp công dân của Chủ tịch UBND phường năm 2026", "", UB, 330, 1,
+     "tiếp công dân, lịch tiếp dân", "Chủ tịch UBND phường tiếp công dân định kỳ sáng thứ Năm hằng tuần.",
+     "Địa điểm: phòng tiếp công dân, trụ sở UBND phường. Thời gian: 7 giờ 30 đến 11 giờ 30."),
+    ("other", "Thông báo kết quả giải quyết kiến nghị của cử tri tổ dân phố 8", "", UB, 15, 1,
+     "kiến nghị cử tri", "Trả lời kiến nghị về chiếu sáng công cộng.", "Đã lắp bổ sung 14 bóng đèn LED trên ngõ 12."),
+    ("other", "Dự thảo kế hoạch tổ chức hội nghị đối thoại với Nhân dân năm 2027", "", UB, 3, None,
+     "đối thoại", "Dự thảo kế hoạch đối thoại giữa Chủ tịch UBND và Nhân dân.", "Dự kiến tổ chức 2 hội nghị trong năm."),
+]
+
+
+def _at(d: date, hour: int = 9) -> datetime:
+    return datetime.combine(d, time(hour, 0), tzinfo=LOCAL_TZ).astimezone(timezone.utc)
+
+
+def seed_demo(session: Session, settings: Settings) -> None:
+    actor = Actor.system("demo")
+    users = {}
+    for username, role, name in DEMO_USERS:
+        users[role] = auth.create_user(session, actor=actor, username=username, role=role.value,
+                                       password=DEMO_PASSWORD, full_name=name)
+    publisher = auth.principal_for_user(users[Role.publisher], "127.0.0.1")
+    calendar = work_calendar(session)
+    today = local_today()
+    for i, (cat, title, number, body_name, days_ago, delay, tags, summary, body) in enumerate(DISCLOSURES):
+        issued = today - timedelta(days=days_ago)
+        data = svc.DisclosureInput(title=title, summary=summary, body=body, category=cat, document_number=number,
+                                   issuing_body=body_name, issued_on=issued, tags=tags)
+        d = svc.create_draft(session, principal=publisher, data=data)
+        pdf = simple_pdf(title, [summary, f"So ky hieu: {number or 'khong'}", f"Ngay ban hanh: {issued:%d/%m/%Y}", body])
+        svc.add_attachment(session, principal=publisher, disclosure_id=d.id, files_dir=settings.files_dir, data=pdf,
+                           filename=f"{fold_filename(title)}.pdf", max_bytes=settings.max_upload_bytes)
+        if delay is None:
+            continue
+        svc.publish(session, principal=publisher, disclosure_id=d.id)
+        published_on = min(calendar.add_working_days(issued, delay), today)
+        _backdate(session, d, published_on)
+        if i % 7 == 3:
+            svc.record_method(session, principal=publisher, disclosure_id=d.id, method="posting", used_on=published_on)
+            svc.record_method(session, principal=publisher, disclosure_id=d.id, method="group_heads",
+                              used_on=min(published_on + timedelta(days=1), today))
+        if cat in ("social_support", "military_service", "fees_charges"):
+            svc.record_method(session, principal=publisher, disclosure_id=d.id, method="loudspeaker",
+                              used_on=published_on, note="3 buổi sáng liên tiếp")
+    _amend_and_withdraw(session, publisher)
+
+
+def fold_filename(title: str) -> str:
+    return "-".join(fold(title).split())[:80]
+
+
+def _backdate(session: Session, d: Disclosure, published_on: date) -> None:
+    """Move a just-published disclosure to the day it was (in the story) published."""
+    t = svc.timeliness(session, issued_on=d.issued_on, published_on=published_on)
+    d.published_at = d.updated_at = d.created_at = _at(published_on)
+    d.posted_on = published_on
+    if d.posting_ends_on is not None:
+        d.posting_ends_on = published_on + timedelta(days=30)
+    d.late = t.late
+    for v in session.exec(select(DisclosureVersion).where(DisclosureVersion.disclosure_id == d.id)):
+        v.published_at = d.published_at
+    for m in session.exec(select(DisclosureMethod).where(DisclosureMethod.disclosure_id == d.id)):
+        m.used_on = published_on
+    session.flush()
+
+
+def _amend_and_withdraw(session: Session, publisher) -> None:
+    budget = session.exec(select(Disclosure).where(Disclosure.document_number == "141/BC-UBND")).one()
+    data = svc.DisclosureInput.model_validate({
+        **{k: getattr(budget, k) for k in svc.CONTENT_FIELDS},
+        "body": budget.body + "\n\nĐính chính: chi thường xuyên đạt 26% (không phải 24%).",
+    })
+    svc.update(session, principal=publisher, disclosure_id=budget.id, data=data,
+               change_note="Đính chính số liệu chi thường xuyên")
+    car = session.exec(select(Disclosure).where(Disclosure.document_number == "175/QĐ-UBND")).one()
+    svc.withdraw(session, principal=publisher, disclosure_id=car.id,
+                 reason="Quyết định bị thay thế do thay đổi hình thức thanh lý; sẽ công khai quyết định mới.")

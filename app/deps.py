@@ -1,0 +1,90 @@
+"""Dependencies the routers declare: the session, the staff user, permissions, API callers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from app.config import Settings
+from app.db import get_session
+from app.errors import Forbidden, Unauthorized
+from app.i18n import _
+from app.models.user import StaffUser
+from app.security import SESSION_COOKIE, client_addr
+from app.services import auth
+from app.services.auth import Principal
+
+# scope="function": commit before the response is sent, so a failed commit is never a 200.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+class LoginRequired(Exception):
+    """Raised for a staff page without a session; answered with a redirect to the login page."""
+
+
+def optional_user(request: Request, session: SessionDep) -> StaffUser | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    user = auth.user_for_session(session, token) if token else None
+    request.state.user = user
+    return user
+
+
+OptionalUser = Annotated[StaffUser | None, Depends(optional_user)]
+
+
+def current_principal(request: Request, user: OptionalUser) -> Principal:
+    if user is None:
+        raise LoginRequired()
+    principal = auth.principal_for_user(user, client_addr(request))
+    if not principal.can("staff:access"):
+        raise Forbidden(_("Bạn không có quyền truy cập khu vực cán bộ"))
+    return principal
+
+
+CurrentStaff = Annotated[Principal, Depends(current_principal)]
+
+
+def require(permission: str):
+    """A staff page that needs `permission` (403 otherwise)."""
+
+    def dependency(principal: CurrentStaff) -> Principal:
+        if not principal.can(permission):
+            raise Forbidden(_("Bạn không có quyền thực hiện thao tác này"))
+        return principal
+
+    return Depends(dependency)
+
+
+def api_principal(request: Request, session: SessionDep) -> Principal | None:
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return None
+    scheme, _sep, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized(_("Cần mã truy cập dạng Bearer"))
+    principal = auth.principal_for_token(session, token.strip(), client_addr(request))
+    if principal is None:
+        raise Unauthorized(_("Mã truy cập không hợp lệ hoặc đã bị thu hồi"))
+    return principal
+
+
+def require_api(permission: str):
+    """An API call that needs a bearer token allowed to do `permission`."""
+
+    def dependency(principal: Annotated[Principal | None, Depends(api_principal)]) -> Principal:
+        if principal is None:
+            raise Unauthorized(_("Cần mã truy cập dạng Bearer"))
+        if not principal.can(permission):
+            raise Forbidden(_("Mã truy cập không có phạm vi cần thiết"))
+        return principal
+
+    return Depends(dependency)

@@ -1,0 +1,66 @@
+"""HTML form handling: validate with the same pydantic model the API uses, and turn errors
+into one Vietnamese message per field so the form can be shown again with the input kept."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.datastructures import FormData
+
+from app.i18n import N_
+
+M = TypeVar("M", bound=BaseModel)
+
+MESSAGES = {
+    "missing": N_("Trường này là bắt buộc"),
+    "string_too_short": N_("Quá ngắn"),
+    "string_too_long": N_("Quá dài"),
+    "too_long": N_("Quá nhiều mục"),
+    "enum": N_("Giá trị không hợp lệ, hãy chọn trong danh sách"),
+    "literal_error": N_("Giá trị không hợp lệ, hãy chọn trong danh sách"),
+    "date_from_datetime_parsing": N_("Ngày không hợp lệ (dd/mm/yyyy)"),
+    "date_parsing": N_("Ngày không hợp lệ (dd/mm/yyyy)"),
+    "date_type": N_("Ngày không hợp lệ (dd/mm/yyyy)"),
+    "int_parsing": N_("Phải là một số nguyên"),
+    "int_type": N_("Phải là một số nguyên"),
+    "greater_than_equal": N_("Giá trị quá nhỏ"),
+    "less_than_equal": N_("Giá trị quá lớn"),
+    "effective_on_before_issued_on": N_("Ngày hiệu lực không được trước ngày ban hành"),
+    "posting_ends_before_start": N_("Ngày kết thúc niêm yết không được trước ngày bắt đầu"),
+}
+MODEL_ERROR_FIELDS = {"effective_on_before_issued_on": "effective_on", "posting_ends_before_start": "posting_ends_on"}
+
+
+def _normalise_date(value: str) -> str:
+    """Accept dd/mm/yyyy as typed by people as well as the yyyy-mm-dd of date inputs."""
+    parts = value.strip().split("/")
+    if len(parts) == 3 and len(parts[2]) == 4:
+        return f"{parts[2]}-{parts[1].zfill(2)}-{parts[0].zfill(2)}"
+    return value.strip()
+
+
+def form_values(form: FormData, *, date_fields: tuple[str, ...] = ()) -> dict[str, str]:
+    values = {k: v for k, v in form.multi_items() if isinstance(v, str) and k != "csrf_token"}
+    for k in date_fields:
+        if k in values:
+            values[k] = _normalise_date(values[k])
+    return values
+
+
+def validate(model: type[M], values: dict[str, str]) -> tuple[M | None, dict[str, str]]:
+    """(instance, {}) when valid, else (None, {field: message}). Blank optional fields are None."""
+    cleaned = {k: (v if v.strip() != "" else None) for k, v in values.items()}
+    cleaned = {k: v for k, v in cleaned.items() if v is not None or model.model_fields.get(k) is None}
+    try:
+        return model.model_validate(cleaned), {}
+    except ValidationError as exc:
+        errors: dict[str, str] = {}
+        for e in exc.errors():
+            loc = [str(p) for p in e.get("loc", ())]
+            key = e.get("type", "")
+            if key == "value_error":
+                key = str(e.get("ctx", {}).get("error", ""))
+            field = loc[0] if loc else MODEL_ERROR_FIELDS.get(key, "__all__")
+            errors.setdefault(field, str(MESSAGES.get(key, N_("Giá trị không hợp lệ"))))
+        return None, errors

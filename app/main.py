@@ -1,0 +1,144 @@
+"""The application: middleware, routers, error handlers, static files."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from urllib.parse import urlencode
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app import i18n
+from app.config import Settings, get_settings
+from app.db import make_engine
+from app.deps import LoginRequired
+from app.errors import AppError, TooManyRequests
+from app.routers.api import disclosures as api_disclosures
+from app.routers.public import disclosures as public_disclosures
+from app.routers.public import pages
+from app.routers.staff import auth as staff_auth
+from app.routers.staff import disclosures as staff_disclosures
+from app.security import BodyLimitMiddleware, WebMiddleware, csrf_guard
+from app.templating import is_htmx, render
+
+log = logging.getLogger("minhbach")
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+API_DESCRIPTION = """
+JSON API of the Minh Bạch ward portal, for the parent authority and other systems.
+
+* Authentication: `Authorization: Bearer <token>` (tokens are made with `minhbach create-token`).
+* Lists answer `{"items": [...], "next_cursor": "..." | null}` and take `limit`, `cursor`
+  and `updated_since` (ISO 8601). Pass `next_cursor` back as `cursor` for the next page.
+* Errors are problem details (RFC 9457): `{"type", "title", "status", "detail", "errors"?}`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.ensure_dirs()
+    app = FastAPI(
+        title="Minh Bạch API",
+        version="1.0",
+        description=API_DESCRIPTION,
+        dependencies=[Depends(csrf_guard)],
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.secret_key = settings.resolved_secret_key()
+    app.state.engine = make_engine(settings.database_url)
+
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes + 1024 * 1024)
+    app.add_middleware(WebMiddleware, secure_cookies=settings.cookie_secure)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    for module in (pages, public_disclosures, staff_auth, staff_disclosures, api_disclosures):
+        app.include_router(module.router)
+    _install_error_handlers(app)
+    return app
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def problem(status: int, title: str, detail: str, *, errors: list | dict | None = None,
+            headers: dict | None = None) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
+
+
+def error_page(request: Request, status: int, message: str, headers: dict | None = None):
+    if is_htmx(request):
+        # Shown in the page's message area without replacing the form the user is working on.
+        return render(request, "errors/_message.html", {"message": message}, status_code=status,
+                      headers={**(headers or {}), "HX-Retarget": "#messages", "HX-Reswap": "innerHTML"})
+    return render(request, "errors/error.html", {"status": status, "message": message}, status_code=status,
+                  headers=headers)
+
+
+STATUS_MESSAGES = {
+    400: "Yêu cầu không hợp lệ",
+    401: "Cần đăng nhập",
+    403: "Bạn không có quyền truy cập trang này",
+    404: "Không tìm thấy trang",
+    405: "Phương thức không được hỗ trợ",
+    413: "Dữ liệu gửi lên quá lớn",
+    422: "Dữ liệu không hợp lệ",
+    429: "Quá nhiều yêu cầu, vui lòng thử lại sau",
+}
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def app_error(request: Request, exc: AppError):
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+        if _wants_json(request):
+            errors = [{"field": k, "code": v} for k, v in exc.fields.items()] or None
+            return problem(exc.status_code, exc.title, str(exc.message), errors=errors, headers=headers)
+        return error_page(request, exc.status_code, str(exc.message), headers)
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        url = app.url_path_for("login_page") + "?" + urlencode({"next": target})
+        if is_htmx(request):
+            return JSONResponse(None, status_code=204, headers={"HX-Redirect": url})
+        return RedirectResponse(url, status_code=303)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        errors = [
+            {"field": ".".join(str(p) for p in e.get("loc", []) if p not in ("body", "query", "path")),
+             "code": e.get("type"), "message": e.get("msg")}
+            for e in exc.errors()
+        ]
+        if _wants_json(request):
+            return problem(422, "Invalid input", "The request is not valid; see errors.", errors=errors)
+        fields = ", ".join(e["field"] for e in errors if e["field"])
+        return error_page(request, 422, i18n.gettext("Dữ liệu không hợp lệ") + (f": {fields}" if fields else ""))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        message = i18n.gettext(STATUS_MESSAGES.get(exc.status_code, "Yêu cầu không hợp lệ"))
+        if _wants_json(request):
+            return problem(exc.status_code, str(exc.detail), message, headers=getattr(exc, "headers", None))
+        return error_page(request, exc.status_code, message, getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        message = i18n.gettext("Đã có lỗi ngoài ý muốn. Thao tác chưa được lưu; vui lòng thử lại.")
+        if _wants_json(request):
+            return problem(500, "Internal server error", message)
+        return error_page(request, 500, message)
+
+
+app = create_app()

@@ -1,0 +1,25 @@
+"""Tables. Importing this package registers every table on SQLModel.metadata (Alembic needs that)."""
+
+from app.models.audit import AuditEvent
+from app.models.disclosure import (
+    Attachment,
+    Disclosure,
+    DisclosureMethod,
+    DisclosureVersion,
+)
+from app.models.rules import CalendarOverride, LegalRule
+from app.models.user import ApiToken, LoginAttempt, StaffSession, StaffUser
+
+__all__ = [
+    "ApiToken",
+    "Attachment",
+    "AuditEvent",
+    "CalendarOverride",
+    "Disclosure",
+    "DisclosureMethod",
+    "DisclosureVersion",
+    "LegalRule",
+    "LoginAttempt",
+    "StaffSession",
+    "StaffUser",
+]

@@ -1,0 +1,52 @@
+"""Legal rules as data (deadlines, periods, frequencies) and official calendar overrides."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.models.base import created_at_field
+
+
+class DayUnit(StrEnum):
+    calendar = "calendar"
+    working = "working"
+
+
+class LegalRule(SQLModel, table=True):
+    """One version of a rule. A change is a new row with a later `effective_from`."""
+
+    __tablename__ = "legal_rule"
+    __table_args__ = (UniqueConstraint("code", "effective_from"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=80, index=True)
+    description: str = Field(max_length=300)
+    unit: str = Field(default=DayUnit.calendar, max_length=10)
+    value: int
+    legal_basis: str = Field(sa_column=Column(Text, nullable=False))
+    effective_from: date
+    effective_to: date | None = None
+    version: int = 1
+    created_at: datetime = created_at_field()
+
+
+class OverrideKind(StrEnum):
+    day_off = "day_off"  # an extra day off announced by the government
+    working_day = "working_day"  # a make-up working day (usually a Saturday)
+
+
+class CalendarOverride(SQLModel, table=True):
+    """Official changes to the working calendar on top of the `holidays` package."""
+
+    __tablename__ = "calendar_override"
+
+    id: int | None = Field(default=None, primary_key=True)
+    on: date = Field(unique=True)
+    kind: str = Field(max_length=12)
+    reason: str = Field(max_length=300)
+    legal_basis: str = Field(default="", max_length=300)
+    created_at: datetime = created_at_field()

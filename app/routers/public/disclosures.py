@@ -1,0 +1,117 @@
+"""Public disclosure pages: list and search, a disclosure with its versions and files, the
+Atom feed, the printable notice for the physical board, and file downloads."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import segno
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, Response
+from feedgen.feed import FeedGenerator
+from markupsafe import Markup
+
+from app.db import utcnow
+from app.deps import OptionalUser, SessionDep
+from app.errors import NotFound
+from app.i18n import _
+from app.models.disclosure import Category, DisclosureStatus
+from app.services import disclosures as svc
+from app.services import files
+from app.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _category(value: str | None) -> str | None:
+    return value if value in Category.__members__ else None
+
+
+def _year(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and 1990 <= int(value) <= 2100 else None
+
+
+@router.get("/disclosures", name="disclosure_list")
+def disclosure_list(
+    request: Request,
+    session: SessionDep,
+    user: OptionalUser,
+    q: Annotated[str, Query(max_length=200)] = "",
+    category: str | None = None,
+    year: str | None = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+):
+    """Published disclosures, newest first, with filters; HTMX gets only the results."""
+    cat, yr = _category(category), _year(year)
+    page = svc.list_public(session, q=q, category=cat, year=yr, limit=20, cursor=cursor)
+    ctx = {"page": page, "q": q, "category": cat, "year": yr, "years": svc.available_years(session),
+           "cursor": cursor}
+    return render(request, "public/disclosures/list.html", ctx, partial="public/disclosures/_results.html")
+
+
+@router.get("/disclosures/feed.atom", name="disclosure_feed")
+def disclosure_feed(request: Request, session: SessionDep):
+    """Atom feed of the 50 latest publications (residents' feed readers, newsrooms)."""
+    settings = request.app.state.settings
+    base = settings.public_base_url.rstrip("/")
+    fg = FeedGenerator()
+    fg.id(f"{base}/disclosures")
+    fg.title(f"{settings.ward_name} — {_('Công khai thông tin')}")
+    fg.link(href=f"{base}/disclosures", rel="alternate")
+    fg.link(href=f"{base}/disclosures/feed.atom", rel="self")
+    fg.language("vi")
+    fg.author({"name": settings.ward_name})
+    page = svc.list_public(session, limit=50)
+    for d in reversed(page.items):
+        entry = fg.add_entry()
+        entry.id(f"{base}/disclosures/{d.id}")
+        title = d.title if d.status != DisclosureStatus.withdrawn else f"[{_('Đã thu hồi')}] {d.title}"
+        entry.title(title)
+        entry.link(href=f"{base}/disclosures/{d.id}")
+        entry.published(d.published_at)
+        entry.updated(d.updated_at)
+        entry.summary(d.summary or d.title)
+        entry.category(term=d.category)
+    if not page.items:
+        fg.updated(utcnow())
+    return Response(fg.atom_str(pretty=True), media_type="application/atom+xml; charset=utf-8")
+
+
+@router.get("/disclosures/{disclosure_id}", name="disclosure_detail")
+def disclosure_detail(request: Request, session: SessionDep, user: OptionalUser, disclosure_id: int,
+                      version: int | None = None):
+    """One disclosure: its current text (or an earlier version), files with SHA-256, methods."""
+    d = svc.get(session, disclosure_id)
+    shown = svc.get_version(session, d.id, version) if version and version != d.version else None
+    ctx = {
+        "d": d,
+        "shown": shown or d,
+        "old_version": shown,
+        "versions": svc.versions(session, d.id),
+        "attachments": svc.attachments(session, [d.id])[d.id],
+        "methods": svc.methods(session, [d.id])[d.id],
+    }
+    return render(request, "public/disclosures/detail.html", ctx)
+
+
+@router.get("/disclosures/{disclosure_id}/notice", name="disclosure_notice")
+def disclosure_notice(request: Request, session: SessionDep, user: OptionalUser, disclosure_id: int):
+    """A printable A4 notice for the headquarters board, with a QR code to the online page."""
+    d = svc.get(session, disclosure_id)
+    settings = request.app.state.settings
+    url = f"{settings.public_base_url.rstrip('/')}/disclosures/{d.id}"
+    qr = segno.make(url, error="m").svg_inline(scale=4, title=_("Mã QR tới trang văn bản"))
+    return render(request, "public/disclosures/notice.html", {"d": d, "url": url, "qr": Markup(qr),
+                                                              "attachments": svc.attachments(session, [d.id])[d.id]})
+
+
+@router.get("/disclosures/{disclosure_id}/files/{attachment_id}/{filename}", name="disclosure_file")
+def disclosure_file(request: Request, session: SessionDep, user: OptionalUser, disclosure_id: int,
+                    attachment_id: int, filename: str):
+    """Download an attachment. Drafts' files only for staff."""
+    att = svc.get_attachment(session, disclosure_id, attachment_id, include_drafts=user is not None)
+    path = files.path_for(request.app.state.settings.files_dir, att.sha256)
+    if not path.exists():
+        raise NotFound(_("Không tìm thấy tệp đính kèm"))
+    return FileResponse(path, media_type=att.content_type, filename=att.filename,
+                        headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"})

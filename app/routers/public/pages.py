@@ -1,0 +1,58 @@
+"""Home page, language switch, health check."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from sqlalchemy import text
+
+from app import i18n
+from app.db import session_for
+from app.deps import OptionalUser, SessionDep
+from app.security import LANG_COOKIE
+from app.services import disclosures
+from app.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", name="home")
+def home(request: Request, session: SessionDep, user: OptionalUser):
+    """The ward's front page: who we are, the latest disclosures, a search box."""
+    latest = disclosures.list_public(session, limit=8)
+    return render(request, "public/home.html", {"latest": latest.items})
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: never redirect a visitor to another site."""
+    if not target:
+        return "/"
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+@router.post("/lang", name="set_language")
+def set_language(request: Request, lang: str = Form(...), next: str = Form("/")):
+    """Remember the chosen language for a year and go back to the page."""
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    if lang in i18n.LANGUAGES:
+        settings = request.app.state.settings
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, httponly=True, samesite="lax",
+                            secure=settings.cookie_secure)
+    return response
+
+
+@router.get("/healthz", name="healthz")
+def healthz(request: Request):
+    """200 whenever the process answers; says whether the database answers too."""
+    database = "ok"
+    try:
+        with session_for(request.app.state.engine, write=False) as session:
+            session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any failure means "the database does not answer"
+        database = "unavailable"
+    return JSONResponse({"status": "ok", "database": database}, headers={"Cache-Control": "no-store"})

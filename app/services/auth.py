@@ -1,0 +1,199 @@
+"""Staff accounts, roles and permissions, browser sessions, API tokens, login throttling."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from pwdlib import PasswordHash
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from app.db import utcnow
+from app.errors import Conflict, Invalid, TooManyRequests, Unauthorized
+from app.i18n import _
+from app.models.user import ApiToken, LoginAttempt, Role, StaffSession, StaffUser
+from app.services import audit
+from app.services.audit import Actor
+
+_hasher = PasswordHash.recommended()  # argon2id
+
+# Least privilege: each role gets only what its work needs. Supervisors read, never write.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.admin: frozenset({
+        "staff:access", "disclosure:read", "disclosure:edit", "disclosure:publish",
+        "user:manage", "audit:read", "rules:manage",
+    }),
+    Role.leader: frozenset({"staff:access", "disclosure:read", "disclosure:edit", "disclosure:publish", "audit:read"}),
+    Role.publisher: frozenset({"staff:access", "disclosure:read", "disclosure:edit", "disclosure:publish"}),
+    Role.officer: frozenset({"staff:access", "disclosure:read", "disclosure:edit"}),
+    Role.reception: frozenset({"staff:access", "disclosure:read"}),
+    Role.supervisor: frozenset({"staff:access", "disclosure:read", "audit:read"}),
+}
+
+# What an integration token's scope lets it do, in the same permission terms as a role.
+SCOPES: dict[str, frozenset[str]] = {
+    "disclosures:write": frozenset({"disclosure:read", "disclosure:edit", "disclosure:publish"}),
+    "disclosures:read": frozenset({"disclosure:read"}),
+}
+
+MIN_PASSWORD_LENGTH = 10
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated caller (staff user or token) with what it may do."""
+
+    actor: Actor
+    permissions: frozenset[str]
+    user: StaffUser | None = None
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+
+def hash_secret(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(_("Mật khẩu phải có ít nhất %d ký tự") % MIN_PASSWORD_LENGTH, fields={"password": "short"})
+
+
+def create_user(session: Session, *, actor: Actor, username: str, role: str, password: str, full_name: str = "") -> StaffUser:
+    username = username.strip().lower()
+    if role not in PERMISSIONS:
+        raise Invalid(_("Vai trò không hợp lệ: %s") % role)
+    if not username or len(username) > 64 or not username.replace(".", "").replace("_", "").replace("-", "").isalnum():
+        raise Invalid(_("Tên đăng nhập chỉ gồm chữ, số, dấu chấm, gạch dưới, gạch ngang"))
+    _check_password_strength(password)
+    if session.exec(select(StaffUser).where(StaffUser.username == username)).first():
+        raise Conflict(_("Tên đăng nhập đã tồn tại"))
+    user = StaffUser(username=username, role=role, full_name=full_name, password_hash=hash_password(password))
+    session.add(user)
+    session.flush()
+    audit.record(session, actor=actor, action="user.create", entity_type="staff_user", entity_id=user.id,
+                 after={"username": username, "role": role, "full_name": full_name})
+    return user
+
+
+def _throttle_key_counts(session: Session, username: str, client_addr: str, window: timedelta) -> tuple[int, int]:
+    since = utcnow() - window
+    by_user = session.exec(
+        select(func.count()).select_from(LoginAttempt).where(LoginAttempt.username == username, LoginAttempt.at >= since)
+    ).one()
+    by_client = session.exec(
+        select(func.count()).select_from(LoginAttempt).where(LoginAttempt.client_addr == client_addr, LoginAttempt.at >= since)
+    ).one()
+    return by_user, by_client
+
+
+def authenticate(
+    session: Session, *, username: str, password: str, client_addr: str, max_failures: int, window_minutes: int
+) -> StaffUser:
+    """Check a login. After `max_failures` failures within the window (per username, or 4x that
+    per client address) further attempts are refused until the window has passed."""
+    username = username.strip().lower()
+    window = timedelta(minutes=window_minutes)
+    by_user, by_client = _throttle_key_counts(session, username, client_addr, window)
+    if by_user >= max_failures or by_client >= max_failures * 4:
+        raise TooManyRequests(
+            _("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %d phút.") % window_minutes,
+            retry_after=window_minutes * 60,
+        )
+    user = session.exec(select(StaffUser).where(StaffUser.username == username)).first()
+    valid = user is not None and user.is_active and _hasher.verify(password, user.password_hash)
+    if not valid:
+        if user is None:
+            _hasher.hash(password)  # spend the same time whether or not the user exists
+        session.add(LoginAttempt(username=username[:64], client_addr=client_addr[:64]))
+        session.flush()
+        raise Unauthorized(_("Tên đăng nhập hoặc mật khẩu không đúng"))
+    return user
+
+
+def start_session(session: Session, *, user: StaffUser, hours: int, client_addr: str) -> str:
+    """Create a browser session; returns the cookie value (only its hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    session.add(StaffSession(token_hash=hash_secret(token), user_id=user.id, client_addr=client_addr[:64],
+                             expires_at=utcnow() + timedelta(hours=hours)))
+    audit.record(session, actor=Actor(f"user:{user.username}", user.id, user.role, client_addr),
+                 action="auth.login", entity_type="staff_user", entity_id=user.id)
+    return token
+
+
+def end_session(session: Session, *, token: str, client_addr: str) -> None:
+    row = session.exec(select(StaffSession).where(StaffSession.token_hash == hash_secret(token))).first()
+    if row and row.revoked_at is None:
+        row.revoked_at = utcnow()
+        user = session.get(StaffUser, row.user_id)
+        audit.record(session, actor=Actor(f"user:{user.username}", user.id, user.role, client_addr),
+                     action="auth.logout", entity_type="staff_user", entity_id=user.id)
+
+
+def principal_for_user(user: StaffUser, client_addr: str = "", via: str = "user") -> Principal:
+    actor = Actor(f"{via}:{user.username}", user.id, user.role, client_addr)
+    return Principal(actor=actor, permissions=PERMISSIONS.get(user.role, frozenset()), user=user)
+
+
+def user_for_session(session: Session, token: str) -> StaffUser | None:
+    row = session.exec(
+        select(StaffSession).where(StaffSession.token_hash == hash_secret(token), StaffSession.revoked_at.is_(None))
+    ).first()
+    if row is None or row.expires_at <= utcnow():
+        return None
+    user = session.get(StaffUser, row.user_id)
+    return user if user and user.is_active else None
+
+
+def create_token(session: Session, *, actor: Actor, name: str, scopes: list[str], user: StaffUser | None = None) -> str:
+    """Create an API token and return it; it cannot be shown again (only its hash is kept)."""
+    unknown = [s for s in scopes if s not in SCOPES]
+    if unknown:
+        raise Invalid(_("Phạm vi không hợp lệ: %s") % ", ".join(unknown))
+    if not scopes and user is None:
+        raise Invalid(_("Cần ít nhất một phạm vi (--scope) hoặc một người dùng (--user)"))
+    token = "mb_" + secrets.token_urlsafe(32)
+    row = ApiToken(name=name[:100], token_hash=hash_secret(token), scopes=" ".join(sorted(set(scopes))),
+                   user_id=user.id if user else None)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=actor, action="token.create", entity_type="api_token", entity_id=row.id,
+                 after={"name": row.name, "scopes": row.scopes, "user_id": row.user_id})
+    return token
+
+
+def principal_for_token(session: Session, token: str, client_addr: str = "") -> Principal | None:
+    row = session.exec(
+        select(ApiToken).where(ApiToken.token_hash == hash_secret(token), ApiToken.revoked_at.is_(None))
+    ).first()
+    if row is None:
+        return None
+    row.last_used_at = utcnow()
+    if row.user_id is not None:
+        user = session.get(StaffUser, row.user_id)
+        if user is None or not user.is_active:
+            return None
+        return principal_for_user(user, client_addr, via=f"token:{row.name}:user")
+    perms = frozenset().union(*(SCOPES.get(s, frozenset()) for s in row.scope_set))
+    return Principal(actor=Actor(f"token:{row.name}", None, None, client_addr), permissions=perms)
+
+
+def prune_login_attempts(session: Session, *, older_than_days: int = 30) -> int:
+    """Old failed attempts carry no throttling value; keep the table small."""
+    cutoff = utcnow() - timedelta(days=older_than_days)
+    rows = session.exec(select(LoginAttempt).where(LoginAttempt.at < cutoff)).all()
+    for r in rows:
+        session.delete(r)
+    return len(rows)
+
+
+def active_users(session: Session) -> list[StaffUser]:
+    return list(session.exec(select(StaffUser).where(or_(StaffUser.is_active.is_(True))).order_by(StaffUser.username)))

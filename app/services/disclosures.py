@@ -1,0 +1,391 @@
+"""Disclosures: drafts, publication, amendments as versions, withdrawal, methods, files.
+
+Nothing is ever deleted: an amendment snapshots a new version, a withdrawal keeps the text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from app.db import utcnow
+from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.i18n import _
+from app.models.disclosure import (
+    PERMANENT_POSTING,
+    Attachment,
+    Category,
+    Disclosure,
+    DisclosureContent,
+    DisclosureMethod,
+    DisclosureStatus,
+    DisclosureVersion,
+    Method,
+)
+from app.services import audit, files
+from app.services.auth import Principal
+from app.services.deadlines import deadline_after
+from app.services.pagination import Page, paginate
+from app.services.rules import get_rule
+from app.services.search import match_clause
+from app.services.text import fold
+from app.timeutil import local_date, local_today
+
+CONTENT_FIELDS = tuple(DisclosureContent.model_fields)
+PUBLIC_STATUSES = (DisclosureStatus.published, DisclosureStatus.withdrawn)
+
+
+class DisclosureInput(BaseModel):
+    """What staff (form) and integrations (API) send to create or change a disclosure."""
+
+    title: str = Field(min_length=3, max_length=300)
+    summary: str = Field(default="", max_length=2000)
+    body: str = Field(default="", max_length=200_000)
+    category: Category
+    document_number: str = Field(default="", max_length=100)
+    issuing_body: str = Field(default="", max_length=200)
+    issued_on: date | None = None
+    effective_on: date | None = None
+    fiscal_year: int | None = Field(default=None, ge=1990, le=2100)
+    tags: list[str] = Field(default_factory=list, max_length=20)
+    posted_on: date | None = None
+    posting_ends_on: date | None = None
+
+    @field_validator("title", "summary", "body", "document_number", "issuing_body", mode="before")
+    @classmethod
+    def _strip(cls, v):
+        return v.strip() if isinstance(v, str) else v
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _split_tags(cls, v):
+        if isinstance(v, str):
+            v = v.split(",")
+        if isinstance(v, list):
+            seen: list[str] = []
+            for t in v:
+                t = str(t).strip()[:40]
+                if t and t not in seen:
+                    seen.append(t)
+            return seen
+        return v
+
+    @model_validator(mode="after")
+    def _dates(self):
+        if self.issued_on and self.effective_on and self.effective_on < self.issued_on:
+            raise ValueError("effective_on_before_issued_on")
+        if self.posted_on and self.posting_ends_on and self.posting_ends_on < self.posted_on:
+            raise ValueError("posting_ends_before_start")
+        return self
+
+    def content(self) -> dict:
+        data = self.model_dump(include=set(CONTENT_FIELDS))
+        data["category"] = self.category.value
+        data["tags"] = ", ".join(self.tags)
+        if data["fiscal_year"] is None and self.issued_on:
+            data["fiscal_year"] = self.issued_on.year
+        return data
+
+
+def _require(principal: Principal, permission: str) -> None:
+    if not principal.can(permission):
+        raise Forbidden(_("Bạn không có quyền thực hiện thao tác này"))
+
+
+def _search_text(d: DisclosureContent) -> str:
+    return fold(" ".join([d.title, d.summary, d.body, d.document_number, d.issuing_body, d.tags]))
+
+
+def _touch(d: Disclosure) -> None:
+    d.updated_at = utcnow()
+
+
+def get(session: Session, disclosure_id: int, *, include_drafts: bool = False) -> Disclosure:
+    d = session.get(Disclosure, disclosure_id)
+    if d is None or (not include_drafts and d.status == DisclosureStatus.draft):
+        raise NotFound(_("Không tìm thấy văn bản công khai"))
+    return d
+
+
+def create_draft(session: Session, *, principal: Principal, data: DisclosureInput) -> Disclosure:
+    """A new draft; nothing is public until it is published."""
+    _require(principal, "disclosure:edit")
+    d = Disclosure(**data.content(), posted_on=data.posted_on, posting_ends_on=data.posting_ends_on,
+                   created_by_id=principal.actor.user_id)
+    d.search_text = _search_text(d)
+    session.add(d)
+    session.flush()
+    audit.record(session, actor=principal.actor, action="disclosure.create", entity_type="disclosure",
+                 entity_id=d.id, after=audit.snapshot(d, CONTENT_FIELDS))
+    return d
+
+
+def update(session: Session, *, principal: Principal, disclosure_id: int, data: DisclosureInput,
+           change_note: str = "") -> Disclosure:
+    """Edit a draft in place, or amend a published disclosure (a new version)."""
+    _require(principal, "disclosure:edit")
+    d = get(session, disclosure_id, include_drafts=True)
+    if d.status == DisclosureStatus.withdrawn:
+        raise Conflict(_("Văn bản đã thu hồi, không thể sửa"))
+    before = audit.snapshot(d, CONTENT_FIELDS + ("version", "posted_on", "posting_ends_on"))
+    content = data.content()
+    if d.status == DisclosureStatus.published:
+        _require(principal, "disclosure:publish")
+        if all(getattr(d, k) == v for k, v in content.items()):
+            raise Invalid(_("Nội dung không thay đổi, không tạo phiên bản mới"))
+    for k, v in content.items():
+        setattr(d, k, v)
+    if data.posted_on:
+        d.posted_on = data.posted_on
+    if data.posting_ends_on or data.posted_on:
+        d.posting_ends_on = data.posting_ends_on or d.posting_ends_on
+    d.search_text = _search_text(d)
+    _touch(d)
+    action = "disclosure.update"
+    if d.status == DisclosureStatus.published:
+        d.version += 1
+        _snapshot_version(session, d, principal, change_note.strip()[:500] or _("Sửa đổi"))
+        action = "disclosure.amend"
+    session.flush()
+    audit.record(session, actor=principal.actor, action=action, entity_type="disclosure", entity_id=d.id,
+                 before=before, after=audit.snapshot(d, CONTENT_FIELDS + ("version", "posted_on", "posting_ends_on")))
+    return d
+
+
+def _snapshot_version(session: Session, d: Disclosure, principal: Principal, note: str) -> None:
+    session.add(DisclosureVersion(
+        disclosure_id=d.id, version=d.version, published_at=d.updated_at if d.version > 1 else d.published_at,
+        change_note=note, created_by_id=principal.actor.user_id,
+        **{k: getattr(d, k) for k in CONTENT_FIELDS},
+    ))
+
+
+@dataclass(frozen=True)
+class Timeliness:
+    due_on: date | None
+    late: bool
+    rule_label: str
+    legal_basis: str
+
+
+def timeliness(session: Session, *, issued_on: date | None, published_on: date) -> Timeliness:
+    """Was it published within the legal time after the document was issued (Art. 12(3))?"""
+    if issued_on is None:
+        return Timeliness(None, False, "", "")
+    deadline = deadline_after(session, "disclosure.publish_deadline", issued_on)
+    return Timeliness(deadline.due_on, published_on > deadline.due_on, deadline.rule.label, deadline.rule.legal_basis)
+
+
+def publish(session: Session, *, principal: Principal, disclosure_id: int) -> Disclosure:
+    """Publish a draft: version 1, posting period from the rules, timeliness flag."""
+    _require(principal, "disclosure:publish")
+    d = get(session, disclosure_id, include_drafts=True)
+    if d.status != DisclosureStatus.draft:
+        raise Conflict(_("Chỉ công khai được bản nháp"))
+    now = utcnow()
+    today = local_date(now)
+    d.status = DisclosureStatus.published
+    d.published_at = now
+    d.version = 1
+    d.posted_on = d.posted_on or today
+    if Category(d.category) in PERMANENT_POSTING:
+        d.posting_ends_on = None  # Art. 13(2): posted permanently, updated when it changes
+    elif d.posting_ends_on is None:
+        period = get_rule(session, "disclosure.posting_period", on=d.posted_on)
+        d.posting_ends_on = d.posted_on + timedelta(days=period.value)
+    t = timeliness(session, issued_on=d.issued_on, published_on=today)
+    d.publish_deadline_on, d.late, d.deadline_rule = t.due_on, t.late, t.rule_label
+    _touch(d)
+    _snapshot_version(session, d, principal, _("Công khai lần đầu"))
+    # Publishing here is itself Art. 12(1)(b): the ward's website.
+    session.add(DisclosureMethod(disclosure_id=d.id, method=Method.website, used_on=today))
+    session.flush()
+    audit.record(session, actor=principal.actor, action="disclosure.publish", entity_type="disclosure",
+                 entity_id=d.id, after={"status": d.status, "version": d.version, "posted_on": d.posted_on,
+                                        "posting_ends_on": d.posting_ends_on, "late": d.late})
+    return d
+
+
+def withdraw(session: Session, *, principal: Principal, disclosure_id: int, reason: str) -> Disclosure:
+    """Withdraw a published disclosure; the text stays readable, marked withdrawn, with the reason."""
+    _require(principal, "disclosure:publish")
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise Invalid(_("Cần nêu lý do thu hồi (ít nhất 5 ký tự)"), fields={"reason": "required"})
+    d = get(session, disclosure_id, include_drafts=True)
+    if d.status != DisclosureStatus.published:
+        raise Conflict(_("Chỉ thu hồi được văn bản đang công khai"))
+    d.status = DisclosureStatus.withdrawn
+    d.withdrawn_at = utcnow()
+    d.withdrawal_reason = reason[:2000]
+    _touch(d)
+    session.flush()
+    audit.record(session, actor=principal.actor, action="disclosure.withdraw", entity_type="disclosure",
+                 entity_id=d.id, before={"status": DisclosureStatus.published},
+                 after={"status": d.status, "reason": d.withdrawal_reason})
+    return d
+
+
+def record_method(session: Session, *, principal: Principal, disclosure_id: int, method: str, used_on: date,
+                  note: str = "") -> DisclosureMethod:
+    """Record an Art. 12 method used for a published disclosure, and when."""
+    _require(principal, "disclosure:edit")
+    d = get(session, disclosure_id, include_drafts=True)
+    if d.status != DisclosureStatus.published:
+        raise Conflict(_("Chỉ ghi nhận hình thức công khai cho văn bản đang công khai"))
+    try:
+        method = Method(method).value
+    except ValueError:
+        raise Invalid(_("Hình thức công khai không hợp lệ"), fields={"method": "invalid"}) from None
+    if used_on > local_today():
+        raise Invalid(_("Ngày thực hiện không được ở tương lai"), fields={"used_on": "future"})
+    if d.issued_on and used_on < d.issued_on:
+        raise Invalid(_("Ngày thực hiện không được trước ngày ban hành"), fields={"used_on": "before_issue"})
+    row = DisclosureMethod(disclosure_id=d.id, method=method, used_on=used_on, note=note.strip()[:300])
+    session.add(row)
+    _touch(d)
+    session.flush()
+    audit.record(session, actor=principal.actor, action="disclosure.method", entity_type="disclosure",
+                 entity_id=d.id, after={"method": method, "used_on": used_on, "note": row.note})
+    return row
+
+
+def add_attachment(session: Session, *, principal: Principal, disclosure_id: int, files_dir: Path, data: bytes,
+                   filename: str, max_bytes: int) -> Attachment:
+    """Attach a file (type checked from its content; stored under its SHA-256)."""
+    _require(principal, "disclosure:edit")
+    d = get(session, disclosure_id, include_drafts=True)
+    if d.status == DisclosureStatus.withdrawn:
+        raise Conflict(_("Văn bản đã thu hồi, không thể thêm tệp"))
+    if d.status == DisclosureStatus.published:
+        _require(principal, "disclosure:publish")
+    stored = files.store(files_dir, data=data, filename=filename, max_bytes=max_bytes)
+    att = Attachment(disclosure_id=d.id, version=d.version, filename=stored.filename, content_type=stored.content_type,
+                     size=stored.size, sha256=stored.sha256, uploaded_by_id=principal.actor.user_id)
+    session.add(att)
+    _touch(d)
+    session.flush()
+    audit.record(session, actor=principal.actor, action="disclosure.attach", entity_type="disclosure", entity_id=d.id,
+                 after={"attachment_id": att.id, "filename": att.filename, "sha256": att.sha256, "size": att.size})
+    return att
+
+
+# Reading -----------------------------------------------------------------------------------
+
+def _filtered(session: Session, stmt, *, q: str, category: str | None, year: int | None, status: str | None = None):
+    if category:
+        stmt = stmt.where(Disclosure.category == category)
+    if year:
+        stmt = stmt.where(Disclosure.fiscal_year == year)
+    if status:
+        stmt = stmt.where(Disclosure.status == status)
+    clause = match_clause(session, table="disclosure", id_column=Disclosure.id,
+                          text_column=Disclosure.search_text, query=q or "")
+    if clause is not None:
+        stmt = stmt.where(clause)
+    return stmt
+
+
+def list_public(session: Session, *, q: str = "", category: str | None = None, year: int | None = None,
+                limit: int = 20, cursor: str | None = None) -> Page[Disclosure]:
+    """Published and withdrawn disclosures, newest publication first."""
+    stmt = select(Disclosure).where(Disclosure.status.in_(PUBLIC_STATUSES))
+    stmt = _filtered(session, stmt, q=q, category=category, year=year)
+    return paginate(session, stmt, order=[Disclosure.published_at, Disclosure.id], descending=True,
+                    limit=limit, cursor=cursor)
+
+
+def list_changes(session: Session, *, updated_since: datetime, q: str = "", category: str | None = None,
+                 year: int | None = None, limit: int = 50, cursor: str | None = None) -> Page[Disclosure]:
+    """Public disclosures changed since a time, oldest change first (for keeping a copy in sync)."""
+    stmt = select(Disclosure).where(Disclosure.status.in_(PUBLIC_STATUSES), Disclosure.updated_at >= updated_since)
+    stmt = _filtered(session, stmt, q=q, category=category, year=year)
+    return paginate(session, stmt, order=[Disclosure.updated_at, Disclosure.id], descending=False,
+                    limit=limit, cursor=cursor)
+
+
+def list_staff(session: Session, *, q: str = "", category: str | None = None, status: str | None = None,
+               limit: int = 30, cursor: str | None = None) -> Page[Disclosure]:
+    """Every disclosure, drafts included, most recently changed first."""
+    stmt = _filtered(session, select(Disclosure), q=q, category=category, year=None, status=status)
+    return paginate(session, stmt, order=[Disclosure.updated_at, Disclosure.id], descending=True,
+                    limit=limit, cursor=cursor)
+
+
+def available_years(session: Session) -> list[int]:
+    rows = session.exec(
+        select(Disclosure.fiscal_year).where(Disclosure.status.in_(PUBLIC_STATUSES), Disclosure.fiscal_year.is_not(None))
+        .distinct().order_by(Disclosure.fiscal_year.desc())
+    ).all()
+    return list(rows)
+
+
+def versions(session: Session, disclosure_id: int) -> list[DisclosureVersion]:
+    return list(session.exec(select(DisclosureVersion).where(DisclosureVersion.disclosure_id == disclosure_id)
+                             .order_by(DisclosureVersion.version.desc())))
+
+
+def get_version(session: Session, disclosure_id: int, version: int) -> DisclosureVersion:
+    row = session.exec(select(DisclosureVersion).where(DisclosureVersion.disclosure_id == disclosure_id,
+                                                       DisclosureVersion.version == version)).first()
+    if row is None:
+        raise NotFound(_("Không tìm thấy phiên bản"))
+    return row
+
+
+def methods(session: Session, disclosure_ids: list[int]) -> dict[int, list[DisclosureMethod]]:
+    out: dict[int, list[DisclosureMethod]] = {i: [] for i in disclosure_ids}
+    if disclosure_ids:
+        for m in session.exec(select(DisclosureMethod).where(DisclosureMethod.disclosure_id.in_(disclosure_ids))
+                              .order_by(DisclosureMethod.used_on, DisclosureMethod.id)):
+            out[m.disclosure_id].append(m)
+    return out
+
+
+def attachments(session: Session, disclosure_ids: list[int]) -> dict[int, list[Attachment]]:
+    out: dict[int, list[Attachment]] = {i: [] for i in disclosure_ids}
+    if disclosure_ids:
+        for a in session.exec(select(Attachment).where(Attachment.disclosure_id.in_(disclosure_ids))
+                              .order_by(Attachment.id)):
+            out[a.disclosure_id].append(a)
+    return out
+
+
+def get_attachment(session: Session, disclosure_id: int, attachment_id: int, *, include_drafts: bool) -> Attachment:
+    get(session, disclosure_id, include_drafts=include_drafts)
+    att = session.get(Attachment, attachment_id)
+    if att is None or att.disclosure_id != disclosure_id:
+        raise NotFound(_("Không tìm thấy tệp đính kèm"))
+    return att
+
+
+def posting_ending_soon(session: Session, *, today: date | None = None) -> list[Disclosure]:
+    """Published postings whose period ends within the warning window (a rule)."""
+    today = today or local_today()
+    window = get_rule(session, "disclosure.posting_ending_soon", on=today).value
+    return list(session.exec(
+        select(Disclosure).where(Disclosure.status == DisclosureStatus.published,
+                                 Disclosure.posting_ends_on.is_not(None),
+                                 Disclosure.posting_ends_on >= today,
+                                 Disclosure.posting_ends_on <= today + timedelta(days=window))
+        .order_by(Disclosure.posting_ends_on).limit(50)
+    ))
+
+
+def counts_by_status(session: Session) -> dict[str, int]:
+    rows = session.exec(select(Disclosure.status, func.count()).group_by(Disclosure.status)).all()
+    return {s: n for s, n in rows}
+
+
+def late_count(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(Disclosure).where(
+        Disclosure.status.in_(PUBLIC_STATUSES), Disclosure.late.is_(True))).one()
+
+
+def recent_drafts(session: Session, limit: int = 10) -> list[Disclosure]:
+    return list(session.exec(select(Disclosure).where(Disclosure.status == DisclosureStatus.draft)
+                             .order_by(Disclosure.updated_at.desc()).limit(limit)))

@@ -1,0 +1,79 @@
+"""Uploaded files: the type is decided by the content (never the name or the browser's claim),
+the size is bounded, and the bytes are stored once under their SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import filetype
+
+from app.errors import Invalid, TooLarge, UnsupportedType
+from app.i18n import _
+
+# MIME type -> the extension the stored name gets.
+ALLOWED = {
+    "application/pdf": "pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "image/jpeg": "jpg",
+    "image/png": "png",
+}
+ALLOWED_LABEL = "PDF, DOCX, XLSX, JPEG, PNG"
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    sha256: str
+    size: int
+    content_type: str
+    filename: str
+
+
+def sniff(head: bytes, data: bytes) -> str | None:
+    kind = filetype.guess(data if len(data) < 8192 else head)
+    if kind is None and data[:4] == b"PK\x03\x04":
+        kind = filetype.guess(data)  # Office files are zips: the matcher needs the directory
+    return kind.mime if kind and kind.mime in ALLOWED else None
+
+
+def clean_filename(name: str, ext: str) -> str:
+    """A safe display name: no path, no control characters, the extension matching the content."""
+    name = unicodedata.normalize("NFC", Path(name or "").name)
+    name = re.sub(r"[\x00-\x1f\x7f/\\:*?\"<>|]+", "_", name).strip(" .") or "tep"
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return f"{stem[:180]}.{ext}"
+
+
+def path_for(files_dir: Path, sha256: str) -> Path:
+    return files_dir / sha256[:2] / sha256[2:4] / sha256
+
+
+def store(files_dir: Path, *, data: bytes, filename: str, max_bytes: int) -> StoredFile:
+    """Validate and store `data`. Nothing touches the disk unless the file is accepted."""
+    if not data:
+        raise Invalid(_("Tệp rỗng"), fields={"file": "empty"})
+    if len(data) > max_bytes:
+        raise TooLarge(_("Tệp quá lớn (tối đa %d MB)") % (max_bytes // (1024 * 1024)), fields={"file": "too_large"})
+    mime = sniff(data[:8192], data)
+    if mime is None:
+        raise UnsupportedType(_("Chỉ nhận tệp %s (kiểm tra theo nội dung tệp)") % ALLOWED_LABEL, fields={"file": "type"})
+    digest = hashlib.sha256(data).hexdigest()
+    target = path_for(files_dir, digest)
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Write then rename: a crash never leaves a half-written file under a valid hash.
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    return StoredFile(sha256=digest, size=len(data), content_type=mime, filename=clean_filename(filename, ALLOWED[mime]))

@@ -1,0 +1,108 @@
+"""Jinja2 environment, filters (Vietnamese dates, sizes, Markdown) and HTMX-aware rendering."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from app import i18n
+from app.models.disclosure import CATEGORY_LABELS, METHOD_LABELS, STATUS_LABELS, Category, Method
+from app.models.user import ROLE_LABELS
+from app.services.text import render_markdown
+from app.timeutil import to_local
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+    autoescape=True,
+    extensions=["jinja2.ext.i18n"],
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+templates = Jinja2Templates(env=env)
+env.install_gettext_callables(  # type: ignore[attr-defined]
+    lambda m: i18n.gettext(m), lambda s, p, n: i18n.ngettext(s, p, n), newstyle=True
+)
+env.policies["ext.i18n.trimmed"] = True
+
+
+def vn_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_local(value).date()
+    return value.strftime("%d/%m/%Y")
+
+
+def vn_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return to_local(value).strftime("%d/%m/%Y %H:%M")
+
+
+def iso_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return to_local(value).isoformat(timespec="minutes")
+    return value.isoformat()
+
+
+def filesize(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n / 1024 / 1024:.1f} MB".replace(".", ",")
+
+
+def markdown(source: str) -> Markup:
+    return Markup(render_markdown(source))
+
+
+def label(mapping: dict, key: str) -> str:
+    for k, v in mapping.items():
+        if k == key:
+            return str(v)
+    return key
+
+
+env.filters.update(vn_date=vn_date, vn_datetime=vn_datetime, iso_date=iso_date, filesize=filesize, markdown=markdown)
+env.globals.update(
+    CATEGORIES=list(Category),
+    METHODS=list(Method),
+    category_label=lambda k: label(CATEGORY_LABELS, k),
+    category_item=lambda k: Category(k).item if k in Category.__members__ else "",
+    method_label=lambda k: label(METHOD_LABELS, k),
+    status_label=lambda k: label(STATUS_LABELS, k),
+    role_label=lambda k: label(ROLE_LABELS, k),
+    LANGUAGES=i18n.LANGUAGES,
+    category_options=lambda: [(c.value, f"{c.item}. {CATEGORY_LABELS[c]}") for c in Category],
+)
+
+
+def is_htmx(request: Request) -> bool:
+    """A partial is wanted only for HTMX requests that are not whole-page (boosted) loads."""
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200,
+           partial: str | None = None, headers: dict[str, str] | None = None):
+    """Render a page, or only `partial` when HTMX asked; the answer varies by HX-Request."""
+    ctx = dict(context or {})
+    state = request.state
+    ctx.setdefault("current_user", getattr(state, "user", None))
+    ctx["csrf_token"] = getattr(state, "csrf_token", "")
+    ctx["lang"] = i18n.get_locale()
+    ctx["settings"] = request.app.state.settings
+    template = partial if (partial and is_htmx(request)) else name
+    response = templates.TemplateResponse(request, template, ctx, status_code=status_code, headers=headers)
+    response.headers["Vary"] = "HX-Request, Cookie"
+    return response
