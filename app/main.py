@@ -17,6 +17,7 @@ from app.config import Settings, get_settings
 from app.db import make_engine
 from app.deps import LoginRequired
 from app.errors import AppError, TooManyRequests
+from app.i18n import N_
 from app.routers.api import disclosures as api_disclosures
 from app.routers.public import disclosures as public_disclosures
 from app.routers.public import pages
@@ -85,14 +86,14 @@ def error_page(request: Request, status: int, message: str, headers: dict | None
 
 
 STATUS_MESSAGES = {
-    400: "Yêu cầu không hợp lệ",
-    401: "Cần đăng nhập",
-    403: "Bạn không có quyền truy cập trang này",
-    404: "Không tìm thấy trang",
-    405: "Phương thức không được hỗ trợ",
-    413: "Dữ liệu gửi lên quá lớn",
-    422: "Dữ liệu không hợp lệ",
-    429: "Quá nhiều yêu cầu, vui lòng thử lại sau",
+    400: N_("Yêu cầu không hợp lệ"),
+    401: N_("Cần đăng nhập"),
+    403: N_("Bạn không có quyền truy cập trang này"),
+    404: N_("Không tìm thấy trang"),
+    405: N_("Phương thức không được hỗ trợ"),
+    413: N_("Dữ liệu gửi lên quá lớn"),
+    422: N_("Dữ liệu không hợp lệ"),
+    429: N_("Quá nhiều yêu cầu, vui lòng thử lại sau"),
 }
 
 
@@ -127,7 +128,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
-        message = i18n.gettext(STATUS_MESSAGES.get(exc.status_code, "Yêu cầu không hợp lệ"))
+        message = str(STATUS_MESSAGES.get(exc.status_code, STATUS_MESSAGES[400]))
         if _wants_json(request):
             return problem(exc.status_code, str(exc.detail), message, headers=getattr(exc, "headers", None))
         return error_page(request, exc.status_code, message, getattr(exc, "headers", None))

@@ -74,7 +74,12 @@ def label(mapping: dict, key: str) -> str:
     return key
 
 
-env.filters.update(vn_date=vn_date, vn_datetime=vn_datetime, iso_date=iso_date, filesize=filesize, markdown=markdown)
+def tr(text: str) -> str:
+    """Translate stored text that may be a source-language message (e.g. a system change note)."""
+    return i18n.gettext(text) if text else ""
+
+
+env.filters.update(tr=tr, vn_date=vn_date, vn_datetime=vn_datetime, iso_date=iso_date, filesize=filesize, markdown=markdown)
 env.globals.update(
     CATEGORIES=list(Category),
     METHODS=list(Method),

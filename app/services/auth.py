@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from app.db import utcnow
 from app.errors import Conflict, Invalid, TooManyRequests, Unauthorized
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.models.user import ApiToken, LoginAttempt, Role, StaffSession, StaffUser
 from app.services import audit
 from app.services.audit import Actor
@@ -105,7 +105,8 @@ def authenticate(
     by_user, by_client = _throttle_key_counts(session, username, client_addr, window)
     if by_user >= max_failures or by_client >= max_failures * 4:
         raise TooManyRequests(
-            _("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %d phút.") % window_minutes,
+            ngettext("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %d phút.",
+                     "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %d phút.", window_minutes) % window_minutes,
             retry_after=window_minutes * 60,
         )
     user = session.exec(select(StaffUser).where(StaffUser.username == username)).first()

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
-from app.i18n import _
+from app.i18n import N_, _
 from app.models.disclosure import (
     PERMANENT_POSTING,
     Attachment,
@@ -37,6 +37,9 @@ from app.timeutil import local_date, local_today
 
 CONTENT_FIELDS = tuple(DisclosureContent.model_fields)
 PUBLIC_STATUSES = (DisclosureStatus.published, DisclosureStatus.withdrawn)
+# Stored in the source language and translated when shown (templates: gettext(v.change_note)).
+NOTE_FIRST = N_("Công khai lần đầu")
+NOTE_AMENDED = N_("Sửa đổi")
 
 
 class DisclosureInput(BaseModel):
@@ -148,7 +151,7 @@ def update(session: Session, *, principal: Principal, disclosure_id: int, data: 
     action = "disclosure.update"
     if d.status == DisclosureStatus.published:
         d.version += 1
-        _snapshot_version(session, d, principal, change_note.strip()[:500] or _("Sửa đổi"))
+        _snapshot_version(session, d, principal, change_note.strip()[:500] or NOTE_AMENDED.message)
         action = "disclosure.amend"
     session.flush()
     audit.record(session, actor=principal.actor, action=action, entity_type="disclosure", entity_id=d.id,
@@ -200,7 +203,7 @@ def publish(session: Session, *, principal: Principal, disclosure_id: int) -> Di
     t = timeliness(session, issued_on=d.issued_on, published_on=today)
     d.publish_deadline_on, d.late, d.deadline_rule = t.due_on, t.late, t.rule_label
     _touch(d)
-    _snapshot_version(session, d, principal, _("Công khai lần đầu"))
+    _snapshot_version(session, d, principal, NOTE_FIRST.message)
     # Publishing here is itself Art. 12(1)(b): the ward's website.
     session.add(DisclosureMethod(disclosure_id=d.id, method=Method.website, used_on=today))
     session.flush()

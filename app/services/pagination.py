@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import DateTime, tuple_
+from sqlalchemy import DateTime, literal, tuple_
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
@@ -41,7 +41,7 @@ def decode_cursor(cursor: str, columns: list[ColumnElement]) -> list[Any]:
             raise ValueError
         out = []
         for col, v in zip(columns, values):
-            if isinstance(col.type, DateTime):
+            if isinstance(getattr(col.type, "impl", col.type), DateTime):
                 out.append(datetime.fromisoformat(v))
             elif not isinstance(v, (int, str)) or isinstance(v, bool):
                 raise ValueError
@@ -59,7 +59,9 @@ def paginate(session: Session, stmt, *, order: list[ColumnElement], descending: 
     if cursor:
         after = decode_cursor(cursor, order)
         row = tuple_(*order)
-        stmt = stmt.where(row < tuple_(*after) if descending else row > tuple_(*after))
+        # Typed literals, so the values are bound exactly as the columns store them.
+        key_values = tuple_(*[literal(v, type_=c.type) for c, v in zip(order, after)])
+        stmt = stmt.where(row < key_values if descending else row > key_values)
     stmt = stmt.order_by(*[c.desc() if descending else c.asc() for c in order]).limit(limit + 1)
     rows = list(session.exec(stmt).all())
     has_more = len(rows) > limit

@@ -8,6 +8,7 @@ from datetime import date
 from sqlmodel import Session, or_, select
 
 from app.errors import NotFound
+from app.i18n import _
 from app.models.rules import CalendarOverride, LegalRule, OverrideKind
 from app.services.workdays import WorkCalendar
 
@@ -38,7 +39,7 @@ def get_rule(session: Session, code: str, *, on: date) -> RuleRef:
         # Fall back to the earliest version: a date before every rule still needs an answer.
         row = session.exec(select(LegalRule).where(LegalRule.code == code).order_by(LegalRule.effective_from)).first()
     if row is None:
-        raise NotFound(f"Không có quy tắc '{code}' trong bảng quy tắc")
+        raise NotFound(_("Không có quy tắc '%s' trong bảng quy tắc") % code)
     return RuleRef(row.code, row.unit, row.value, row.legal_basis, row.version, row.description)
 
 

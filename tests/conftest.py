@@ -1,0 +1,140 @@
+"""Test fixtures. Each test gets a fresh database built by `alembic upgrade head` (copied from a
+template made once per run), its own data directory and its own app.
+
+Set TEST_DATABASE_URL to a PostgreSQL URL (a role allowed to create databases) to run the
+whole suite on PostgreSQL; by default it runs on SQLite files."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import tempfile
+import uuid
+from pathlib import Path
+
+# Importing app.main builds the module-level app; keep its files out of the working tree.
+os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="minhbach-import-"))
+os.environ.setdefault("SECRET_KEY", "test-secret-key")
+
+import pytest  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from app.config import Settings  # noqa: E402
+from app.db import session_for  # noqa: E402
+from app.main import create_app  # noqa: E402
+from app.migrate import upgrade  # noqa: E402
+from tests import factories  # noqa: E402
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+USING_PG = PG_URL.startswith("postgresql")
+
+
+def _pg_admin():
+    return create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+
+
+def _pg_url_for(name: str) -> str:
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory):
+    """A database migrated to head once per run; tests get copies of it."""
+    if USING_PG:
+        name = f"mb_tmpl_{uuid.uuid4().hex[:10]}"
+        admin = _pg_admin()
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        upgrade(_pg_url_for(name))
+        yield name
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    else:
+        path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+        upgrade(f"sqlite:///{path}")
+        with sqlite3.connect(path) as conn:  # fold the WAL into the file so a plain copy is complete
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.execute("PRAGMA journal_mode=DELETE")
+        yield path
+
+
+@pytest.fixture
+def database_url(template_db, tmp_path):
+    """A fresh, fully migrated database for one test."""
+    if USING_PG:
+        name = f"mb_test_{uuid.uuid4().hex[:12]}"
+        admin = _pg_admin()
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"'))
+        yield _pg_url_for(name)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    else:
+        path = tmp_path / "test.sqlite3"
+        shutil.copyfile(template_db, path)
+        yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def settings(database_url, tmp_path) -> Settings:
+    data_dir = tmp_path / "data"
+    return Settings(database_url=database_url, data_dir=data_dir, secret_key="test-secret-key",
+                    public_base_url="http://testserver", max_upload_mb=1)
+
+
+@pytest.fixture
+def app(settings):
+    application = create_app(settings)
+    yield application
+    application.state.engine.dispose()
+
+
+@pytest.fixture
+def client(app) -> TestClient:
+    with TestClient(app, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+def session(app):
+    """A session on the test's database for calling services directly (commit to persist)."""
+    with session_for(app.state.engine, write=True) as s:
+        yield s
+
+
+@pytest.fixture
+def files_dir(settings) -> Path:
+    settings.ensure_dirs()
+    return settings.files_dir
+
+
+@pytest.fixture
+def make_user(session):
+    return lambda role="publisher", **kw: factories.user(session, role=role, **kw)
+
+
+@pytest.fixture
+def login(client, session):
+    """Log a new user of `role` in on the test client; returns the user."""
+
+    def _login(role: str = "publisher"):
+        user = factories.user(session, role=role)
+        factories.login(client, user.username)
+        return user
+
+    return _login
+
+
+@pytest.fixture
+def sqlite_only():
+    if USING_PG:
+        pytest.skip("SQLite-specific")
+
+
+def pytest_report_header(config):
+    return f"database: {'PostgreSQL ' + make_url(PG_URL).render_as_string() if USING_PG else 'SQLite'}"
