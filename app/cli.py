@@ -148,3 +148,7 @@ def audit_verify() -> None:
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -71,7 +71,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the route returns, rolled back on error."""
-    session = session_for(request.app.state.engine, write=request.method not in SAFE_METHODS)
+    # API calls with a token write its last use, so they take the write lock up front too.
+    write = request.method not in SAFE_METHODS or "authorization" in request.headers
+    session = session_for(request.app.state.engine, write=write)
     try:
         yield session
         session.commit()

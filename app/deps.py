@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlmodel import Session
 
 from app.config import Settings
@@ -15,6 +16,9 @@ from app.models.user import StaffUser
 from app.security import SESSION_COOKIE, client_addr
 from app.services import auth
 from app.services.auth import Principal
+
+# Row ids as path parameters: bounded, so a huge number is a 422, not a database overflow.
+RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 # scope="function": commit before the response is sent, so a failed commit is never a 200.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
@@ -31,10 +35,21 @@ class LoginRequired(Exception):
     """Raised for a staff page without a session; answered with a redirect to the login page."""
 
 
+@dataclass(frozen=True)
+class ShownUser:
+    """What pages show of the logged-in user. A plain copy: error pages are rendered after the
+    request's session has been rolled back and closed, when the ORM row can no longer load."""
+
+    id: int
+    username: str
+    full_name: str
+    role: str
+
+
 def optional_user(request: Request, session: SessionDep) -> StaffUser | None:
     token = request.cookies.get(SESSION_COOKIE)
     user = auth.user_for_session(session, token) if token else None
-    request.state.user = user
+    request.state.user = ShownUser(user.id, user.username, user.full_name, user.role) if user else None
     return user
 
 

@@ -28,6 +28,7 @@ MESSAGES = {
     "less_than_equal": N_("Giá trị quá lớn"),
     "effective_on_before_issued_on": N_("Ngày hiệu lực không được trước ngày ban hành"),
     "posting_ends_before_start": N_("Ngày kết thúc niêm yết không được trước ngày bắt đầu"),
+    "tag_too_long": N_("Mỗi từ khóa tối đa 40 ký tự"),
 }
 MODEL_ERROR_FIELDS = {"effective_on_before_issued_on": "effective_on", "posting_ends_before_start": "posting_ends_on"}
 

@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import i18n
@@ -47,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0",
         description=API_DESCRIPTION,
         dependencies=[Depends(csrf_guard)],
-        docs_url="/docs",
+        docs_url=None,  # served by routers/public/pages.py from vendored files (CSP, offline)
         redoc_url=None,
     )
     app.state.settings = settings
@@ -113,6 +114,11 @@ def _install_error_handlers(app: FastAPI) -> None:
         if is_htmx(request):
             return JSONResponse(None, status_code=204, headers={"HX-Redirect": url})
         return RedirectResponse(url, status_code=303)
+
+    @app.exception_handler(ValidationError)
+    async def model_validation_error(request: Request, exc: ValidationError):
+        # A model validated inside a route (e.g. a PATCH merged onto the stored row).
+        return await validation_error(request, RequestValidationError(exc.errors()))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):

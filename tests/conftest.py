@@ -36,6 +36,21 @@ def _pg_admin():
     return create_engine(PG_URL, isolation_level="AUTOCOMMIT")
 
 
+def _pg_drop(admin, name: str) -> None:
+    """Drop a test database; an autovacuum worker may hold it for a moment, so retry."""
+    import time
+
+    from sqlalchemy.exc import DBAPIError
+
+    for attempt in range(20):
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            return
+        except DBAPIError:
+            time.sleep(0.1 * (attempt + 1))
+
+
 def _pg_url_for(name: str) -> str:
     return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
 
@@ -50,8 +65,7 @@ def template_db(tmp_path_factory):
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         upgrade(_pg_url_for(name))
         yield name
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _pg_drop(admin, name)
         admin.dispose()
     else:
         path = tmp_path_factory.mktemp("template") / "template.sqlite3"
@@ -71,8 +85,7 @@ def database_url(template_db, tmp_path):
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"'))
         yield _pg_url_for(name)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _pg_drop(admin, name)
         admin.dispose()
     else:
         path = tmp_path / "test.sqlite3"
@@ -102,8 +115,9 @@ def client(app) -> TestClient:
 
 @pytest.fixture
 def session(app):
-    """A session on the test's database for calling services directly (commit to persist)."""
-    with session_for(app.state.engine, write=True) as s:
+    """A session on the test's database for calling services directly (commit to persist).
+    Deferred, so that reading here does not hold the write lock the app's requests need."""
+    with session_for(app.state.engine, write=False) as s:
         yield s
 
 

@@ -71,7 +71,9 @@ class DisclosureInput(BaseModel):
         if isinstance(v, list):
             seen: list[str] = []
             for t in v:
-                t = str(t).strip()[:40]
+                t = str(t).strip()
+                if len(t) > 40:
+                    raise ValueError("tag_too_long")
                 if t and t not in seen:
                     seen.append(t)
             return seen

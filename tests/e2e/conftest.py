@@ -184,16 +184,21 @@ def live_server(tmp_path_factory):
             admin.dispose()
 
 
-@pytest.fixture(autouse=True)
-def _no_server_errors(request, live_server):
-    """An e2e test fails if the server logged a traceback (a 500, an error in a handler) meanwhile."""
-    start = live_server.log_path.stat().st_size
-    yield
+def assert_no_server_errors(live_server: LiveServer, since: int) -> None:
+    """Fail if the server logged a traceback (a 500, an error in a handler) after log offset `since`."""
     time.sleep(0.05)  # let the server flush what the last request logged
     with live_server.log_path.open("rb") as f:
-        f.seek(start)
+        f.seek(since)
         new = f.read().decode(errors="replace")
-    assert "Traceback" not in new and "ERROR" not in new, f"the server logged errors during the test:\n{new}"
+    assert "Traceback" not in new and "ERROR" not in new, f"the server logged errors:\n{new}"
+
+
+@pytest.fixture(autouse=True)
+def _no_server_errors(live_server):
+    """Every e2e test fails if the server logged an error while it ran."""
+    start = live_server.log_path.stat().st_size
+    yield
+    assert_no_server_errors(live_server, start)
 
 
 # --- the browser ------------------------------------------------------------------------------

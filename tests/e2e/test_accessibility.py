@@ -9,8 +9,8 @@ from collections import defaultdict
 
 import pytest
 
-from tests.e2e.conftest import (format_axe, format_vnu, login, public_pages, run_axe, staff_pages,
-                                validate_html)
+from tests.e2e.conftest import (assert_no_server_errors, format_axe, format_vnu, login, public_pages, run_axe,
+                                staff_pages, validate_html)
 
 pytestmark = pytest.mark.e2e
 
@@ -24,6 +24,7 @@ STAFF = list(staff_pages(_NO_IDS)) + ["staff-new-errors"]
 def audited(browser, live_server, tmp_path_factory):
     """name -> {"status", "html" (as sent by the server), "axe" (violations), "vnu" (errors)}."""
     results: dict[str, dict] = {}
+    log_start = live_server.log_path.stat().st_size
 
     def check(name, page, response):
         assert response is not None, f"{name}: no response"
@@ -57,6 +58,7 @@ def audited(browser, live_server, tmp_path_factory):
     finally:
         visitor.close()
         staff.close()
+    assert_no_server_errors(live_server, log_start)
 
     errors = validate_html({name: r["html"] for name, r in results.items()}, tmp_path_factory.mktemp("vnu"))
     for name, errs in errors.items():

@@ -63,6 +63,10 @@ def test_english_is_chosen_and_kept(page, live_server):
         page.goto(path)
         assert page.get_attribute("html", "lang") == "en", path
         _expect_text(page, selector, msgid, catalog)
+    # The disclosure itself stays Vietnamese, and says so (WCAG 3.1.2 language of parts).
+    page.goto(f"/disclosures/{live_server.ids['published']}")
+    assert page.locator("main h1").get_attribute("lang") == "vi"
+    assert page.locator(".prose").get_attribute("lang") == "vi"
 
     # And back to Vietnamese.
     page.goto("/disclosures")

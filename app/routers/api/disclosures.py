@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from app.deps import SessionDep, api_principal, require_api
+from app.deps import RowId, SessionDep, api_principal, require_api
 from app.models.disclosure import Category, Disclosure, DisclosureStatus, Method
 from app.services import disclosures as svc
 from app.services.auth import Principal
@@ -143,7 +143,7 @@ def list_disclosures(
 
 
 @router.get("/{disclosure_id}", response_model=DisclosureOut, summary="One disclosure")
-def get_disclosure(request: Request, session: SessionDep, disclosure_id: int,
+def get_disclosure(request: Request, session: SessionDep, disclosure_id: RowId,
                    principal: Annotated[Principal | None, Depends(api_principal)]):
     """Drafts are visible only to a token that may edit disclosures."""
     include_drafts = principal is not None and principal.can("disclosure:edit")
@@ -157,7 +157,7 @@ def create_disclosure(request: Request, session: SessionDep, body: svc.Disclosur
 
 
 @router.patch("/{disclosure_id}", response_model=DisclosureOut, summary="Change a disclosure")
-def patch_disclosure(request: Request, session: SessionDep, disclosure_id: int, body: DisclosurePatch,
+def patch_disclosure(request: Request, session: SessionDep, disclosure_id: RowId, body: DisclosurePatch,
                      principal: Principal = require_api("disclosure:edit")):
     """Fields left out keep their value. On a published disclosure this creates a new version."""
     d = svc.get(session, disclosure_id, include_drafts=True)
@@ -170,20 +170,20 @@ def patch_disclosure(request: Request, session: SessionDep, disclosure_id: int, 
 
 
 @router.post("/{disclosure_id}/publish", response_model=DisclosureOut, summary="Publish a draft")
-def publish_disclosure(request: Request, session: SessionDep, disclosure_id: int,
+def publish_disclosure(request: Request, session: SessionDep, disclosure_id: RowId,
                        principal: Principal = require_api("disclosure:publish")):
     return _one(request, session, svc.publish(session, principal=principal, disclosure_id=disclosure_id))
 
 
 @router.post("/{disclosure_id}/withdraw", response_model=DisclosureOut, summary="Withdraw, with a reason")
-def withdraw_disclosure(request: Request, session: SessionDep, disclosure_id: int, body: WithdrawBody,
+def withdraw_disclosure(request: Request, session: SessionDep, disclosure_id: RowId, body: WithdrawBody,
                         principal: Principal = require_api("disclosure:publish")):
     return _one(request, session, svc.withdraw(session, principal=principal, disclosure_id=disclosure_id,
                                                reason=body.reason))
 
 
 @router.post("/{disclosure_id}/methods", response_model=DisclosureOut, summary="Record a method used")
-def add_method(request: Request, session: SessionDep, disclosure_id: int, body: MethodBody,
+def add_method(request: Request, session: SessionDep, disclosure_id: RowId, body: MethodBody,
                principal: Principal = require_api("disclosure:edit")):
     svc.record_method(session, principal=principal, disclosure_id=disclosure_id, method=body.method,
                       used_on=body.used_on, note=body.note)
@@ -192,7 +192,7 @@ def add_method(request: Request, session: SessionDep, disclosure_id: int, body: 
 
 @router.post("/{disclosure_id}/attachments", response_model=AttachmentOut, status_code=201,
              summary="Attach a file (PDF, DOCX, XLSX, JPEG, PNG)")
-async def add_attachment(request: Request, session: SessionDep, disclosure_id: int,
+async def add_attachment(request: Request, session: SessionDep, disclosure_id: RowId,
                          file: Annotated[UploadFile, File(description="The file; its type is read from its content")],
                          principal: Principal = require_api("disclosure:edit")):
     settings = request.app.state.settings

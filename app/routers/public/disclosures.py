@@ -12,7 +12,7 @@ from feedgen.feed import FeedGenerator
 from markupsafe import Markup
 
 from app.db import utcnow
-from app.deps import OptionalUser, SessionDep
+from app.deps import OptionalUser, RowId, SessionDep
 from app.errors import NotFound
 from app.i18n import _
 from app.models.disclosure import Category, DisclosureStatus
@@ -78,8 +78,8 @@ def disclosure_feed(request: Request, session: SessionDep):
 
 
 @router.get("/disclosures/{disclosure_id}", name="disclosure_detail")
-def disclosure_detail(request: Request, session: SessionDep, user: OptionalUser, disclosure_id: int,
-                      version: int | None = None):
+def disclosure_detail(request: Request, session: SessionDep, user: OptionalUser, disclosure_id: RowId,
+                      version: Annotated[int | None, Query(ge=1, le=100_000)] = None):
     """One disclosure: its current text (or an earlier version), files with SHA-256, methods."""
     d = svc.get(session, disclosure_id)
     shown = svc.get_version(session, d.id, version) if version and version != d.version else None
@@ -95,7 +95,7 @@ def disclosure_detail(request: Request, session: SessionDep, user: OptionalUser,
 
 
 @router.get("/disclosures/{disclosure_id}/notice", name="disclosure_notice")
-def disclosure_notice(request: Request, session: SessionDep, user: OptionalUser, disclosure_id: int):
+def disclosure_notice(request: Request, session: SessionDep, user: OptionalUser, disclosure_id: RowId):
     """A printable A4 notice for the headquarters board, with a QR code to the online page."""
     d = svc.get(session, disclosure_id)
     settings = request.app.state.settings
@@ -106,8 +106,8 @@ def disclosure_notice(request: Request, session: SessionDep, user: OptionalUser,
 
 
 @router.get("/disclosures/{disclosure_id}/files/{attachment_id}/{filename}", name="disclosure_file")
-def disclosure_file(request: Request, session: SessionDep, user: OptionalUser, disclosure_id: int,
-                    attachment_id: int, filename: str):
+def disclosure_file(request: Request, session: SessionDep, user: OptionalUser, disclosure_id: RowId,
+                    attachment_id: RowId, filename: str):
     """Download an attachment. Drafts' files only for staff."""
     att = svc.get_attachment(session, disclosure_id, attachment_id, include_drafts=user is not None)
     path = files.path_for(request.app.state.settings.files_dir, att.sha256)

@@ -56,3 +56,12 @@ def healthz(request: Request):
     except Exception:  # noqa: BLE001 - any failure means "the database does not answer"
         database = "unavailable"
     return JSONResponse({"status": "ok", "database": database}, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/docs", name="api_docs")
+def api_docs(request: Request):
+    """Swagger UI for the JSON API, from vendored files (no CDN)."""
+    # Swagger UI sets inline style attributes; allow those here only.
+    csp = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+           "object-src 'none'; base-uri 'self'; frame-ancestors 'none'")
+    return render(request, "api_docs.html", headers={"Content-Security-Policy": csp})

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
-from app.deps import CurrentStaff, SessionDep, require
+from app.deps import CurrentStaff, RowId, SessionDep, require
 from app.errors import AppError
 from app.forms import form_values, validate
 from app.i18n import _
@@ -99,11 +99,11 @@ async def create(request: Request, session: SessionDep, principal: Principal = r
         session.rollback()
         return _form_page(request, principal=principal, values=values, errors={"files": exc.message}, d=None,
                           status_code=exc.status_code)
-    return RedirectResponse(request.url_for("staff_disclosure_detail", disclosure_id=d.id), status_code=303)
+    return RedirectResponse(request.app.url_path_for("staff_disclosure_detail", disclosure_id=d.id), status_code=303)
 
 
 @router.get("/disclosures/{disclosure_id}", name="staff_disclosure_detail")
-def detail(request: Request, session: SessionDep, disclosure_id: int, principal: CurrentStaff):
+def detail(request: Request, session: SessionDep, disclosure_id: RowId, principal: CurrentStaff):
     d = svc.get(session, disclosure_id, include_drafts=True)
     return render(request, "staff/disclosures/detail.html", _detail_context(session, d, principal))
 
@@ -123,14 +123,14 @@ def _detail_context(session: Session, d: Disclosure, principal: Principal, **ext
 
 
 @router.get("/disclosures/{disclosure_id}/edit", name="staff_disclosure_edit")
-def edit_form(request: Request, session: SessionDep, disclosure_id: int,
+def edit_form(request: Request, session: SessionDep, disclosure_id: RowId,
               principal: Principal = require("disclosure:edit")):
     d = svc.get(session, disclosure_id, include_drafts=True)
     return _form_page(request, principal=principal, values=_values_of(d), errors={}, d=d)
 
 
 @router.post("/disclosures/{disclosure_id}/edit", name="staff_disclosure_update")
-async def update(request: Request, session: SessionDep, disclosure_id: int,
+async def update(request: Request, session: SessionDep, disclosure_id: RowId,
                  principal: Principal = require("disclosure:edit")):
     """Save a draft, or amend a published disclosure as a new version."""
     d = svc.get(session, disclosure_id, include_drafts=True)
@@ -149,18 +149,18 @@ async def update(request: Request, session: SessionDep, disclosure_id: int,
         field = next(iter(exc.fields), "__all__")
         return _form_page(request, principal=principal, values=values, errors={field: exc.message}, d=d,
                           status_code=exc.status_code)
-    return RedirectResponse(request.url_for("staff_disclosure_detail", disclosure_id=d.id), status_code=303)
+    return RedirectResponse(request.app.url_path_for("staff_disclosure_detail", disclosure_id=d.id), status_code=303)
 
 
 @router.post("/disclosures/{disclosure_id}/publish", name="staff_disclosure_publish")
-def publish(request: Request, session: SessionDep, disclosure_id: int,
+def publish(request: Request, session: SessionDep, disclosure_id: RowId,
             principal: Principal = require("disclosure:publish")):
     svc.publish(session, principal=principal, disclosure_id=disclosure_id)
-    return RedirectResponse(request.url_for("staff_disclosure_detail", disclosure_id=disclosure_id), status_code=303)
+    return RedirectResponse(request.app.url_path_for("staff_disclosure_detail", disclosure_id=disclosure_id), status_code=303)
 
 
 @router.post("/disclosures/{disclosure_id}/withdraw", name="staff_disclosure_withdraw")
-async def withdraw(request: Request, session: SessionDep, disclosure_id: int,
+async def withdraw(request: Request, session: SessionDep, disclosure_id: RowId,
                    principal: Principal = require("disclosure:publish")):
     form = await request.form()
     reason = str(form.get("reason", ""))
@@ -173,11 +173,11 @@ async def withdraw(request: Request, session: SessionDep, disclosure_id: int,
         d = svc.get(session, disclosure_id, include_drafts=True)
         ctx = _detail_context(session, d, principal, errors={"reason": exc.message}, values={"reason": reason})
         return render(request, "staff/disclosures/detail.html", ctx, status_code=exc.status_code)
-    return RedirectResponse(request.url_for("staff_disclosure_detail", disclosure_id=disclosure_id), status_code=303)
+    return RedirectResponse(request.app.url_path_for("staff_disclosure_detail", disclosure_id=disclosure_id), status_code=303)
 
 
 @router.post("/disclosures/{disclosure_id}/methods", name="staff_disclosure_method")
-async def record_method(request: Request, session: SessionDep, disclosure_id: int,
+async def record_method(request: Request, session: SessionDep, disclosure_id: RowId,
                         principal: Principal = require("disclosure:edit")):
     """Record a method of Art. 12 and its date; HTMX gets the refreshed methods section."""
     values = form_values(await request.form(), date_fields=DATE_FIELDS)
@@ -198,7 +198,7 @@ async def record_method(request: Request, session: SessionDep, disclosure_id: in
             errors.update({k: exc.message for k in exc.fields})
     d = svc.get(session, disclosure_id, include_drafts=True)
     if not errors and not is_htmx(request):
-        return RedirectResponse(request.url_for("staff_disclosure_detail", disclosure_id=disclosure_id) + "#methods",
+        return RedirectResponse(str(request.app.url_path_for("staff_disclosure_detail", disclosure_id=disclosure_id)) + "#methods",
                                 status_code=303)
     ctx = _detail_context(session, d, principal, errors=errors, values=values if errors else {})
     return render(request, "staff/disclosures/detail.html", ctx, status_code=422 if errors else 200,
@@ -206,7 +206,7 @@ async def record_method(request: Request, session: SessionDep, disclosure_id: in
 
 
 @router.post("/disclosures/{disclosure_id}/attachments", name="staff_disclosure_attach")
-async def attach(request: Request, session: SessionDep, disclosure_id: int,
+async def attach(request: Request, session: SessionDep, disclosure_id: RowId,
                  principal: Principal = require("disclosure:edit")):
     d = svc.get(session, disclosure_id, include_drafts=True)
     uploads = await _uploads(request)
@@ -225,5 +225,5 @@ async def attach(request: Request, session: SessionDep, disclosure_id: int,
         d = svc.get(session, disclosure_id, include_drafts=True)
         ctx = _detail_context(session, d, principal, errors=errors)
         return render(request, "staff/disclosures/detail.html", ctx, status_code=422)
-    return RedirectResponse(request.url_for("staff_disclosure_detail", disclosure_id=disclosure_id) + "#files",
+    return RedirectResponse(str(request.app.url_path_for("staff_disclosure_detail", disclosure_id=disclosure_id)) + "#files",
                             status_code=303)

@@ -1,0 +1,183 @@
+"""JSON API v1: contract names, auth and scopes, problem details, cursors, updated_since."""
+
+import hashlib
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlmodel import select
+
+from app.models.disclosure import Disclosure
+from app.services import auth
+from app.services.audit import Actor
+from tests import factories
+
+CONTRACT_FIELDS = {
+    "id", "title", "summary", "body", "category", "document_number", "issuing_body", "issued_on", "effective_on",
+    "fiscal_year", "tags", "status", "version", "posted_on", "posting_ends_on", "methods", "attachments",
+    "published_at", "created_at", "updated_at", "late",
+}
+NEW = {"title": "Danh sách hộ cận nghèo năm 2027", "category": "social_support", "document_number": "10/QĐ-UBND",
+       "issued_on": "2026-11-25", "tags": ["hộ cận nghèo", "an sinh"], "body": "Gồm 21 hộ."}
+
+
+def _token(session, scopes=("disclosures:write",), user=None):
+    token = auth.create_token(session, actor=Actor.system("test"), name="thanh-pho", scopes=list(scopes), user=user)
+    session.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def writer(session):
+    return _token(session)
+
+
+def test_public_list_and_contract(client, session):
+    p = factories.principal(session)
+    factories.published(session, p)
+    r = client.get("/api/v1/disclosures")
+    assert r.status_code == 200
+    body = r.json()
+    assert set(body) == {"items", "next_cursor"} and body["next_cursor"] is None
+    item = body["items"][0]
+    assert CONTRACT_FIELDS <= set(item)
+    assert item["status"] == "published" and item["category"] == "budget" and item["tags"] == ["ngân sách", "dự toán"]
+    assert item["methods"][0]["method"] == "website"
+    assert item["published_at"].endswith("Z") or item["published_at"].endswith("+00:00")
+
+
+def test_write_lifecycle_with_scoped_token(client, session, writer):
+    r = client.post("/api/v1/disclosures", json=NEW, headers=writer)
+    assert r.status_code == 201, r.text
+    d = r.json()
+    assert d["status"] == "draft" and d["version"] == 0 and d["fiscal_year"] == 2026
+    assert client.get(f"/api/v1/disclosures/{d['id']}").status_code == 404  # drafts are not public
+    assert client.get(f"/api/v1/disclosures/{d['id']}", headers=writer).status_code == 200
+
+    pdf = factories.pdf_bytes()
+    up = client.post(f"/api/v1/disclosures/{d['id']}/attachments", headers=writer,
+                     files={"file": ("danh-sach.pdf", pdf, "application/pdf")})
+    assert up.status_code == 201 and up.json()["sha256"] == hashlib.sha256(pdf).hexdigest()
+
+    pub = client.post(f"/api/v1/disclosures/{d['id']}/publish", headers=writer)
+    assert pub.status_code == 200 and pub.json()["version"] == 1 and pub.json()["posted_on"]
+
+    patched = client.patch(f"/api/v1/disclosures/{d['id']}", headers=writer,
+                           json={"summary": "Bổ sung 2 hộ", "change_note": "Bổ sung"})
+    assert patched.status_code == 200 and patched.json()["version"] == 2
+    assert patched.json()["title"] == NEW["title"]  # untouched fields keep their value
+
+    url = patched.json()["attachments"][0]["url"]
+    assert client.get(url.replace("http://testserver", "")).content == pdf
+
+    w = client.post(f"/api/v1/disclosures/{d['id']}/withdraw", headers=writer, json={"reason": "Ban hành nhầm"})
+    assert w.status_code == 200 and w.json()["status"] == "withdrawn"
+    again = client.post(f"/api/v1/disclosures/{d['id']}/withdraw", headers=writer, json={"reason": "Ban hành nhầm"})
+    assert again.status_code == 409 and again.headers["content-type"] == "application/problem+json"
+
+
+def test_writes_need_a_token_with_the_scope(client, session):
+    assert client.post("/api/v1/disclosures", json=NEW).status_code == 401
+    reader = _token(session, scopes=("disclosures:read",))
+    r = client.post("/api/v1/disclosures", json=NEW, headers=reader)
+    assert r.status_code == 403 and r.json()["status"] == 403
+    bad = client.post("/api/v1/disclosures", json=NEW, headers={"Authorization": "Bearer mb_nope"})
+    assert bad.status_code == 401 and bad.json()["title"] == "Unauthorized"
+    basic = client.post("/api/v1/disclosures", json=NEW, headers={"Authorization": "Basic abc"})
+    assert basic.status_code == 401
+    assert session.exec(select(Disclosure)).all() == []
+
+
+def test_personal_token_uses_the_users_role(client, session):
+    officer = factories.user(session, role="officer")
+    headers = _token(session, scopes=(), user=officer)
+    d = client.post("/api/v1/disclosures", json=NEW, headers=headers).json()
+    assert client.post(f"/api/v1/disclosures/{d['id']}/publish", headers=headers).status_code == 403
+
+
+def test_no_csrf_needed_for_bearer_api_but_cookies_do_not_authenticate(client, session, login):
+    login("admin")  # a browser session cookie alone must not be able to write through the API
+    assert client.post("/api/v1/disclosures", json=NEW).status_code == 401
+
+
+@pytest.mark.parametrize("body", [
+    {}, {"title": "x", "category": "budget"}, {**NEW, "category": "vu-tru"}, {**NEW, "issued_on": "hôm qua"},
+    {**NEW, "fiscal_year": 1000}, {**NEW, "effective_on": "2026-01-01"}, {**NEW, "tags": "x" * 5000},
+    [], "chuỗi", {**NEW, "title": None},
+])
+def test_invalid_bodies_are_problem_details(client, writer, body, session):
+    r = client.post("/api/v1/disclosures", json=body, headers=writer)
+    assert r.status_code == 422, r.text
+    problem = r.json()
+    assert problem["status"] == 422 and problem["title"] and problem["errors"]
+    assert session.exec(select(Disclosure)).all() == []
+
+
+def test_malformed_json_and_unknown_ids(client, writer):
+    r = client.post("/api/v1/disclosures", content=b"{not json", headers={**writer, "Content-Type": "application/json"})
+    assert r.status_code == 422
+    assert client.get("/api/v1/disclosures/999").status_code == 404
+    assert client.get("/api/v1/disclosures/abc").status_code == 422
+    assert client.patch("/api/v1/disclosures/999", json={}, headers=writer).status_code == 404
+    assert client.get("/api/v1/nothing").json()["status"] == 404
+
+
+def test_upload_of_wrong_type_via_api(client, session, writer):
+    d = client.post("/api/v1/disclosures", json=NEW, headers=writer).json()
+    r = client.post(f"/api/v1/disclosures/{d['id']}/attachments", headers=writer,
+                    files={"file": ("x.pdf", b"<?php echo 1; ?>", "application/pdf")})
+    assert r.status_code == 415 and "PDF" in r.json()["detail"]
+    r = client.post(f"/api/v1/disclosures/{d['id']}/attachments", headers=writer)
+    assert r.status_code == 422
+
+
+def test_filters_cursor_and_updated_since(client, session):
+    p = factories.principal(session)
+    ids = [factories.published(session, p, title=f"Thông báo tiếp công dân {i}", fiscal_year=2026).id
+           for i in range(5)]
+    other = factories.published(session, p, title="Phí vệ sinh", category="fees_charges", fiscal_year=2025)
+    page1 = client.get("/api/v1/disclosures", params={"q": "tiep cong dan", "limit": 2}).json()
+    page2 = client.get("/api/v1/disclosures", params={"q": "tiep cong dan", "limit": 2,
+                                                      "cursor": page1["next_cursor"]}).json()
+    page3 = client.get("/api/v1/disclosures", params={"q": "tiep cong dan", "limit": 2,
+                                                      "cursor": page2["next_cursor"]}).json()
+    walked = [x["id"] for x in page1["items"] + page2["items"] + page3["items"]]
+    assert walked == list(reversed(ids)) and page3["next_cursor"] is None
+    assert [x["id"] for x in client.get("/api/v1/disclosures", params={"year": 2025}).json()["items"]] == [other.id]
+    by_cat = client.get("/api/v1/disclosures", params={"category": "fees_charges"}).json()["items"]
+    assert [x["id"] for x in by_cat] == [other.id]
+
+    since = datetime.now(timezone.utc) - timedelta(minutes=5)
+    changed = client.get("/api/v1/disclosures", params={"updated_since": since.isoformat()}).json()["items"]
+    assert [x["id"] for x in changed] == ids + [other.id]  # oldest change first
+    future = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()
+    assert client.get("/api/v1/disclosures", params={"updated_since": future}).json()["items"] == []
+
+
+@pytest.mark.parametrize("params", [
+    {"limit": 0}, {"limit": 1000}, {"cursor": "???"}, {"updated_since": "yesterday"}, {"category": "x"},
+    {"year": "abc"},
+])
+def test_bad_list_parameters(client, params):
+    r = client.get("/api/v1/disclosures", params=params)
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+
+
+def test_openapi_documents_the_api(client):
+    spec = client.get("/openapi.json").json()
+    assert "/api/v1/disclosures" in spec["paths"] and "/api/v1/disclosures/{disclosure_id}/publish" in spec["paths"]
+    assert not any(p.startswith("/staff") for p in spec["paths"])
+    assert client.get("/docs").status_code == 200
+
+
+def test_patch_that_breaks_a_rule_is_422(client, writer):
+    d = client.post("/api/v1/disclosures", json=NEW, headers=writer).json()
+    r = client.patch(f"/api/v1/disclosures/{d['id']}", json={"title": "x"}, headers=writer)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "title"
+    r = client.patch(f"/api/v1/disclosures/{d['id']}", json={"effective_on": "2020-01-01"}, headers=writer)
+    assert r.status_code == 422
+    assert client.get(f"/api/v1/disclosures/{d['id']}", headers=writer).json()["title"] == NEW["title"]
+
+
+def test_huge_ids_are_422_not_500(client):
+    assert client.get("/api/v1/disclosures/9223372036854775808").status_code == 422
+    assert client.get("/disclosures/9223372036854775808").status_code == 422

@@ -1,0 +1,140 @@
+"""Public pages: HTML with and without HX-Request, feed, notice, downloads, errors."""
+
+import hashlib
+import re
+
+import pytest
+
+from app.services import disclosures as svc
+from tests import factories
+
+
+@pytest.fixture
+def publisher(session):
+    return factories.principal(session, "publisher")
+
+
+def test_home_lists_latest_and_has_search(client, session, publisher):
+    factories.published(session, publisher, title="Lịch tiếp công dân quý IV")
+    r = client.get("/")
+    assert r.status_code == 200 and '<html lang="vi">' in r.text
+    assert "Lịch tiếp công dân quý IV" in r.text and 'action="/disclosures"' in r.text
+    assert "Phường Phú La" in r.text and "/staff/login" in r.text
+
+
+def test_drafts_never_appear_publicly(client, session, publisher):
+    d = factories.draft(session, publisher, title="Bản nháp bí mật")
+    assert "Bản nháp bí mật" not in client.get("/").text
+    assert "Bản nháp bí mật" not in client.get("/disclosures").text
+    assert client.get(f"/disclosures/{d.id}").status_code == 404
+    assert "Bản nháp bí mật" not in client.get("/disclosures/feed.atom").text
+    assert client.get(f"/api/v1/disclosures/{d.id}").status_code == 404
+
+
+def test_list_full_page_and_htmx_partial(client, session, publisher):
+    factories.published(session, publisher, title="Danh sách hộ nghèo năm 2026", category="social_support")
+    factories.published(session, publisher, title="Mức thu phí vệ sinh", category="fees_charges")
+    full = client.get("/disclosures", params={"q": "ho ngheo"})
+    assert full.status_code == 200 and "<html" in full.text and "Danh sách hộ nghèo" in full.text
+    assert "Mức thu phí" not in full.text
+    assert "HX-Request" in full.headers["vary"]
+    partial = client.get("/disclosures", params={"category": "fees_charges"}, headers={"HX-Request": "true"})
+    assert partial.status_code == 200 and "<html" not in partial.text
+    assert "Mức thu phí vệ sinh" in partial.text and "hộ nghèo" not in partial.text
+
+
+def test_list_pagination_links(client, session, publisher):
+    for i in range(22):
+        factories.published(session, publisher, title=f"Thông báo số {i}")
+    first = client.get("/disclosures")
+    next_link = re.search(r'rel="next" href="([^"]+)"', first.text).group(1).replace("&amp;", "&")
+    second = client.get(next_link)
+    assert "Thông báo số 1<" in second.text and "Thông báo số 21<" not in second.text
+
+
+@pytest.mark.parametrize("params", [
+    {"cursor": "%%%"}, {"year": "abc"}, {"category": "nope"}, {"q": "x" * 500}, {"year": "99999999999999999999"},
+])
+def test_bad_query_parameters_never_500(client, params):
+    assert client.get("/disclosures", params=params).status_code in (200, 422)
+
+
+def test_detail_shows_versions_files_hashes_and_methods(client, session, publisher, files_dir):
+    d = factories.draft(session, publisher, title="Quyết toán ngân sách 2025")
+    data = factories.pdf_bytes("Quyết toán")
+    att = svc.add_attachment(session, principal=publisher, disclosure_id=d.id, files_dir=files_dir, data=data,
+                             filename="quyet-toan.pdf", max_bytes=10**6)
+    svc.publish(session, principal=publisher, disclosure_id=d.id)
+    svc.update(session, principal=publisher, disclosure_id=d.id,
+               data=factories.disclosure_input(title="Quyết toán ngân sách 2025 (đính chính)"), change_note="Đính chính")
+    session.commit()
+    page = client.get(f"/disclosures/{d.id}")
+    assert "(đính chính)" in page.text and hashlib.sha256(data).hexdigest() in page.text
+    assert "Phiên bản 2" in page.text and "Đính chính" in page.text
+    assert "Cổng thông tin điện tử của phường" in page.text  # the website method, recorded on publish
+    old = client.get(f"/disclosures/{d.id}", params={"version": 1})
+    assert "Quyết toán ngân sách 2025</h1>" in old.text and "phiên bản 1" in old.text
+    assert client.get(f"/disclosures/{d.id}", params={"version": 9}).status_code == 404
+    download = client.get(f"/disclosures/{d.id}/files/{att.id}/{att.filename}")
+    assert download.status_code == 200 and download.content == data
+    assert download.headers["content-type"] == "application/pdf"
+    assert "attachment" in download.headers["content-disposition"]
+
+
+def test_draft_files_are_not_public(client, session, publisher, files_dir):
+    d = factories.draft(session, publisher)
+    att = svc.add_attachment(session, principal=publisher, disclosure_id=d.id, files_dir=files_dir,
+                             data=factories.pdf_bytes(), filename="a.pdf", max_bytes=10**6)
+    session.commit()
+    assert client.get(f"/disclosures/{d.id}/files/{att.id}/a.pdf").status_code == 404
+
+
+def test_withdrawn_stays_visible_with_reason(client, session, publisher):
+    d = factories.published(session, publisher, body="Nội dung gốc được giữ lại")
+    svc.withdraw(session, principal=publisher, disclosure_id=d.id, reason="Bị thay thế bởi quyết định mới")
+    session.commit()
+    page = client.get(f"/disclosures/{d.id}")
+    assert "Đã thu hồi" in page.text and "Bị thay thế bởi quyết định mới" in page.text
+    assert "Nội dung gốc được giữ lại" in page.text
+
+
+def test_notice_has_qr_code_and_link(client, session, publisher):
+    d = factories.published(session, publisher)
+    page = client.get(f"/disclosures/{d.id}/notice")
+    assert page.status_code == 200 and "<svg" in page.text
+    assert f"http://testserver/disclosures/{d.id}" in page.text
+
+
+def test_atom_feed(client, session, publisher):
+    factories.published(session, publisher, title="Kế hoạch lấy ý kiến Nhân dân")
+    feed = client.get("/disclosures/feed.atom")
+    assert feed.status_code == 200 and feed.headers["content-type"].startswith("application/atom+xml")
+    assert "<feed" in feed.text and "Kế hoạch lấy ý kiến Nhân dân" in feed.text
+
+
+def test_empty_feed_is_valid(client):
+    assert "<feed" in client.get("/disclosures/feed.atom").text
+
+
+def test_unknown_pages_are_404_pages(client):
+    r = client.get("/khong-co")
+    assert r.status_code == 404 and "Không tìm thấy trang" in r.text
+    assert client.get("/disclosures/abc").status_code == 422
+    assert client.get("/disclosures/99999").status_code == 404
+
+
+def test_security_headers(client):
+    r = client.get("/")
+    assert "default-src 'self'" in r.headers["content-security-policy"]
+    assert r.headers["x-content-type-options"] == "nosniff"
+    csrf_cookie = [c for c in r.headers.get_list("set-cookie") if c.startswith("mb_csrf=")][0]
+    assert "HttpOnly" in csrf_cookie and "SameSite=Lax" in csrf_cookie
+
+
+def test_healthz_reports_database_down(client, app):
+    app.state.engine.dispose()
+    from sqlalchemy import create_engine
+
+    app.state.engine = create_engine("sqlite:////nonexistent-dir/x.sqlite3")
+    r = client.get("/healthz")
+    assert r.status_code == 200 and r.json()["database"] == "unavailable"
