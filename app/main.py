@@ -22,6 +22,7 @@ from app.i18n import N_
 from app.routers.api import disclosures as api_disclosures
 from app.routers.public import disclosures as public_disclosures
 from app.routers.public import pages
+from app.routers.staff import admin as staff_admin
 from app.routers.staff import auth as staff_auth
 from app.routers.staff import disclosures as staff_disclosures
 from app.security import BodyLimitMiddleware, WebMiddleware, csrf_guard
@@ -59,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(WebMiddleware, secure_cookies=settings.cookie_secure)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    for module in (pages, public_disclosures, staff_auth, staff_disclosures, api_disclosures):
+    for module in (pages, public_disclosures, staff_auth, staff_disclosures, staff_admin, api_disclosures):
         app.include_router(module.router)
     _install_error_handlers(app)
     return app

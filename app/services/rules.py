@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlmodel import Session, or_, select
 
-from app.errors import NotFound
+from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.i18n import _
-from app.models.rules import CalendarOverride, LegalRule, OverrideKind
+from app.models.rules import CalendarOverride, DayUnit, LegalRule, OverrideKind
+from app.services import audit
 from app.services.workdays import WorkCalendar
 
 
@@ -46,3 +47,85 @@ def get_rule(session: Session, code: str, *, on: date) -> RuleRef:
 def work_calendar(session: Session) -> WorkCalendar:
     rows = session.exec(select(CalendarOverride)).all()
     return WorkCalendar({r.on: r.kind == OverrideKind.working_day for r in rows})
+
+
+# Administration ------------------------------------------------------------------------------
+
+MAX_RULE_DAYS = 3650
+
+
+def _require_manage(principal) -> None:
+    if not principal.can("rules:manage"):
+        raise Forbidden(_("Chỉ quản trị hệ thống được sửa bảng quy tắc"))
+
+
+def list_rules(session: Session) -> list[LegalRule]:
+    return list(session.exec(select(LegalRule).order_by(LegalRule.code, LegalRule.effective_from.desc())))
+
+
+def add_rule_version(session: Session, *, principal, code: str, value: int, unit: str, legal_basis: str,
+                     effective_from: date) -> LegalRule:
+    """A new version of a rule from a date; the version before it ends the day before."""
+    _require_manage(principal)
+    versions = list(session.exec(select(LegalRule).where(LegalRule.code == code)
+                                 .order_by(LegalRule.effective_from.desc())))
+    if not versions:
+        raise NotFound(_("Không có quy tắc '%s' trong bảng quy tắc") % code)
+    errors = {}
+    if unit not in DayUnit.__members__:
+        errors["unit"] = _("Đơn vị phải là ngày hoặc ngày làm việc")
+    if not 0 <= value <= MAX_RULE_DAYS:
+        errors["value"] = _("Số ngày phải từ 0 đến %d") % MAX_RULE_DAYS
+    if len(legal_basis.strip()) < 5:
+        errors["legal_basis"] = _("Cần ghi căn cứ pháp lý")
+    if effective_from <= versions[0].effective_from:
+        errors["effective_from"] = _("Ngày hiệu lực phải sau ngày hiệu lực của phiên bản hiện hành (%s)") % (
+            versions[0].effective_from.strftime("%d/%m/%Y"))
+    if errors:
+        raise Invalid(next(iter(errors.values())), fields=errors)
+    current = versions[0]
+    current.effective_to = effective_from - timedelta(days=1)
+    row = LegalRule(code=code, description=current.description, unit=unit, value=value,
+                    legal_basis=legal_basis.strip(), effective_from=effective_from, version=current.version + 1)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=principal.actor, action="rule.version", entity_type="legal_rule", entity_id=row.id,
+                 before={"code": code, "version": current.version, "unit": current.unit, "value": current.value},
+                 after={"code": code, "version": row.version, "unit": unit, "value": value,
+                        "legal_basis": row.legal_basis, "effective_from": effective_from})
+    return row
+
+
+def list_overrides(session: Session, *, since: date) -> list[CalendarOverride]:
+    return list(session.exec(select(CalendarOverride).where(CalendarOverride.on >= since)
+                             .order_by(CalendarOverride.on)))
+
+
+def add_override(session: Session, *, principal, on: date, kind: str, reason: str,
+                 legal_basis: str = "") -> CalendarOverride:
+    """An official change to the calendar: an extra day off, or a make-up working day."""
+    _require_manage(principal)
+    if kind not in OverrideKind.__members__:
+        raise Invalid(_("Loại ngày không hợp lệ"), fields={"kind": "invalid"})
+    if len(reason.strip()) < 3:
+        raise Invalid(_("Cần ghi lý do (ví dụ: số văn bản của Thủ tướng)"), fields={"reason": "required"})
+    if session.exec(select(CalendarOverride).where(CalendarOverride.on == on)).first():
+        raise Conflict(_("Ngày này đã có điều chỉnh"))
+    row = CalendarOverride(on=on, kind=kind, reason=reason.strip()[:300], legal_basis=legal_basis.strip()[:300])
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=principal.actor, action="calendar.add", entity_type="calendar_override",
+                 entity_id=row.id, after={"on": on, "kind": kind, "reason": row.reason, "legal_basis": row.legal_basis})
+    return row
+
+
+def remove_override(session: Session, *, principal, override_id: int) -> None:
+    """Remove an override entered by mistake (the audit log keeps what it was)."""
+    _require_manage(principal)
+    row = session.get(CalendarOverride, override_id)
+    if row is None:
+        raise NotFound(_("Không tìm thấy ngày điều chỉnh"))
+    audit.record(session, actor=principal.actor, action="calendar.remove", entity_type="calendar_override",
+                 entity_id=row.id, before={"on": row.on, "kind": row.kind, "reason": row.reason})
+    session.delete(row)
+    session.flush()

@@ -8,6 +8,7 @@ real browser (Debian's Chromium driven by Playwright's sync API; pytest-playwrig
 * `browser` (session) and `new_context` (per test): contexts carry `base_url`, so tests use
   paths (`page.goto("/disclosures")`).
 * Every e2e test also fails when the server logged a traceback while the test ran.
+* helpers.py has the page lists, `login`, and the axe-core and Nu HTML checker runners.
 
 Missing Chromium, Java, Playwright or the npm tools (axe-core, vnu-jar) make the tests FAIL,
 not skip; set MINHBACH_SKIP_E2E=1 to skip the e2e tests on a machine without them."""
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -24,7 +24,6 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -34,22 +33,15 @@ from sqlmodel import select
 
 from app.config import Settings
 from app.db import make_engine, session_for
-from app.demo import DEMO_PASSWORD, seed_demo
+from app.demo import seed_demo
 from app.migrate import upgrade
 from app.models.disclosure import Disclosure, DisclosureStatus
+from tests.e2e.helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, LiveServer, assert_no_server_errors, require_tool
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("MINHBACH_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 SKIP_E2E = os.environ.get("MINHBACH_SKIP_E2E") == "1"
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 USING_PG = PG_URL.startswith("postgresql")
-
-PUBLISHER = "congkhai"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -62,27 +54,7 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-def require_tool(path: Path | str, what: str) -> None:
-    """Fail (not skip) when a tool the e2e tests need is missing."""
-    if not Path(path).exists():
-        pytest.fail(f"{what} not found at {path}. Install it, or set MINHBACH_SKIP_E2E=1 to skip the "
-                    "end-to-end tests.", pytrace=False)
-
-
 # --- the live server --------------------------------------------------------------------------
-
-
-@dataclass
-class LiveServer:
-    url: str
-    database_url: str
-    data_dir: Path
-    log_path: Path
-    process: subprocess.Popen
-    ids: dict[str, int] = field(default_factory=dict)
-
-    def log_text(self) -> str:
-        return self.log_path.read_text(errors="replace")
 
 
 def _free_port() -> int:
@@ -184,19 +156,10 @@ def live_server(tmp_path_factory):
             admin.dispose()
 
 
-def assert_no_server_errors(live_server: LiveServer, since: int) -> None:
-    """Fail if the server logged a traceback (a 500, an error in a handler) after log offset `since`."""
-    time.sleep(0.05)  # let the server flush what the last request logged
-    with live_server.log_path.open("rb") as f:
-        f.seek(since)
-        new = f.read().decode(errors="replace")
-    assert "Traceback" not in new and "ERROR" not in new, f"the server logged errors:\n{new}"
-
-
 @pytest.fixture(autouse=True)
 def _no_server_errors(live_server):
     """Every e2e test fails if the server logged an error while it ran."""
-    start = live_server.log_path.stat().st_size
+    start = live_server.log_size()
     yield
     assert_no_server_errors(live_server, start)
 
@@ -245,106 +208,3 @@ def new_context(browser, live_server):
 def page(new_context):
     """A page in a fresh visitor context."""
     return new_context().new_page()
-
-
-def login(page, username: str = PUBLISHER, password: str = DEMO_PASSWORD) -> None:
-    """Log in through the real form and land in the back office."""
-    page.goto("/staff/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    with page.expect_navigation():
-        page.click("form.stack button[type=submit]")
-    assert page.url.rstrip("/").endswith("/staff"), f"login failed, now at {page.url}"
-
-
-# --- the pages under test --------------------------------------------------------------------
-
-
-def public_pages(ids: dict[str, int]) -> dict[str, str]:
-    """Name -> path of the public pages every check covers."""
-    return {
-        "home": "/",
-        "list": "/disclosures",
-        "list-query": "/disclosures?q=ngan+sach",
-        "list-category": "/disclosures?category=budget",
-        "list-empty": "/disclosures?q=khongcovanbannaonhuthe",
-        "published": f"/disclosures/{ids['published']}",
-        "amended": f"/disclosures/{ids['amended']}",
-        "amended-v1": f"/disclosures/{ids['amended']}?version=1",
-        "withdrawn": f"/disclosures/{ids['withdrawn']}",
-        "notice": f"/disclosures/{ids['published']}/notice",
-        "notice-withdrawn": f"/disclosures/{ids['withdrawn']}/notice",
-        "login": "/staff/login",
-        "not-found": "/khong-co-trang-nay",
-        "draft-not-found": f"/disclosures/{ids['draft']}",
-    }
-
-
-def staff_pages(ids: dict[str, int]) -> dict[str, str]:
-    """Name -> path of the main back-office pages (seen by the publisher)."""
-    return {
-        "staff-home": "/staff",
-        "staff-list": "/staff/disclosures",
-        "staff-new": "/staff/disclosures/new",
-        "staff-draft": f"/staff/disclosures/{ids['draft']}",
-        "staff-draft-edit": f"/staff/disclosures/{ids['draft']}/edit",
-        "staff-published": f"/staff/disclosures/{ids['published']}",
-    }
-
-
-# --- the checkers -----------------------------------------------------------------------------
-
-
-def run_axe(page) -> list[dict]:
-    """axe-core's violations on the current page (the context must bypass the CSP to inject it)."""
-    require_tool(AXE_JS, "axe-core (npm ci)")
-    page.add_script_tag(path=str(AXE_JS))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return result["violations"]
-
-
-def format_axe(violations: list[dict]) -> str:
-    lines = []
-    for v in violations:
-        lines.append(f"- {v['id']} ({v['impact']}): {v['help']} {v['helpUrl']}")
-        for node in v["nodes"][:5]:
-            lines.append(f"    {node['target']}: {node['html'][:200]}")
-            if node.get("failureSummary"):
-                lines.append("      " + node["failureSummary"].replace("\n", "\n      "))
-    return "\n".join(lines)
-
-
-def validate_html(pages: dict[str, str], workdir: Path) -> dict[str, list[dict]]:
-    """Nu HTML checker errors per page name, all pages validated in one Java run."""
-    require_tool(VNU_JAR, "vnu-jar (npm ci)")
-    if shutil.which("java") is None:
-        pytest.fail("java not found (the Nu HTML checker needs Java 17): apt-get install -y openjdk-17-jre-headless,"
-                    " or set MINHBACH_SKIP_E2E=1", pytrace=False)
-    workdir.mkdir(parents=True, exist_ok=True)
-    files = {}
-    for i, (name, html) in enumerate(pages.items()):
-        path = workdir / f"{i:02d}.html"
-        path.write_text(html, encoding="utf-8")
-        files[path.name] = name
-    proc = subprocess.run(
-        ["java", "-Xss8m", "-jar", str(VNU_JAR), "--errors-only", "--format", "json", "--stdout",
-         *[str(workdir / f"{i:02d}.html") for i in range(len(pages))]],
-        capture_output=True, text=True, timeout=120)
-    try:
-        messages = json.loads(proc.stdout)["messages"]
-    except (json.JSONDecodeError, KeyError):
-        pytest.fail(f"the Nu HTML checker failed (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    errors: dict[str, list[dict]] = {name: [] for name in pages}
-    for m in messages:
-        if m.get("type") not in ("error", "non-document-error"):
-            continue
-        name = files.get(m.get("url", "").rsplit("/", 1)[-1])
-        if name is None:  # a message about the run itself, not a page
-            pytest.fail(f"the Nu HTML checker reported: {m}")
-        errors[name].append(m)
-    return errors
-
-
-def format_vnu(messages: list[dict]) -> str:
-    return "\n".join(f"- line {m.get('lastLine', '?')}: {m.get('message')}\n    {m.get('extract', '').strip()[:200]}"
-                     for m in messages)

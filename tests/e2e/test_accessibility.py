@@ -9,7 +9,7 @@ from collections import defaultdict
 
 import pytest
 
-from tests.e2e.conftest import (assert_no_server_errors, format_axe, format_vnu, login, public_pages, run_axe,
+from tests.e2e.helpers import (assert_no_server_errors, format_axe, format_vnu, login, public_pages, run_axe,
                                 staff_pages, validate_html)
 
 pytestmark = pytest.mark.e2e
@@ -24,7 +24,7 @@ STAFF = list(staff_pages(_NO_IDS)) + ["staff-new-errors"]
 def audited(browser, live_server, tmp_path_factory):
     """name -> {"status", "html" (as sent by the server), "axe" (violations), "vnu" (errors)}."""
     results: dict[str, dict] = {}
-    log_start = live_server.log_path.stat().st_size
+    log_start = live_server.log_size()
 
     def check(name, page, response):
         assert response is not None, f"{name}: no response"
@@ -75,7 +75,8 @@ def test_page_answers(audited, name):
 @pytest.mark.parametrize("name", PUBLIC + STAFF)
 def test_no_axe_violations(audited, name):
     violations = audited[name]["axe"]
-    assert not violations, f"{name} ({audited[name]['url']}): {len(violations)} axe violations\n" + format_axe(violations)
+    assert not violations, (f"{name} ({audited[name]['url']}): {len(violations)} axe violations\n"
+                            + format_axe(violations))
 
 
 @pytest.mark.parametrize("name", PUBLIC + STAFF)

@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from app.pdf import simple_pdf
-from tests.e2e.conftest import login
+from tests.e2e.helpers import login
 
 pytestmark = pytest.mark.e2e
 

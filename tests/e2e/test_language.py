@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.e2e.conftest import ROOT
+from tests.e2e.helpers import ROOT
 
 pytestmark = pytest.mark.e2e
 

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.e2e.conftest import login, public_pages, staff_pages
+from tests.e2e.helpers import login, public_pages, staff_pages
 
 pytestmark = pytest.mark.e2e
 
