@@ -117,8 +117,9 @@ class DisclosureContent(SQLModel):
 class Disclosure(DisclosureContent, table=True):
     __tablename__ = "disclosure"
     __table_args__ = (
-        # Keyset pagination of the public list, overall and within filters.
-        Index("ix_disclosure_public", "status", "published_at", "id"),
+        # Keyset pagination of the public list, overall and within filters. Public means
+        # published_at is set (drafts have none); an IN on status would defeat the ordering.
+        Index("ix_disclosure_public", "published_at", "id"),
         Index("ix_disclosure_category", "category", "published_at", "id"),
         Index("ix_disclosure_year", "fiscal_year", "published_at", "id"),
         Index("ix_disclosure_updated", "updated_at", "id"),

@@ -295,10 +295,15 @@ def _filtered(session: Session, stmt, *, q: str, category: str | None, year: int
     return stmt
 
 
+def _is_public():
+    """Published or withdrawn: exactly the rows with a publication time (drafts have none)."""
+    return Disclosure.published_at.is_not(None)
+
+
 def list_public(session: Session, *, q: str = "", category: str | None = None, year: int | None = None,
                 limit: int = 20, cursor: str | None = None) -> Page[Disclosure]:
     """Published and withdrawn disclosures, newest publication first."""
-    stmt = select(Disclosure).where(Disclosure.status.in_(PUBLIC_STATUSES))
+    stmt = select(Disclosure).where(_is_public())
     stmt = _filtered(session, stmt, q=q, category=category, year=year)
     return paginate(session, stmt, order=[Disclosure.published_at, Disclosure.id], descending=True,
                     limit=limit, cursor=cursor)
@@ -307,7 +312,7 @@ def list_public(session: Session, *, q: str = "", category: str | None = None, y
 def list_changes(session: Session, *, updated_since: datetime, q: str = "", category: str | None = None,
                  year: int | None = None, limit: int = 50, cursor: str | None = None) -> Page[Disclosure]:
     """Public disclosures changed since a time, oldest change first (for keeping a copy in sync)."""
-    stmt = select(Disclosure).where(Disclosure.status.in_(PUBLIC_STATUSES), Disclosure.updated_at >= updated_since)
+    stmt = select(Disclosure).where(_is_public(), Disclosure.updated_at >= updated_since)
     stmt = _filtered(session, stmt, q=q, category=category, year=year)
     return paginate(session, stmt, order=[Disclosure.updated_at, Disclosure.id], descending=False,
                     limit=limit, cursor=cursor)

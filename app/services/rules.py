@@ -129,3 +129,12 @@ def remove_override(session: Session, *, principal, override_id: int) -> None:
                  entity_id=row.id, before={"on": row.on, "kind": row.kind, "reason": row.reason})
     session.delete(row)
     session.flush()
+
+
+def rule_for_label(session: Session, label: str) -> RuleRef | None:
+    """The rule version a stored label ("code vN", see RuleRef.label) refers to."""
+    code, _sep, version = label.rpartition(" v")
+    if not code or not version.isdigit():
+        return None
+    row = session.exec(select(LegalRule).where(LegalRule.code == code, LegalRule.version == int(version))).first()
+    return RuleRef(row.code, row.unit, row.value, row.legal_basis, row.version, row.description) if row else None

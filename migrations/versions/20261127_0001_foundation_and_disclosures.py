@@ -136,7 +136,7 @@ def upgrade() -> None:
     with op.batch_alter_table('disclosure', schema=None) as batch_op:
         batch_op.create_index('ix_disclosure_category', ['category', 'published_at', 'id'], unique=False)
         batch_op.create_index('ix_disclosure_posting_end', ['posting_ends_on'], unique=False)
-        batch_op.create_index('ix_disclosure_public', ['status', 'published_at', 'id'], unique=False)
+        batch_op.create_index('ix_disclosure_public', ['published_at', 'id'], unique=False)
         batch_op.create_index('ix_disclosure_updated', ['updated_at', 'id'], unique=False)
         batch_op.create_index('ix_disclosure_year', ['fiscal_year', 'published_at', 'id'], unique=False)
 

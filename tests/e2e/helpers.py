@@ -96,7 +96,7 @@ def public_pages(ids: dict[str, int]) -> dict[str, str]:
 
 
 def staff_pages(ids: dict[str, int]) -> dict[str, str]:
-    """Name -> path of the main back-office pages (seen by the publisher)."""
+    """Name -> path of the main back-office pages (checked as the administrator, who sees every form)."""
     return {
         "staff-home": "/staff",
         "staff-list": "/staff/disclosures",
@@ -104,6 +104,8 @@ def staff_pages(ids: dict[str, int]) -> dict[str, str]:
         "staff-draft": f"/staff/disclosures/{ids['draft']}",
         "staff-draft-edit": f"/staff/disclosures/{ids['draft']}/edit",
         "staff-published": f"/staff/disclosures/{ids['published']}",
+        "staff-rules": "/staff/rules",
+        "staff-audit": "/staff/audit",
     }
 
 

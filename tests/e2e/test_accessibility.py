@@ -46,7 +46,7 @@ def audited(browser, live_server, tmp_path_factory):
         check("login-error", page, nav.value)
 
         page = staff.new_page()
-        login(page)
+        login(page, "admin")
         for name, path in staff_pages(live_server.ids).items():
             check(name, page, page.goto(path))
         # The create form sent empty: shown again with an error summary and messages per field.

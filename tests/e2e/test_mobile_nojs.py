@@ -38,7 +38,7 @@ def test_public_pages_fit_360px(new_context, live_server):
 
 def test_staff_pages_fit_360px(new_context, live_server):
     page = new_context(viewport={"width": WIDTH, "height": 740}, is_mobile=True, has_touch=True).new_page()
-    login(page)
+    login(page, "admin")
     problems = _horizontal_overflow(page, staff_pages(live_server.ids))
     assert not problems, "staff pages scroll horizontally at 360 px:\n" + "\n".join(problems.values())
 

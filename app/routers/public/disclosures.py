@@ -17,7 +17,7 @@ from app.errors import NotFound
 from app.i18n import _
 from app.models.disclosure import Category, DisclosureStatus
 from app.services import disclosures as svc
-from app.services import files
+from app.services import files, rules
 from app.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -90,6 +90,7 @@ def disclosure_detail(request: Request, session: SessionDep, user: OptionalUser,
         "versions": svc.versions(session, d.id),
         "attachments": svc.attachments(session, [d.id])[d.id],
         "methods": svc.methods(session, [d.id])[d.id],
+        "deadline_rule": rules.rule_for_label(session, d.deadline_rule),
     }
     return render(request, "public/disclosures/detail.html", ctx)
 

@@ -17,6 +17,7 @@ from app.forms import form_values, validate
 from app.i18n import _
 from app.models.disclosure import Category, Disclosure, DisclosureStatus
 from app.services import disclosures as svc
+from app.services import rules
 from app.services.auth import Principal
 from app.templating import is_htmx, render
 from app.timeutil import local_today
@@ -115,6 +116,7 @@ def _detail_context(session: Session, d: Disclosure, principal: Principal, **ext
         "versions": svc.versions(session, d.id),
         "attachments": svc.attachments(session, [d.id])[d.id],
         "methods": svc.methods(session, [d.id])[d.id],
+        "deadline_rule": rules.rule_for_label(session, d.deadline_rule),
         "today": local_today(),
         "errors": {},
         "values": {},
