@@ -31,7 +31,6 @@ class Settings(BaseSettings):
     cookie_secure: bool = Field(default=False, description="Send cookies only over HTTPS (set true behind TLS)")
     login_max_failures: int = Field(default=5, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
-    default_language: str = "vi"
 
     @model_validator(mode="after")
     def _defaults(self) -> "Settings":

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from app.i18n import N_
+from app.validation import strip_control_chars
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -29,6 +30,7 @@ MESSAGES = {
     "effective_on_before_issued_on": N_("Ngày hiệu lực không được trước ngày ban hành"),
     "posting_ends_before_start": N_("Ngày kết thúc niêm yết không được trước ngày bắt đầu"),
     "tag_too_long": N_("Mỗi từ khóa tối đa 40 ký tự"),
+    "control_characters": N_("Có ký tự điều khiển không hợp lệ"),
 }
 MODEL_ERROR_FIELDS = {"effective_on_before_issued_on": "effective_on", "posting_ends_before_start": "posting_ends_on"}
 
@@ -42,7 +44,8 @@ def _normalise_date(value: str) -> str:
 
 
 def form_values(form: FormData, *, date_fields: tuple[str, ...] = ()) -> dict[str, str]:
-    values = {k: v for k, v in form.multi_items() if isinstance(v, str) and k != "csrf_token"}
+    # Browsers never send control characters in text; whatever sends them loses them.
+    values = {k: strip_control_chars(v) for k, v in form.multi_items() if isinstance(v, str) and k != "csrf_token"}
     for k in date_fields:
         if k in values:
             values[k] = _normalise_date(values[k])

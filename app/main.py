@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import i18n
@@ -132,6 +133,15 @@ def _install_error_handlers(app: FastAPI) -> None:
             return problem(422, "Invalid input", "The request is not valid; see errors.", errors=errors)
         fields = ", ".join(e["field"] for e in errors if e["field"])
         return error_page(request, 422, i18n.gettext("Dữ liệu không hợp lệ") + (f": {fields}" if fields else ""))
+
+    @app.exception_handler(DataError)
+    async def data_error(request: Request, exc: DataError):
+        # A value the database refuses (the request's transaction is already rolled back).
+        log.warning("database refused a value on %s %s: %s", request.method, request.url.path, exc.orig)
+        message = str(STATUS_MESSAGES[422])
+        if _wants_json(request):
+            return problem(422, "Invalid input", message)
+        return error_page(request, 422, message)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):

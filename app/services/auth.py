@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from pwdlib import PasswordHash
-from sqlalchemy import func, or_
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from app.db import utcnow
@@ -17,6 +17,7 @@ from app.i18n import _, ngettext
 from app.models.user import ApiToken, LoginAttempt, Role, StaffSession, StaffUser
 from app.services import audit
 from app.services.audit import Actor
+from app.validation import strip_control_chars
 
 _hasher = PasswordHash.recommended()  # argon2id
 
@@ -100,7 +101,7 @@ def authenticate(
 ) -> StaffUser:
     """Check a login. After `max_failures` failures within the window (per username, or 4x that
     per client address) further attempts are refused until the window has passed."""
-    username = username.strip().lower()
+    username = strip_control_chars(username).strip().lower()
     window = timedelta(minutes=window_minutes)
     by_user, by_client = _throttle_key_counts(session, username, client_addr, window)
     if by_user >= max_failures or by_client >= max_failures * 4:
@@ -185,16 +186,3 @@ def principal_for_token(session: Session, token: str, client_addr: str = "") -> 
         return principal_for_user(user, client_addr, via=f"token:{row.name}:user")
     perms = frozenset().union(*(SCOPES.get(s, frozenset()) for s in row.scope_set))
     return Principal(actor=Actor(f"token:{row.name}", None, None, client_addr), permissions=perms)
-
-
-def prune_login_attempts(session: Session, *, older_than_days: int = 30) -> int:
-    """Old failed attempts carry no throttling value; keep the table small."""
-    cutoff = utcnow() - timedelta(days=older_than_days)
-    rows = session.exec(select(LoginAttempt).where(LoginAttempt.at < cutoff)).all()
-    for r in rows:
-        session.delete(r)
-    return len(rows)
-
-
-def active_users(session: Session) -> list[StaffUser]:
-    return list(session.exec(select(StaffUser).where(or_(StaffUser.is_active.is_(True))).order_by(StaffUser.username)))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from sqlalchemy import func
 from sqlmodel import Session, select
 
@@ -34,6 +34,7 @@ from app.services.rules import get_rule
 from app.services.search import match_clause
 from app.services.text import fold
 from app.timeutil import local_date, local_today
+from app.validation import InputModel
 
 CONTENT_FIELDS = tuple(DisclosureContent.model_fields)
 PUBLIC_STATUSES = (DisclosureStatus.published, DisclosureStatus.withdrawn)
@@ -42,7 +43,7 @@ NOTE_FIRST = N_("Công khai lần đầu")
 NOTE_AMENDED = N_("Sửa đổi")
 
 
-class DisclosureInput(BaseModel):
+class DisclosureInput(InputModel):
     """What staff (form) and integrations (API) send to create or change a disclosure."""
 
     title: str = Field(min_length=3, max_length=300)

@@ -181,3 +181,20 @@ def test_patch_that_breaks_a_rule_is_422(client, writer):
 def test_huge_ids_are_422_not_500(client):
     assert client.get("/api/v1/disclosures/9223372036854775808").status_code == 422
     assert client.get("/disclosures/9223372036854775808").status_code == 422
+
+
+@pytest.mark.parametrize("field", ["title", "body", "document_number"])
+def test_control_characters_are_refused(client, writer, session, field):
+    r = client.post("/api/v1/disclosures", json={**NEW, field: "Tiêu đề\x00 có NUL"}, headers=writer)
+    assert r.status_code == 422
+    r = client.post("/api/v1/disclosures", json={**NEW, "tags": ["a\x00b"]}, headers=writer)
+    assert r.status_code == 422
+    assert session.exec(select(Disclosure)).all() == []
+
+
+def test_nul_in_queries_and_login_is_harmless(client):
+    assert client.get("/api/v1/disclosures", params={"q": "a\x00b"}).status_code == 200
+    assert client.get("/disclosures", params={"q": "\x00"}).status_code == 200
+    token = factories.csrf(client)
+    r = client.post("/staff/login", data={"username": "ad\x00min", "password": "x\x00", "csrf_token": token})
+    assert r.status_code == 401

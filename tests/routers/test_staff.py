@@ -215,3 +215,11 @@ def test_unknown_ids_are_404(client, login):
     assert client.get("/staff/disclosures/424242").status_code == 404
     token = _csrf(client, "/staff")
     assert client.post("/staff/disclosures/424242/publish", data={"csrf_token": token}).status_code == 404
+
+
+def test_control_characters_in_forms_are_removed(client, session, login):
+    login("publisher")
+    r = _create(client, {"title": "Kế hoạch\x00 năm 2027", "body": "Nội\x07 dung"})
+    assert r.status_code == 303
+    d = session.exec(select(Disclosure)).one()
+    assert d.title == "Kế hoạch năm 2027" and d.body == "Nội dung"

@@ -14,6 +14,7 @@ from app.deps import RowId, SessionDep, api_principal, require_api
 from app.models.disclosure import Category, Disclosure, DisclosureStatus, Method
 from app.services import disclosures as svc
 from app.services.auth import Principal
+from app.validation import InputModel
 
 router = APIRouter(prefix="/api/v1/disclosures", tags=["disclosures"])
 
@@ -64,7 +65,7 @@ class DisclosureList(BaseModel):
     next_cursor: str | None
 
 
-class DisclosurePatch(BaseModel):
+class DisclosurePatch(InputModel):
     """Any subset of the fields; a published disclosure gets a new version."""
 
     title: str | None = None
@@ -82,11 +83,11 @@ class DisclosurePatch(BaseModel):
     change_note: str = Field(default="", max_length=500)
 
 
-class WithdrawBody(BaseModel):
+class WithdrawBody(InputModel):
     reason: str = Field(min_length=5, max_length=2000)
 
 
-class MethodBody(BaseModel):
+class MethodBody(InputModel):
     method: Method
     used_on: date
     note: str = Field(default="", max_length=300)

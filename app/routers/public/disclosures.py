@@ -114,5 +114,8 @@ def disclosure_file(request: Request, session: SessionDep, user: OptionalUser, d
     path = files.path_for(request.app.state.settings.files_dir, att.sha256)
     if not path.exists():
         raise NotFound(_("Không tìm thấy tệp đính kèm"))
+    # A draft's file is seen only by staff: never let a shared cache keep it.
+    public = svc.get(session, disclosure_id, include_drafts=True).status != DisclosureStatus.draft
+    cache = "public, max-age=86400" if public else "private, no-store"
     return FileResponse(path, media_type=att.content_type, filename=att.filename,
-                        headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"})
+                        headers={"Cache-Control": cache, "X-Content-Type-Options": "nosniff"})
