@@ -48,6 +48,12 @@ class Settings(BaseSettings):
         return self.max_upload_mb * 1024 * 1024
 
     @property
+    def file_store(self):
+        from app.services.files import FileStore
+
+        return FileStore(self.files_dir, self.max_upload_bytes)
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 

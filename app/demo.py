@@ -136,10 +136,9 @@ def seed_demo(session: Session, settings: Settings) -> None:
         issued = today - timedelta(days=days_ago)
         data = svc.DisclosureInput(title=title, summary=summary, body=body, category=cat, document_number=number,
                                    issuing_body=body_name, issued_on=issued, tags=tags)
-        d = svc.create_draft(session, principal=publisher, data=data)
         pdf = simple_pdf(title, [summary, f"So ky hieu: {number or 'khong'}", f"Ngay ban hanh: {issued:%d/%m/%Y}", body])
-        svc.add_attachment(session, principal=publisher, disclosure_id=d.id, files_dir=settings.files_dir, data=pdf,
-                           filename=f"{fold_filename(title)}.pdf", max_bytes=settings.max_upload_bytes)
+        d = svc.create_draft(session, principal=publisher, data=data, store=settings.file_store,
+                             uploads=[svc.Upload(pdf, f"{fold_filename(title)}.pdf")])
         if delay is None:
             continue
         svc.publish(session, principal=publisher, disclosure_id=d.id)

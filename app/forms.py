@@ -31,6 +31,8 @@ MESSAGES = {
     "posting_ends_before_start": N_("Ngày kết thúc niêm yết không được trước ngày bắt đầu"),
     "tag_too_long": N_("Mỗi từ khóa tối đa 40 ký tự"),
     "control_characters": N_("Có ký tự điều khiển không hợp lệ"),
+    "date_out_of_range": N_("Ngày phải trong khoảng năm 1900 đến 2200"),
+    "tags_too_long": N_("Các từ khóa cộng lại tối đa 500 ký tự"),
 }
 MODEL_ERROR_FIELDS = {"effective_on_before_issued_on": "effective_on", "posting_ends_before_start": "posting_ends_on"}
 

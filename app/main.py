@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import i18n
@@ -20,6 +20,7 @@ from app.db import make_engine
 from app.deps import LoginRequired
 from app.errors import AppError, TooManyRequests
 from app.i18n import N_
+from app.routers.api import deadlines as api_deadlines
 from app.routers.api import disclosures as api_disclosures
 from app.routers.public import disclosures as public_disclosures
 from app.routers.public import pages
@@ -61,7 +62,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(WebMiddleware, secure_cookies=settings.cookie_secure)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    for module in (pages, public_disclosures, staff_auth, staff_disclosures, staff_admin, api_disclosures):
+    for module in (pages, public_disclosures, staff_auth, staff_disclosures, staff_admin, api_disclosures,
+                   api_deadlines):
         app.include_router(module.router)
     _install_error_handlers(app)
     return app
@@ -142,6 +144,15 @@ def _install_error_handlers(app: FastAPI) -> None:
         if _wants_json(request):
             return problem(422, "Invalid input", message)
         return error_page(request, 422, message)
+
+    @app.exception_handler(IntegrityError)
+    async def integrity_error(request: Request, exc: IntegrityError):
+        # Two changes raced for the same row or version; the loser is told to retry.
+        log.warning("integrity error on %s %s: %s", request.method, request.url.path, exc.orig)
+        message = i18n.gettext("Dữ liệu vừa được người khác thay đổi. Vui lòng tải lại trang và thử lại.")
+        if _wants_json(request):
+            return problem(409, "Conflict", message)
+        return error_page(request, 409, message)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):

@@ -38,7 +38,8 @@ async def csrf_guard(request: Request) -> None:
         if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
             form = await request.form()
             sent = str(form.get(CSRF_FIELD, ""))
-    if not expected or not sent or not hmac.compare_digest(expected, sent):
+    # Compare bytes: compare_digest refuses non-ASCII str, and the token comes from the client.
+    if not expected or not sent or not hmac.compare_digest(expected.encode(), sent.encode()):
         raise Forbidden(i18n.gettext("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang và thử lại."))
 
 

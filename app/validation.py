@@ -4,6 +4,7 @@ particular, which PostgreSQL refuses in text columns; the others have no busines
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from pydantic import BaseModel, field_validator
 
@@ -16,6 +17,17 @@ def has_control_chars(value: str) -> bool:
 
 def strip_control_chars(value: str) -> str:
     return _CONTROL.sub("", value)
+
+
+# Dates a ward's documents can plausibly carry; outside them date arithmetic can overflow.
+MIN_DATE = date(1900, 1, 1)
+MAX_DATE = date(2200, 12, 31)
+
+
+def check_date_range(value):
+    if value is not None and not MIN_DATE <= value <= MAX_DATE:
+        raise ValueError("date_out_of_range")
+    return value
 
 
 class InputModel(BaseModel):

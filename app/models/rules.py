@@ -17,13 +17,17 @@ class DayUnit(StrEnum):
 
 
 class LegalRule(SQLModel, table=True):
-    """One version of a rule. A change is a new row with a later `effective_from`."""
+    """One version of a rule. A change is a new row with a later `effective_from`.
+
+    Deadline rules for cases are coded `<kind>.<stage>` (e.g. `complaint.resolution`), with a
+    `variant` for the law's special cases (`complex`, `remote`, ...); '' is the ordinary case."""
 
     __tablename__ = "legal_rule"
-    __table_args__ = (UniqueConstraint("code", "effective_from"),)
+    __table_args__ = (UniqueConstraint("code", "variant", "effective_from", name="uq_legal_rule_version"),)
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=80, index=True)
+    variant: str = Field(default="", max_length=30)
     description: str = Field(max_length=300)
     unit: str = Field(default=DayUnit.calendar, max_length=10)
     value: int

@@ -111,10 +111,14 @@ def authenticate(
             retry_after=window_minutes * 60,
         )
     user = session.exec(select(StaffUser).where(StaffUser.username == username)).first()
-    valid = user is not None and user.is_active and _hasher.verify(password, user.password_hash)
+    # Spend the same time whether the user exists, is inactive, or gave a wrong password.
+    if user is not None:
+        password_ok = _hasher.verify(password, user.password_hash)
+    else:
+        _hasher.hash(password)
+        password_ok = False
+    valid = user is not None and user.is_active and password_ok
     if not valid:
-        if user is None:
-            _hasher.hash(password)  # spend the same time whether or not the user exists
         session.add(LoginAttempt(username=username[:64], client_addr=client_addr[:64]))
         session.flush()
         raise Unauthorized(_("Tên đăng nhập hoặc mật khẩu không đúng"))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 from pydantic import Field, field_validator, model_validator
 from sqlalchemy import func
@@ -27,6 +26,7 @@ from app.models.disclosure import (
     Method,
 )
 from app.services import audit, files
+from app.services.files import FileStore
 from app.services.auth import Principal
 from app.services.deadlines import deadline_after
 from app.services.pagination import Page, paginate
@@ -34,13 +34,14 @@ from app.services.rules import get_rule
 from app.services.search import match_clause
 from app.services.text import fold
 from app.timeutil import local_date, local_today
-from app.validation import InputModel
+from app.validation import InputModel, check_date_range
 
 CONTENT_FIELDS = tuple(DisclosureContent.model_fields)
 PUBLIC_STATUSES = (DisclosureStatus.published, DisclosureStatus.withdrawn)
 # Stored in the source language and translated when shown (templates: gettext(v.change_note)).
 NOTE_FIRST = N_("Công khai lần đầu")
 NOTE_AMENDED = N_("Sửa đổi")
+NOTE_FILES_ADDED = N_("Bổ sung tệp đính kèm")
 
 
 class DisclosureInput(InputModel):
@@ -80,6 +81,18 @@ class DisclosureInput(InputModel):
             return seen
         return v
 
+    @field_validator("issued_on", "effective_on", "posted_on", "posting_ends_on")
+    @classmethod
+    def _plausible_date(cls, v):
+        return check_date_range(v)
+
+    @field_validator("tags")
+    @classmethod
+    def _tags_fit(cls, v):
+        if len(", ".join(v)) > 500:
+            raise ValueError("tags_too_long")
+        return v
+
     @model_validator(mode="after")
     def _dates(self):
         if self.issued_on and self.effective_on and self.effective_on < self.issued_on:
@@ -95,6 +108,38 @@ class DisclosureInput(InputModel):
         if data["fiscal_year"] is None and self.issued_on:
             data["fiscal_year"] = self.issued_on.year
         return data
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as received: its bytes and the name it was sent with."""
+
+    data: bytes
+    filename: str
+
+
+def _check_uploads(uploads: list[Upload], store: FileStore | None) -> None:
+    """Refuse the whole change before anything is written if any file is not acceptable."""
+    for u in uploads:
+        files.check(data=u.data, filename=u.filename, max_bytes=store.max_bytes)
+
+
+def _store_uploads(session: Session, principal: Principal, d: Disclosure, uploads: list[Upload],
+                   store: FileStore | None) -> list[Attachment]:
+    out = []
+    for u in uploads:
+        stored = files.store(store.directory, data=u.data, filename=u.filename, max_bytes=store.max_bytes)
+        att = Attachment(disclosure_id=d.id, version=d.version, filename=stored.filename,
+                         content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
+                         uploaded_by_id=principal.actor.user_id)
+        session.add(att)
+        out.append(att)
+    session.flush()
+    return out
+
+
+def _attachment_facts(atts: list[Attachment]) -> list[dict]:
+    return [{"attachment_id": a.id, "filename": a.filename, "sha256": a.sha256, "size": a.size} for a in atts]
 
 
 def _require(principal: Principal, permission: str) -> None:
@@ -117,31 +162,46 @@ def get(session: Session, disclosure_id: int, *, include_drafts: bool = False) -
     return d
 
 
-def create_draft(session: Session, *, principal: Principal, data: DisclosureInput) -> Disclosure:
-    """A new draft; nothing is public until it is published."""
+def _for_change(session: Session, disclosure_id: int) -> Disclosure:
+    """The row, locked until the transaction ends (PostgreSQL), so two changes cannot both
+    build on the same version. SQLite writers already hold the database's write lock."""
+    d = session.exec(select(Disclosure).where(Disclosure.id == disclosure_id).with_for_update()).first()
+    if d is None:
+        raise NotFound(_("Không tìm thấy văn bản công khai"))
+    return d
+
+
+def create_draft(session: Session, *, principal: Principal, data: DisclosureInput, uploads: list[Upload] = (),
+                 store: FileStore | None = None) -> Disclosure:
+    """A new draft, with its files; nothing is public until it is published."""
     _require(principal, "disclosure:edit")
+    _check_uploads(list(uploads), store)
     d = Disclosure(**data.content(), posted_on=data.posted_on, posting_ends_on=data.posting_ends_on,
                    created_by_id=principal.actor.user_id)
     d.search_text = _search_text(d)
     session.add(d)
     session.flush()
+    atts = _store_uploads(session, principal, d, list(uploads), store)
     audit.record(session, actor=principal.actor, action="disclosure.create", entity_type="disclosure",
-                 entity_id=d.id, after=audit.snapshot(d, CONTENT_FIELDS))
+                 entity_id=d.id, after={**audit.snapshot(d, CONTENT_FIELDS), "attachments": _attachment_facts(atts)})
     return d
 
 
 def update(session: Session, *, principal: Principal, disclosure_id: int, data: DisclosureInput,
-           change_note: str = "") -> Disclosure:
-    """Edit a draft in place, or amend a published disclosure (a new version)."""
+           change_note: str = "", uploads: list[Upload] = (), store: FileStore | None = None) -> Disclosure:
+    """Edit a draft in place, or amend a published disclosure: one new version for the new
+    text and any files added with it."""
     _require(principal, "disclosure:edit")
-    d = get(session, disclosure_id, include_drafts=True)
+    d = _for_change(session, disclosure_id)
     if d.status == DisclosureStatus.withdrawn:
         raise Conflict(_("Văn bản đã thu hồi, không thể sửa"))
+    uploads = list(uploads)
+    _check_uploads(uploads, store)
     before = audit.snapshot(d, CONTENT_FIELDS + ("version", "posted_on", "posting_ends_on"))
     content = data.content()
     if d.status == DisclosureStatus.published:
         _require(principal, "disclosure:publish")
-        if all(getattr(d, k) == v for k, v in content.items()):
+        if not uploads and all(getattr(d, k) == v for k, v in content.items()):
             raise Invalid(_("Nội dung không thay đổi, không tạo phiên bản mới"))
     for k, v in content.items():
         setattr(d, k, v)
@@ -156,9 +216,11 @@ def update(session: Session, *, principal: Principal, disclosure_id: int, data: 
         d.version += 1
         _snapshot_version(session, d, principal, change_note.strip()[:500] or NOTE_AMENDED.message)
         action = "disclosure.amend"
+    atts = _store_uploads(session, principal, d, uploads, store)
     session.flush()
+    after = audit.snapshot(d, CONTENT_FIELDS + ("version", "posted_on", "posting_ends_on"))
     audit.record(session, actor=principal.actor, action=action, entity_type="disclosure", entity_id=d.id,
-                 before=before, after=audit.snapshot(d, CONTENT_FIELDS + ("version", "posted_on", "posting_ends_on")))
+                 before=before, after={**after, "attachments": _attachment_facts(atts)})
     return d
 
 
@@ -189,7 +251,7 @@ def timeliness(session: Session, *, issued_on: date | None, published_on: date) 
 def publish(session: Session, *, principal: Principal, disclosure_id: int) -> Disclosure:
     """Publish a draft: version 1, posting period from the rules, timeliness flag."""
     _require(principal, "disclosure:publish")
-    d = get(session, disclosure_id, include_drafts=True)
+    d = _for_change(session, disclosure_id)
     if d.status != DisclosureStatus.draft:
         raise Conflict(_("Chỉ công khai được bản nháp"))
     now = utcnow()
@@ -211,7 +273,7 @@ def publish(session: Session, *, principal: Principal, disclosure_id: int) -> Di
     session.add(DisclosureMethod(disclosure_id=d.id, method=Method.website, used_on=today))
     session.flush()
     audit.record(session, actor=principal.actor, action="disclosure.publish", entity_type="disclosure",
-                 entity_id=d.id, after={"status": d.status, "version": d.version, "posted_on": d.posted_on,
+                 entity_id=d.id, before={"status": DisclosureStatus.draft, "version": 0}, after={"status": d.status, "version": d.version, "posted_on": d.posted_on,
                                         "posting_ends_on": d.posting_ends_on, "late": d.late})
     return d
 
@@ -222,7 +284,7 @@ def withdraw(session: Session, *, principal: Principal, disclosure_id: int, reas
     reason = (reason or "").strip()
     if len(reason) < 5:
         raise Invalid(_("Cần nêu lý do thu hồi (ít nhất 5 ký tự)"), fields={"reason": "required"})
-    d = get(session, disclosure_id, include_drafts=True)
+    d = _for_change(session, disclosure_id)
     if d.status != DisclosureStatus.published:
         raise Conflict(_("Chỉ thu hồi được văn bản đang công khai"))
     d.status = DisclosureStatus.withdrawn
@@ -240,7 +302,7 @@ def record_method(session: Session, *, principal: Principal, disclosure_id: int,
                   note: str = "") -> DisclosureMethod:
     """Record an Art. 12 method used for a published disclosure, and when."""
     _require(principal, "disclosure:edit")
-    d = get(session, disclosure_id, include_drafts=True)
+    d = _for_change(session, disclosure_id)
     if d.status != DisclosureStatus.published:
         raise Conflict(_("Chỉ ghi nhận hình thức công khai cho văn bản đang công khai"))
     try:
@@ -260,24 +322,29 @@ def record_method(session: Session, *, principal: Principal, disclosure_id: int,
     return row
 
 
-def add_attachment(session: Session, *, principal: Principal, disclosure_id: int, files_dir: Path, data: bytes,
-                   filename: str, max_bytes: int) -> Attachment:
-    """Attach a file (type checked from its content; stored under its SHA-256)."""
+def add_attachments(session: Session, *, principal: Principal, disclosure_id: int, uploads: list[Upload],
+                    store: FileStore) -> list[Attachment]:
+    """Attach files (type checked from the content; stored under their SHA-256). On a published
+    disclosure this is a change of what was published: one new version for the files."""
     _require(principal, "disclosure:edit")
-    d = get(session, disclosure_id, include_drafts=True)
+    d = _for_change(session, disclosure_id)
     if d.status == DisclosureStatus.withdrawn:
         raise Conflict(_("Văn bản đã thu hồi, không thể thêm tệp"))
+    uploads = list(uploads)
+    if not uploads:
+        raise Invalid(_("Hãy chọn ít nhất một tệp"), fields={"files": "required"})
+    _check_uploads(uploads, store)
+    before = {"version": d.version}
     if d.status == DisclosureStatus.published:
         _require(principal, "disclosure:publish")
-    stored = files.store(files_dir, data=data, filename=filename, max_bytes=max_bytes)
-    att = Attachment(disclosure_id=d.id, version=d.version, filename=stored.filename, content_type=stored.content_type,
-                     size=stored.size, sha256=stored.sha256, uploaded_by_id=principal.actor.user_id)
-    session.add(att)
+        d.version += 1
+        _touch(d)
+        _snapshot_version(session, d, principal, NOTE_FILES_ADDED.message)
     _touch(d)
-    session.flush()
+    atts = _store_uploads(session, principal, d, uploads, store)
     audit.record(session, actor=principal.actor, action="disclosure.attach", entity_type="disclosure", entity_id=d.id,
-                 after={"attachment_id": att.id, "filename": att.filename, "sha256": att.sha256, "size": att.size})
-    return att
+                 before=before, after={"version": d.version, "attachments": _attachment_facts(atts)})
+    return atts
 
 
 # Reading -----------------------------------------------------------------------------------
@@ -328,11 +395,19 @@ def list_staff(session: Session, *, q: str = "", category: str | None = None, st
 
 
 def available_years(session: Session) -> list[int]:
-    rows = session.exec(
-        select(Disclosure.fiscal_year).where(Disclosure.status.in_(PUBLIC_STATUSES), Disclosure.fiscal_year.is_not(None))
-        .distinct().order_by(Disclosure.fiscal_year.desc())
-    ).all()
-    return list(rows)
+    """Years that have public disclosures, newest first. A DISTINCT would read every row; this
+    takes the range from the year index, then one index probe per year."""
+    public = (_is_public(), Disclosure.fiscal_year.is_not(None))
+    lo = session.exec(select(Disclosure.fiscal_year).where(*public).order_by(Disclosure.fiscal_year).limit(1)).first()
+    hi = session.exec(select(Disclosure.fiscal_year).where(*public)
+                      .order_by(Disclosure.fiscal_year.desc()).limit(1)).first()
+    if lo is None:
+        return []
+    years = []
+    for year in range(hi, max(lo, hi - 60) - 1, -1):
+        if session.exec(select(Disclosure.id).where(Disclosure.fiscal_year == year, _is_public()).limit(1)).first():
+            years.append(year)
+    return years
 
 
 def versions(session: Session, disclosure_id: int) -> list[DisclosureVersion]:
@@ -357,11 +432,15 @@ def methods(session: Session, disclosure_ids: list[int]) -> dict[int, list[Discl
     return out
 
 
-def attachments(session: Session, disclosure_ids: list[int]) -> dict[int, list[Attachment]]:
+def attachments(session: Session, disclosure_ids: list[int], *, as_of_version: int | None = None
+                ) -> dict[int, list[Attachment]]:
+    """Files per disclosure; with `as_of_version`, only those that version had."""
     out: dict[int, list[Attachment]] = {i: [] for i in disclosure_ids}
     if disclosure_ids:
-        for a in session.exec(select(Attachment).where(Attachment.disclosure_id.in_(disclosure_ids))
-                              .order_by(Attachment.id)):
+        stmt = select(Attachment).where(Attachment.disclosure_id.in_(disclosure_ids))
+        if as_of_version is not None:
+            stmt = stmt.where(Attachment.version <= as_of_version)
+        for a in session.exec(stmt.order_by(Attachment.id)):
             out[a.disclosure_id].append(a)
     return out
 

@@ -28,6 +28,14 @@ ALLOWED_LABEL = "PDF, DOCX, XLSX, JPEG, PNG"
 
 
 @dataclass(frozen=True)
+class FileStore:
+    """Where accepted files go and how large they may be (from settings)."""
+
+    directory: Path
+    max_bytes: int
+
+
+@dataclass(frozen=True)
 class StoredFile:
     sha256: str
     size: int
@@ -54,15 +62,24 @@ def path_for(files_dir: Path, sha256: str) -> Path:
     return files_dir / sha256[:2] / sha256[2:4] / sha256
 
 
-def store(files_dir: Path, *, data: bytes, filename: str, max_bytes: int) -> StoredFile:
-    """Validate and store `data`. Nothing touches the disk unless the file is accepted."""
+def check(*, data: bytes, filename: str, max_bytes: int) -> str:
+    """The file's MIME type if it is accepted; otherwise an error naming the file."""
+    name = Path(filename or "").name or _("tệp")
     if not data:
-        raise Invalid(_("Tệp rỗng"), fields={"file": "empty"})
+        raise Invalid(_("%s: tệp rỗng") % name, fields={"file": "empty"})
     if len(data) > max_bytes:
-        raise TooLarge(_("Tệp quá lớn (tối đa %d MB)") % (max_bytes // (1024 * 1024)), fields={"file": "too_large"})
+        raise TooLarge(_("%(name)s: tệp quá lớn (tối đa %(mb)d MB)") % {"name": name, "mb": max_bytes // (1024 * 1024)},
+                       fields={"file": "too_large"})
     mime = sniff(data[:8192], data)
     if mime is None:
-        raise UnsupportedType(_("Chỉ nhận tệp %s (kiểm tra theo nội dung tệp)") % ALLOWED_LABEL, fields={"file": "type"})
+        raise UnsupportedType(_("%(name)s: chỉ nhận tệp %(types)s (kiểm tra theo nội dung tệp)")
+                              % {"name": name, "types": ALLOWED_LABEL}, fields={"file": "type"})
+    return mime
+
+
+def store(files_dir: Path, *, data: bytes, filename: str, max_bytes: int) -> StoredFile:
+    """Validate and store `data`. Nothing touches the disk unless the file is accepted."""
+    mime = check(data=data, filename=filename, max_bytes=max_bytes)
     digest = hashlib.sha256(data).hexdigest()
     target = path_for(files_dir, digest)
     if not target.exists():

@@ -8,7 +8,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import DateTime, literal, tuple_
@@ -42,13 +42,18 @@ def decode_cursor(cursor: str, columns: list[ColumnElement]) -> list[Any]:
         out = []
         for col, v in zip(columns, values):
             if isinstance(getattr(col.type, "impl", col.type), DateTime):
-                out.append(datetime.fromisoformat(v))
-            elif not isinstance(v, (int, str)) or isinstance(v, bool):
-                raise ValueError
-            else:
+                dt = datetime.fromisoformat(v)
+                if not 1900 <= dt.year <= 2200:
+                    raise ValueError
+                out.append(dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc))
+            elif isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 2_147_483_647:
                 out.append(v)
+            elif isinstance(v, str) and len(v) <= 200:
+                out.append(v)
+            else:
+                raise ValueError
         return out
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise Invalid(_("Con trỏ phân trang không hợp lệ"), fields={"cursor": "invalid"}) from None
 
 

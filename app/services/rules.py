@@ -22,26 +22,38 @@ class RuleRef:
     legal_basis: str
     version: int
     description: str
+    variant: str = ""
 
     @property
     def label(self) -> str:
-        return f"{self.code} v{self.version}"
+        """How a computed deadline records the rule it used: `code[:variant] vN`."""
+        return f"{self.code}{':' + self.variant if self.variant else ''} v{self.version}"
+
+    @classmethod
+    def of(cls, row: LegalRule) -> "RuleRef":
+        return cls(row.code, row.unit, row.value, row.legal_basis, row.version, row.description, row.variant)
 
 
-def get_rule(session: Session, code: str, *, on: date) -> RuleRef:
-    """The version of rule `code` in force on `on`."""
+def _in_force(session: Session, code: str, variant: str, on: date) -> LegalRule | None:
     row = session.exec(
         select(LegalRule)
-        .where(LegalRule.code == code, LegalRule.effective_from <= on)
+        .where(LegalRule.code == code, LegalRule.variant == variant, LegalRule.effective_from <= on)
         .where(or_(LegalRule.effective_to.is_(None), LegalRule.effective_to >= on))
         .order_by(LegalRule.effective_from.desc())
     ).first()
     if row is None:
-        # Fall back to the earliest version: a date before every rule still needs an answer.
-        row = session.exec(select(LegalRule).where(LegalRule.code == code).order_by(LegalRule.effective_from)).first()
+        # A date before every version still needs an answer: the earliest version.
+        row = session.exec(select(LegalRule).where(LegalRule.code == code, LegalRule.variant == variant)
+                           .order_by(LegalRule.effective_from)).first()
+    return row
+
+
+def get_rule(session: Session, code: str, *, on: date, variant: str = "") -> RuleRef:
+    """The version of rule `code` (its `variant`, else the ordinary case) in force on `on`."""
+    row = (_in_force(session, code, variant, on) if variant else None) or _in_force(session, code, "", on)
     if row is None:
         raise NotFound(_("Không có quy tắc '%s' trong bảng quy tắc") % code)
-    return RuleRef(row.code, row.unit, row.value, row.legal_basis, row.version, row.description)
+    return RuleRef.of(row)
 
 
 def work_calendar(session: Session) -> WorkCalendar:
@@ -60,14 +72,15 @@ def _require_manage(principal) -> None:
 
 
 def list_rules(session: Session) -> list[LegalRule]:
-    return list(session.exec(select(LegalRule).order_by(LegalRule.code, LegalRule.effective_from.desc())))
+    return list(session.exec(select(LegalRule).order_by(LegalRule.code, LegalRule.variant,
+                                                        LegalRule.effective_from.desc())))
 
 
 def add_rule_version(session: Session, *, principal, code: str, value: int, unit: str, legal_basis: str,
-                     effective_from: date) -> LegalRule:
+                     effective_from: date, variant: str = "") -> LegalRule:
     """A new version of a rule from a date; the version before it ends the day before."""
     _require_manage(principal)
-    versions = list(session.exec(select(LegalRule).where(LegalRule.code == code)
+    versions = list(session.exec(select(LegalRule).where(LegalRule.code == code, LegalRule.variant == variant)
                                  .order_by(LegalRule.effective_from.desc())))
     if not versions:
         raise NotFound(_("Không có quy tắc '%s' trong bảng quy tắc") % code)
@@ -85,13 +98,14 @@ def add_rule_version(session: Session, *, principal, code: str, value: int, unit
         raise Invalid(next(iter(errors.values())), fields=errors)
     current = versions[0]
     current.effective_to = effective_from - timedelta(days=1)
-    row = LegalRule(code=code, description=current.description, unit=unit, value=value,
+    row = LegalRule(code=code, variant=variant, description=current.description, unit=unit, value=value,
                     legal_basis=legal_basis.strip(), effective_from=effective_from, version=current.version + 1)
     session.add(row)
     session.flush()
     audit.record(session, actor=principal.actor, action="rule.version", entity_type="legal_rule", entity_id=row.id,
-                 before={"code": code, "version": current.version, "unit": current.unit, "value": current.value},
-                 after={"code": code, "version": row.version, "unit": unit, "value": value,
+                 before={"code": code, "variant": variant, "version": current.version, "unit": current.unit,
+                         "value": current.value},
+                 after={"code": code, "variant": variant, "version": row.version, "unit": unit, "value": value,
                         "legal_basis": row.legal_basis, "effective_from": effective_from})
     return row
 
@@ -132,9 +146,11 @@ def remove_override(session: Session, *, principal, override_id: int) -> None:
 
 
 def rule_for_label(session: Session, label: str) -> RuleRef | None:
-    """The rule version a stored label ("code vN", see RuleRef.label) refers to."""
-    code, _sep, version = label.rpartition(" v")
+    """The rule version a stored label (`code[:variant] vN`, see RuleRef.label) refers to."""
+    name, _sep, version = label.rpartition(" v")
+    code, _sep, variant = name.partition(":")
     if not code or not version.isdigit():
         return None
-    row = session.exec(select(LegalRule).where(LegalRule.code == code, LegalRule.version == int(version))).first()
-    return RuleRef(row.code, row.unit, row.value, row.legal_basis, row.version, row.description) if row else None
+    row = session.exec(select(LegalRule).where(LegalRule.code == code, LegalRule.variant == variant,
+                                               LegalRule.version == int(version))).first()
+    return RuleRef.of(row) if row else None

@@ -4,6 +4,7 @@ the Civil Code does it (Arts. 147–148)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -13,6 +14,22 @@ import holidays
 @lru_cache(maxsize=64)
 def _vn_holidays(year: int) -> holidays.HolidayBase:
     return holidays.VN(years=year, language="vi")
+
+
+@dataclass(frozen=True)
+class Pause:
+    """A period that does not count toward a deadline (a suspension), both ends included.
+    `end=None`: still running, so no deadline can be given yet."""
+
+    start: date
+    end: date | None = None
+
+    def covers(self, d: date) -> bool:
+        return self.start <= d and (self.end is None or d <= self.end)
+
+
+class DeadlineOpen(Exception):
+    """The deadline cannot be computed yet: a pause is still running."""
 
 
 class WorkCalendar:
@@ -34,26 +51,40 @@ class WorkCalendar:
             d += timedelta(days=1)
         return d
 
-    def add_working_days(self, start: date, days: int) -> date:
-        """The `days`-th working day after `start` (counting begins the next day)."""
+    def add_working_days(self, start: date, days: int, pauses: tuple[Pause, ...] = ()) -> date:
+        """The `days`-th working day after `start` (counting begins the next day); days inside
+        a pause do not count."""
         if days < 0:
             raise ValueError("days must not be negative")
+        _check_pauses(pauses)
         d = start
         counted = 0
         while counted < days:
             d += timedelta(days=1)
-            if self.is_working_day(d):
+            if self.is_working_day(d) and not _paused(d, pauses):
                 counted += 1
         return d
 
-    def add_calendar_days(self, start: date, days: int) -> date:
-        """`start` + `days`; a last day that is not a working day moves to the next working day."""
+    def add_calendar_days(self, start: date, days: int, pauses: tuple[Pause, ...] = ()) -> date:
+        """`start` + `days` counted days (paused days do not count); a last day that is not a
+        working day (or is paused) moves to the next day that is neither."""
         if days < 0:
             raise ValueError("days must not be negative")
-        return self.next_working_day(start + timedelta(days=days))
+        _check_pauses(pauses)
+        d = start
+        counted = 0
+        while counted < days:
+            d += timedelta(days=1)
+            if not _paused(d, pauses):
+                counted += 1
+        while not self.is_working_day(d) or _paused(d, pauses):
+            d += timedelta(days=1)
+        return d
 
-    def add(self, start: date, days: int, unit: str) -> date:
-        return self.add_working_days(start, days) if unit == "working" else self.add_calendar_days(start, days)
+    def add(self, start: date, days: int, unit: str, pauses: tuple[Pause, ...] = ()) -> date:
+        if unit == "working":
+            return self.add_working_days(start, days, pauses)
+        return self.add_calendar_days(start, days, pauses)
 
     def working_days_between(self, start: date, end: date) -> int:
         """Working days after `start` up to and including `end` (0 when end <= start)."""
@@ -64,3 +95,12 @@ class WorkCalendar:
             if self.is_working_day(d):
                 n += 1
         return n
+
+
+def _paused(d: date, pauses: tuple[Pause, ...]) -> bool:
+    return any(p.covers(d) for p in pauses)
+
+
+def _check_pauses(pauses: tuple[Pause, ...]) -> None:
+    if any(p.end is None for p in pauses):
+        raise DeadlineOpen("a pause is still running")

@@ -63,7 +63,7 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('code', 'effective_from')
+    sa.UniqueConstraint('code', 'effective_from', name='uq_legal_rule_code_effective_from')
     )
     with op.batch_alter_table('legal_rule', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_legal_rule_code'), ['code'], unique=False)

@@ -198,3 +198,36 @@ def test_nul_in_queries_and_login_is_harmless(client):
     token = factories.csrf(client)
     r = client.post("/staff/login", data={"username": "ad\x00min", "password": "x\x00", "csrf_token": token})
     assert r.status_code == 401
+
+
+@pytest.mark.parametrize("since", ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00"])
+def test_out_of_range_updated_since_is_422(client, since):
+    assert client.get("/api/v1/disclosures", params={"updated_since": since}).status_code == 422
+
+
+def test_draft_with_far_future_date_is_refused(client, writer):
+    r = client.post("/api/v1/disclosures", json={**NEW, "issued_on": "9999-12-30"}, headers=writer)
+    assert r.status_code == 422
+
+
+def test_adding_a_file_via_api_to_published_makes_a_version(client, writer):
+    d = client.post("/api/v1/disclosures", json=NEW, headers=writer).json()
+    client.post(f"/api/v1/disclosures/{d['id']}/publish", headers=writer)
+    client.post(f"/api/v1/disclosures/{d['id']}/attachments", headers=writer,
+                files={"file": ("x.pdf", factories.pdf_bytes(), "application/pdf")})
+    assert client.get(f"/api/v1/disclosures/{d['id']}").json()["version"] == 2
+
+
+def test_deadline_preview(client):
+    r = client.get("/api/v1/deadlines/preview",
+                   params={"kind": "complaint", "stage": "resolution", "start": "2026-03-02", "complex": "true"})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["days"] == 45 and body["unit"] == "calendar" and body["variant"] == "complex"
+    assert body["due_on"] == "2026-04-16" and "Điều 28" in body["legal_basis"] and body["rule_version"] == 1
+    assert client.get("/api/v1/deadlines/preview",
+                      params={"kind": "petition", "stage": "resolution", "start": "2026-03-02"}).status_code == 404
+    for bad in ({"kind": "x", "stage": "resolution", "start": "2026-03-02"},
+                {"kind": "complaint", "stage": "resolution", "start": "9999-12-31"},
+                {"kind": "complaint", "stage": "resolution"}):
+        assert client.get("/api/v1/deadlines/preview", params=bad).status_code == 422

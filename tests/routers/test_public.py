@@ -6,6 +6,7 @@ import re
 import pytest
 
 from app.services import disclosures as svc
+from app.services.files import FileStore
 from tests import factories
 
 
@@ -62,8 +63,8 @@ def test_bad_query_parameters_never_500(client, params):
 def test_detail_shows_versions_files_hashes_and_methods(client, session, publisher, files_dir):
     d = factories.draft(session, publisher, title="Quyết toán ngân sách 2025")
     data = factories.pdf_bytes("Quyết toán")
-    att = svc.add_attachment(session, principal=publisher, disclosure_id=d.id, files_dir=files_dir, data=data,
-                             filename="quyet-toan.pdf", max_bytes=10**6)
+    [att] = svc.add_attachments(session, principal=publisher, disclosure_id=d.id,
+                                uploads=[svc.Upload(data, "quyet-toan.pdf")], store=FileStore(files_dir, 10**6))
     svc.publish(session, principal=publisher, disclosure_id=d.id)
     svc.update(session, principal=publisher, disclosure_id=d.id,
                data=factories.disclosure_input(title="Quyết toán ngân sách 2025 (đính chính)"), change_note="Đính chính")
@@ -83,8 +84,8 @@ def test_detail_shows_versions_files_hashes_and_methods(client, session, publish
 
 def test_draft_files_are_not_public(client, session, publisher, files_dir):
     d = factories.draft(session, publisher)
-    att = svc.add_attachment(session, principal=publisher, disclosure_id=d.id, files_dir=files_dir,
-                             data=factories.pdf_bytes(), filename="a.pdf", max_bytes=10**6)
+    [att] = svc.add_attachments(session, principal=publisher, disclosure_id=d.id,
+                                uploads=[svc.Upload(factories.pdf_bytes(), "a.pdf")], store=FileStore(files_dir, 10**6))
     session.commit()
     assert client.get(f"/disclosures/{d.id}/files/{att.id}/a.pdf").status_code == 404
 
@@ -138,3 +139,18 @@ def test_healthz_reports_database_down(client, app):
     app.state.engine = create_engine("sqlite:////nonexistent-dir/x.sqlite3")
     r = client.get("/healthz")
     assert r.status_code == 200 and r.json()["database"] == "unavailable"
+
+
+@pytest.mark.parametrize("cursor", [
+    "WyI5OTk5LTEyLTMxVDIzOjU5OjU5LTA1OjAwIiwgMV0",  # ["9999-12-31T23:59:59-05:00", 1]
+    "WyIyMDI0LTAxLTAxVDAwOjAwOjAwIiwgMTAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwXQ",  # a 10**30 id
+])
+def test_out_of_range_cursors_are_422(client, cursor):
+    assert client.get("/disclosures", params={"cursor": cursor}).status_code == 422
+    assert client.get("/api/v1/disclosures", params={"cursor": cursor}).status_code == 422
+
+
+def test_non_ascii_csrf_token_is_403_not_500(client):
+    client.get("/staff/login")
+    r = client.post("/staff/login", data={"username": "a", "password": "b", "csrf_token": "é"})
+    assert r.status_code == 403

@@ -223,3 +223,12 @@ def test_control_characters_in_forms_are_removed(client, session, login):
     assert r.status_code == 303
     d = session.exec(select(Disclosure)).one()
     assert d.title == "Kế hoạch năm 2027" and d.body == "Nội dung"
+
+
+def test_a_good_and_a_bad_file_leave_nothing_behind(client, session, login, files_dir):
+    login("publisher")
+    r = _create(client, files=[("files", ("tot.pdf", factories.pdf_bytes(), "application/pdf")),
+                               ("files", ("xau.pdf", b"MZ not a pdf", "application/pdf"))])
+    assert r.status_code == 415 and "xau.pdf" in r.text
+    assert not any(p.is_file() for p in files_dir.rglob("*"))
+    assert session.exec(select(Disclosure)).all() == []

@@ -5,10 +5,11 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
-from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.errors import Conflict, Forbidden, Invalid, NotFound, UnsupportedType
 from app.models.audit import AuditEvent
-from app.models.disclosure import DisclosureMethod
+from app.models.disclosure import Attachment, DisclosureMethod
 from app.services import disclosures as svc
+from app.services.files import FileStore
 from app.services.rules import work_calendar
 from app.timeutil import local_today
 from tests import factories
@@ -236,8 +237,44 @@ def test_attachment_stored_by_hash(session, publisher, files_dir):
 
     d = factories.draft(session, publisher)
     data = factories.pdf_bytes()
-    att = svc.add_attachment(session, principal=publisher, disclosure_id=d.id, files_dir=files_dir, data=data,
-                             filename="../../etc/Dự toán.exe", max_bytes=1024 * 1024)
+    [att] = svc.add_attachments(session, principal=publisher, disclosure_id=d.id,
+                                uploads=[svc.Upload(data, "../../etc/Dự toán.exe")], store=FileStore(files_dir, 10**6))
     assert att.sha256 == hashlib.sha256(data).hexdigest()
     assert att.filename == "Dự toán.pdf" and att.content_type == "application/pdf"
     assert (files_dir / att.sha256[:2] / att.sha256[2:4] / att.sha256).read_bytes() == data
+
+
+def test_one_bad_file_refuses_the_whole_change_and_writes_nothing(session, publisher, files_dir):
+    good, bad = svc.Upload(factories.pdf_bytes(), "tot.pdf"), svc.Upload(b"MZ\x90\x00", "xau.pdf")
+    with pytest.raises(UnsupportedType, match="xau.pdf"):
+        svc.create_draft(session, principal=publisher, data=factories.disclosure_input(), uploads=[good, bad],
+                         store=FileStore(files_dir, 10**6))
+    session.rollback()
+    assert not any(p.is_file() for p in files_dir.rglob("*"))
+    assert session.exec(select(Attachment)).all() == []
+
+
+def test_adding_files_to_a_published_disclosure_is_a_new_version(session, publisher, files_dir):
+    d = factories.published(session, publisher)
+    svc.add_attachments(session, principal=publisher, disclosure_id=d.id, store=FileStore(files_dir, 10**6),
+                        uploads=[svc.Upload(factories.pdf_bytes("a"), "a.pdf"), svc.Upload(factories.pdf_bytes("b"), "b.pdf")])
+    session.commit()
+    assert d.version == 2 and [v.version for v in svc.versions(session, d.id)] == [2, 1]
+    assert svc.attachments(session, [d.id], as_of_version=1)[d.id] == []
+    assert len(svc.attachments(session, [d.id], as_of_version=2)[d.id]) == 2
+
+
+def test_amendment_with_files_is_one_version(session, publisher, files_dir):
+    d = factories.published(session, publisher)
+    svc.update(session, principal=publisher, disclosure_id=d.id, data=factories.disclosure_input(title="Đã sửa"),
+               uploads=[svc.Upload(factories.pdf_bytes(), "c.pdf")], store=FileStore(files_dir, 10**6))
+    session.commit()
+    assert d.version == 2 and svc.attachments(session, [d.id])[d.id][0].version == 2
+
+
+@pytest.mark.parametrize("field", ["issued_on", "effective_on", "posted_on", "posting_ends_on"])
+def test_implausible_dates_are_refused(field):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="date_out_of_range"):
+        factories.disclosure_input(**{field: date(9999, 12, 30)})

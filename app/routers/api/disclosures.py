@@ -7,14 +7,15 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from sqlmodel import Session
 
 from app.deps import RowId, SessionDep, api_principal, require_api
+from app.errors import Invalid
 from app.models.disclosure import Category, Disclosure, DisclosureStatus, Method
 from app.services import disclosures as svc
 from app.services.auth import Principal
-from app.validation import InputModel
+from app.validation import MAX_DATE, MIN_DATE, InputModel, check_date_range
 
 router = APIRouter(prefix="/api/v1/disclosures", tags=["disclosures"])
 
@@ -90,6 +91,11 @@ class WithdrawBody(InputModel):
 class MethodBody(InputModel):
     method: Method
     used_on: date
+
+    @field_validator("used_on")
+    @classmethod
+    def _plausible(cls, v):
+        return check_date_range(v)
     note: str = Field(default="", max_length=300)
 
 
@@ -135,6 +141,8 @@ def list_disclosures(
     """Published and withdrawn disclosures. Without `updated_since`: newest publication first.
     With it: every disclosure changed since then, oldest change first, for keeping a copy in sync."""
     cat = category.value if category else None
+    if updated_since is not None and not MIN_DATE <= updated_since.date() <= MAX_DATE:
+        raise Invalid("updated_since must fall between 1900 and 2200", fields={"updated_since": "out_of_range"})
     if updated_since is not None:
         page = svc.list_changes(session, updated_since=_utc(updated_since), q=q, category=cat, year=year,
                                 limit=limit, cursor=cursor)
@@ -198,8 +206,8 @@ async def add_attachment(request: Request, session: SessionDep, disclosure_id: R
                          principal: Principal = require_api("disclosure:edit")):
     settings = request.app.state.settings
     data = await file.read(settings.max_upload_bytes + 1)
-    att = svc.add_attachment(session, principal=principal, disclosure_id=disclosure_id, files_dir=settings.files_dir,
-                             data=data, filename=file.filename or "", max_bytes=settings.max_upload_bytes)
+    [att] = svc.add_attachments(session, principal=principal, disclosure_id=disclosure_id,
+                                uploads=[svc.Upload(data, file.filename or "")], store=settings.file_store)
     base = settings.public_base_url.rstrip("/")
     return AttachmentOut(id=att.id, filename=att.filename, content_type=att.content_type, size=att.size,
                          sha256=att.sha256, url=f"{base}/disclosures/{disclosure_id}/files/{att.id}/{quote(att.filename)}")

@@ -18,7 +18,7 @@ from app.i18n import _
 from app.models.disclosure import Category, DisclosureStatus
 from app.services import disclosures as svc
 from app.services import files, rules
-from app.templating import render
+from app.templating import is_htmx, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -44,8 +44,9 @@ def disclosure_list(
     """Published disclosures, newest first, with filters; HTMX gets only the results."""
     cat, yr = _category(category), _year(year)
     page = svc.list_public(session, q=q, category=cat, year=yr, limit=20, cursor=cursor)
-    ctx = {"page": page, "q": q, "category": cat, "year": yr, "years": svc.available_years(session),
-           "cursor": cursor}
+    # The year choices are only in the full page, not in the results HTMX fetches per keystroke.
+    years = [] if is_htmx(request) else svc.available_years(session)
+    ctx = {"page": page, "q": q, "category": cat, "year": yr, "years": years, "cursor": cursor}
     return render(request, "public/disclosures/list.html", ctx, partial="public/disclosures/_results.html")
 
 
@@ -88,7 +89,7 @@ def disclosure_detail(request: Request, session: SessionDep, user: OptionalUser,
         "shown": shown or d,
         "old_version": shown,
         "versions": svc.versions(session, d.id),
-        "attachments": svc.attachments(session, [d.id])[d.id],
+        "attachments": svc.attachments(session, [d.id], as_of_version=shown.version if shown else None)[d.id],
         "methods": svc.methods(session, [d.id])[d.id],
         "deadline_rule": rules.rule_for_label(session, d.deadline_rule),
     }

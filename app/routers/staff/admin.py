@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Annotated
 
@@ -17,6 +18,7 @@ from app.services.auth import Principal
 from app.services.workdays import WorkCalendar
 from app.templating import render
 from app.timeutil import local_today
+from app.validation import MAX_DATE, MIN_DATE
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
@@ -54,14 +56,17 @@ def rules_page(request: Request, session: SessionDep, principal: CurrentStaff):
 
 
 def _parse_date(value: str) -> date | None:
+    """dd/mm/yyyy or yyyy-mm-dd within the plausible range, else None."""
     value = value.strip()
     try:
         if "/" in value:
             d, m, y = value.split("/")
-            return date(int(y), int(m), int(d))
-        return date.fromisoformat(value)
-    except ValueError:
+            parsed = date(int(y), int(m), int(d))
+        else:
+            parsed = date.fromisoformat(value)
+    except (ValueError, OverflowError):
         return None
+    return parsed if MIN_DATE <= parsed <= MAX_DATE else None
 
 
 @router.post("/rules", name="staff_rule_version")
@@ -72,11 +77,12 @@ async def add_rule_version(request: Request, session: SessionDep, principal: Pri
     if effective_from is None:
         errors["effective_from"] = _("Ngày không hợp lệ (dd/mm/yyyy)")
     value = values.get("value", "").strip()
-    if not value.isdigit():
+    if not re.fullmatch(r"[0-9]{1,5}", value):
         errors["value"] = _("Phải là một số nguyên")
     if not errors:
         try:
-            rules.add_rule_version(session, principal=principal, code=values.get("code", ""), value=int(value),
+            code, _sep, variant = values.get("code", "").partition("|")
+            rules.add_rule_version(session, principal=principal, code=code, variant=variant, value=int(value),
                                    unit=values.get("unit", ""), legal_basis=values.get("legal_basis", ""),
                                    effective_from=effective_from)
             return RedirectResponse(request.app.url_path_for("staff_rules"), status_code=303)

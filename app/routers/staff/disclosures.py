@@ -72,18 +72,12 @@ def new_form(request: Request, principal: Principal = require("disclosure:edit")
     return _form_page(request, principal=principal, values={"issued_on": local_today().isoformat()}, errors={}, d=None)
 
 
-async def _uploads(request: Request) -> list[UploadFile]:
+async def _uploads(request: Request) -> list[svc.Upload]:
+    """The files chosen in the form's `files` input (read up to the size limit plus one byte)."""
     form = await request.form()
-    return [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename][:MAX_FILES_PER_FORM]
-
-
-async def _attach_all(session: Session, request: Request, principal: Principal, d: Disclosure,
-                      uploads: list[UploadFile]) -> None:
-    settings = request.app.state.settings
-    for upload in uploads:
-        data = await upload.read(settings.max_upload_bytes + 1)
-        svc.add_attachment(session, principal=principal, disclosure_id=d.id, files_dir=settings.files_dir,
-                           data=data, filename=upload.filename or "", max_bytes=settings.max_upload_bytes)
+    limit = request.app.state.settings.max_upload_bytes + 1
+    chosen = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename][:MAX_FILES_PER_FORM]
+    return [svc.Upload(await f.read(limit), f.filename or "") for f in chosen]
 
 
 @router.post("/disclosures/new", name="staff_disclosure_create")
@@ -94,8 +88,8 @@ async def create(request: Request, session: SessionDep, principal: Principal = r
     if errors:
         return _form_page(request, principal=principal, values=values, errors=errors, d=None, status_code=422)
     try:
-        d = svc.create_draft(session, principal=principal, data=data)
-        await _attach_all(session, request, principal, d, await _uploads(request))
+        d = svc.create_draft(session, principal=principal, data=data, uploads=await _uploads(request),
+                             store=request.app.state.settings.file_store)
     except AppError as exc:
         session.rollback()
         return _form_page(request, principal=principal, values=values, errors={"files": exc.message}, d=None,
@@ -143,8 +137,8 @@ async def update(request: Request, session: SessionDep, disclosure_id: RowId,
         values["change_note"] = change_note
         return _form_page(request, principal=principal, values=values, errors=errors, d=d, status_code=422)
     try:
-        svc.update(session, principal=principal, disclosure_id=d.id, data=data, change_note=change_note)
-        await _attach_all(session, request, principal, d, await _uploads(request))
+        svc.update(session, principal=principal, disclosure_id=d.id, data=data, change_note=change_note,
+                   uploads=await _uploads(request), store=request.app.state.settings.file_store)
     except AppError as exc:
         session.rollback()
         values["change_note"] = change_note
@@ -210,19 +204,15 @@ async def record_method(request: Request, session: SessionDep, disclosure_id: Ro
 @router.post("/disclosures/{disclosure_id}/attachments", name="staff_disclosure_attach")
 async def attach(request: Request, session: SessionDep, disclosure_id: RowId,
                  principal: Principal = require("disclosure:edit")):
-    d = svc.get(session, disclosure_id, include_drafts=True)
-    uploads = await _uploads(request)
     errors: dict[str, str] = {}
-    if not uploads:
-        errors["files"] = _("Hãy chọn ít nhất một tệp")
-    else:
-        try:
-            await _attach_all(session, request, principal, d, uploads)
-        except AppError as exc:
-            if not exc.fields:
-                raise
-            session.rollback()
-            errors["files"] = exc.message
+    try:
+        svc.add_attachments(session, principal=principal, disclosure_id=disclosure_id,
+                            uploads=await _uploads(request), store=request.app.state.settings.file_store)
+    except AppError as exc:
+        if not exc.fields:
+            raise
+        session.rollback()
+        errors["files"] = exc.message
     if errors:
         d = svc.get(session, disclosure_id, include_drafts=True)
         ctx = _detail_context(session, d, principal, errors=errors)
