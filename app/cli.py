@@ -25,6 +25,10 @@ def _engine():
     return make_engine(get_settings().database_url)
 
 
+def _session(*, write: bool):
+    return session_for(_engine(), write=write, audit_key=get_settings().resolved_secret_key())
+
+
 def _fail(message: str) -> None:
     typer.echo(f"Lỗi: {message}", err=True)
     raise typer.Exit(1)
@@ -58,7 +62,7 @@ def run(
     if demo:
         from app.demo import seed_demo
 
-        with session_for(_engine(), write=True) as session:
+        with _session(write=True) as session:
             if session.exec(select(StaffUser)).first() is None:
                 seed_demo(session, settings)
                 session.commit()
@@ -83,7 +87,7 @@ def create_user(
 ) -> None:
     """Create a staff account. The password is asked for, or read from standard input."""
     password = _read_password()
-    with session_for(_engine(), write=True) as session:
+    with _session(write=True) as session:
         try:
             user = auth.create_user(session, actor=CLI_ACTOR, username=username, role=role.value,
                                     password=password, full_name=full_name)
@@ -100,7 +104,7 @@ def create_token(
     user: Annotated[str | None, typer.Option(help="Make a personal token acting as this staff user")] = None,
 ) -> None:
     """Create an API token and print it (only once: only its hash is stored)."""
-    with session_for(_engine(), write=True) as session:
+    with _session(write=True) as session:
         owner = None
         if user:
             owner = session.exec(select(StaffUser).where(StaffUser.username == user.strip().lower())).first()
@@ -123,7 +127,7 @@ def seed_demo_command() -> None:
     settings = get_settings()
     settings.ensure_dirs()
     upgrade(settings.database_url)
-    with session_for(_engine(), write=True) as session:
+    with _session(write=True) as session:
         if session.exec(select(StaffUser).where(StaffUser.username == "admin")).first():
             typer.echo("Dữ liệu mẫu đã có; không nạp lại.")
             return
@@ -135,8 +139,8 @@ def seed_demo_command() -> None:
 @cli.command("audit-verify")
 def audit_verify() -> None:
     """Check the audit log's hash chain; exit 1 and list every problem found."""
-    with session_for(_engine(), write=False) as session:
-        report = audit.verify(session)
+    with _session(write=False) as session:
+        report = audit.verify(session, key=get_settings().resolved_secret_key())
     if report.ok:
         typer.echo(f"Nhật ký toàn vẹn: {report.checked} bản ghi, không phát hiện sửa, chèn hay xóa.")
         return

@@ -61,9 +61,11 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def session_for(engine: Engine, *, write: bool) -> Session:
+def session_for(engine: Engine, *, write: bool, audit_key: str | None = None) -> Session:
+    """A session; `audit_key` (the SECRET_KEY) is what the audit chain is keyed with, needed by
+    any session that changes data."""
     bind = engine.execution_options(sqlite_begin="IMMEDIATE") if write else engine
-    return Session(bind, expire_on_commit=False)
+    return Session(bind, expire_on_commit=False, info={"audit_key": audit_key} if audit_key else {})
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -73,7 +75,7 @@ def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the route returns, rolled back on error."""
     # API calls with a token write its last use, so they take the write lock up front too.
     write = request.method not in SAFE_METHODS or "authorization" in request.headers
-    session = session_for(request.app.state.engine, write=write)
+    session = session_for(request.app.state.engine, write=write, audit_key=request.app.state.secret_key)
     try:
         yield session
         session.commit()

@@ -117,7 +117,7 @@ def client(app) -> TestClient:
 def session(app):
     """A session on the test's database for calling services directly (commit to persist).
     Deferred, so that reading here does not hold the write lock the app's requests need."""
-    with session_for(app.state.engine, write=False) as s:
+    with session_for(app.state.engine, write=False, audit_key=app.state.secret_key) as s:
         yield s
 
 

@@ -1,13 +1,16 @@
-"""The audit log: every change, in the same transaction, chained by SHA-256.
+"""The audit log: every change, in the same transaction, chained by HMAC-SHA256.
 
 Each row's hash covers its own content and the previous row's hash, so editing a row breaks
-its hash, inserting or deleting one breaks the chain (and the `seq` numbering). Rows are
-appended under a lock, so two transactions cannot both extend the same tail.
+its hash, inserting or deleting one breaks the chain (and the `seq` numbering). The hash is
+keyed with the SECRET_KEY, which lives outside the database: someone who can write to the
+database alone cannot recompute the chain after tampering. Rows are appended under a lock, so
+two transactions cannot both extend the same tail.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -54,14 +57,26 @@ def to_json(data: dict | None) -> str | None:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, default=_default)
 
 
-def _row_hash(e: AuditEvent) -> str:
+def _row_hash(e: AuditEvent, key: str) -> str:
     at = e.at if e.at.tzinfo else e.at.replace(tzinfo=timezone.utc)
     payload = json.dumps(
         [e.seq, at.astimezone(timezone.utc).isoformat(timespec="microseconds"), e.actor, e.action,
          e.entity_type, e.entity_id, e.before, e.after, e.client_addr, e.prev_hash],
         ensure_ascii=False,
     )
-    return hashlib.sha256(payload.encode()).hexdigest()
+    return hmac.new(_chain_key(key), payload.encode(), hashlib.sha256).hexdigest()
+
+
+def _chain_key(secret: str) -> bytes:
+    # Derived, so the raw SECRET_KEY is used for nothing but deriving keys.
+    return hashlib.sha256(b"minhbach-audit-chain:" + secret.encode()).digest()
+
+
+def _session_key(session: Session) -> str:
+    key = session.info.get("audit_key")
+    if not key:
+        raise RuntimeError("this session has no audit key: open it with session_for(..., audit_key=SECRET_KEY)")
+    return key
 
 
 def record(
@@ -75,6 +90,7 @@ def record(
     after: dict | None = None,
 ) -> AuditEvent:
     """Append one event to the chain, in the caller's transaction."""
+    key = _session_key(session)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_ID})
     last = session.exec(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).first()
@@ -91,7 +107,7 @@ def record(
         prev_hash=last.hash if last else GENESIS,
         hash="",
     )
-    event.hash = _row_hash(event)
+    event.hash = _row_hash(event, key)
     session.add(event)
     session.flush()
     return event
@@ -107,7 +123,7 @@ class VerifyReport:
         return not self.problems
 
 
-def verify(session: Session, *, batch: int = 5000) -> VerifyReport:
+def verify(session: Session, *, key: str, batch: int = 5000) -> VerifyReport:
     """Walk the whole chain and report every edited, inserted or deleted row."""
     problems: list[str] = []
     prev_hash, prev_seq, checked = GENESIS, 0, 0
@@ -124,7 +140,7 @@ def verify(session: Session, *, batch: int = 5000) -> VerifyReport:
                 problems.append(f"seq {prev_seq + 1}..{e.seq - 1}: rows missing (deleted) before id {e.id}")
             if e.prev_hash != prev_hash:
                 problems.append(f"seq {e.seq} (id {e.id}): chain broken: previous hash does not match (row inserted or deleted)")
-            if _row_hash(e) != e.hash:
+            if _row_hash(e, key) != e.hash:
                 problems.append(f"seq {e.seq} (id {e.id}): content does not match its hash (row edited)")
             prev_hash, prev_seq = e.hash, e.seq
         after_seq = rows[-1].seq

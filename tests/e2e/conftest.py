@@ -131,7 +131,7 @@ def live_server(tmp_path_factory):
         settings.ensure_dirs()
         engine = make_engine(database_url)
         try:
-            with session_for(engine, write=True) as s:
+            with session_for(engine, write=True, audit_key=secret) as s:
                 seed_demo(s, settings)
                 s.commit()
             ids = _demo_ids(engine)
