@@ -16,6 +16,11 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
 target_metadata = SQLModel.metadata
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Leave out what the app manages by hand: SQLite's FTS5 tables (see migration 0001)."""
+    return not (type_ == "table" and name and name.startswith("disclosure_fts"))
+
+
 def database_url() -> str:
     return (
         config.attributes.get("url")
@@ -44,7 +49,7 @@ def run_migrations_online() -> None:
 
 
 def _run(connection, url: str) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata,
+    context.configure(connection=connection, target_metadata=target_metadata, include_object=include_object,
                       render_as_batch=url.startswith("sqlite"), compare_type=True)
     with context.begin_transaction():
         context.run_migrations()

@@ -1,6 +1,7 @@
 """Tables. Importing this package registers every table on SQLModel.metadata (Alembic needs that)."""
 
 from app.models.audit import AuditEvent
+from app.models.complaint import Complaint, ComplaintAttachment, ComplaintEvent, ComplaintPause
 from app.models.disclosure import (
     Attachment,
     Disclosure,
@@ -15,6 +16,10 @@ __all__ = [
     "Attachment",
     "AuditEvent",
     "CalendarOverride",
+    "Complaint",
+    "ComplaintAttachment",
+    "ComplaintEvent",
+    "ComplaintPause",
     "Disclosure",
     "DisclosureMethod",
     "DisclosureVersion",

@@ -22,22 +22,27 @@ from app.validation import strip_control_chars
 _hasher = PasswordHash.recommended()  # argon2id
 
 # Least privilege: each role gets only what its work needs. Supervisors read, never write.
+_CASES_HANDLE = {"complaint:read", "complaint:intake", "complaint:handle"}
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.admin: frozenset({
         "staff:access", "disclosure:read", "disclosure:edit", "disclosure:publish",
-        "user:manage", "audit:read", "rules:manage",
+        "user:manage", "audit:read", "rules:manage", *_CASES_HANDLE, "complaint:assign", "complaint:resolve",
     }),
-    Role.leader: frozenset({"staff:access", "disclosure:read", "disclosure:edit", "disclosure:publish", "audit:read"}),
+    Role.leader: frozenset({"staff:access", "disclosure:read", "disclosure:edit", "disclosure:publish", "audit:read",
+                            *_CASES_HANDLE, "complaint:assign", "complaint:resolve"}),
     Role.publisher: frozenset({"staff:access", "disclosure:read", "disclosure:edit", "disclosure:publish"}),
-    Role.officer: frozenset({"staff:access", "disclosure:read", "disclosure:edit"}),
-    Role.reception: frozenset({"staff:access", "disclosure:read"}),
-    Role.supervisor: frozenset({"staff:access", "disclosure:read", "audit:read"}),
+    Role.officer: frozenset({"staff:access", "disclosure:read", "disclosure:edit", *_CASES_HANDLE}),
+    Role.reception: frozenset({"staff:access", "disclosure:read", "complaint:read", "complaint:intake"}),
+    # Supervisors see how cases are handled; a denouncer's identity stays hidden from them.
+    Role.supervisor: frozenset({"staff:access", "disclosure:read", "audit:read", "complaint:read"}),
 }
 
 # What an integration token's scope lets it do, in the same permission terms as a role.
 SCOPES: dict[str, frozenset[str]] = {
     "disclosures:write": frozenset({"disclosure:read", "disclosure:edit", "disclosure:publish"}),
     "disclosures:read": frozenset({"disclosure:read"}),
+    "complaints:read": frozenset({"complaint:read"}),
+    "complaints:write": frozenset({"complaint:read", "complaint:intake"}),
 }
 
 MIN_PASSWORD_LENGTH = 10

@@ -13,15 +13,9 @@ from enum import StrEnum
 
 from sqlmodel import Session
 
+from app.models.complaint import CaseKind
 from app.services.rules import RuleRef, get_rule, work_calendar
 from app.services.workdays import Pause
-
-
-class CaseKind(StrEnum):
-    complaint = "complaint"
-    denunciation = "denunciation"
-    petition = "petition"
-    feedback = "feedback"
 
 
 class Stage(StrEnum):

@@ -1,0 +1,198 @@
+"""Cases (đơn): complaints, denunciations, petitions and feedback, with their timeline,
+suspensions and files. The sender's identity lives on the case row; who may see it is decided
+in app/services/complaints.py, never in a template or a route."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, String, Text
+from sqlmodel import Field, SQLModel
+
+from app.db import UTCDateTime
+from app.i18n import N_
+from app.models.base import created_at_field
+
+
+class CaseKind(StrEnum):
+    complaint = "complaint"
+    denunciation = "denunciation"
+    petition = "petition"
+    feedback = "feedback"
+
+
+KIND_LABELS = {
+    CaseKind.complaint: N_("Khiếu nại"),
+    CaseKind.denunciation: N_("Tố cáo"),
+    CaseKind.petition: N_("Kiến nghị"),
+    CaseKind.feedback: N_("Phản ánh"),
+}
+
+# Anonymous letters are accepted only for these (Art. 25 Law on Denunciations; Circular 05/2021).
+ANONYMOUS_ALLOWED = frozenset({CaseKind.petition, CaseKind.feedback})
+
+
+class Channel(StrEnum):
+    web = "web"
+    walk_in = "walk_in"
+    post = "post"
+    phone = "phone"
+    transfer = "transfer"
+    national_portal = "national_portal"
+
+
+CHANNEL_LABELS = {
+    Channel.web: N_("Trực tuyến"),
+    Channel.walk_in: N_("Trực tiếp tại nơi tiếp công dân"),
+    Channel.post: N_("Qua bưu chính"),
+    Channel.phone: N_("Qua điện thoại"),
+    Channel.transfer: N_("Cơ quan khác chuyển đến"),
+    Channel.national_portal: N_("Cổng dịch vụ công quốc gia"),
+}
+
+
+class CaseField(StrEnum):
+    land = "land"
+    construction = "construction"
+    environment = "environment"
+    urban_order = "urban_order"
+    social_policy = "social_policy"
+    administrative_procedures = "administrative_procedures"
+    other = "other"
+
+
+FIELD_LABELS = {
+    CaseField.land: N_("Đất đai"),
+    CaseField.construction: N_("Xây dựng"),
+    CaseField.environment: N_("Môi trường"),
+    CaseField.urban_order: N_("Trật tự đô thị"),
+    CaseField.social_policy: N_("Chính sách xã hội"),
+    CaseField.administrative_procedures: N_("Thủ tục hành chính"),
+    CaseField.other: N_("Lĩnh vực khác"),
+}
+
+
+class CaseStatus(StrEnum):
+    received = "received"
+    classified = "classified"
+    accepted = "accepted"
+    guided = "guided"
+    transferred = "transferred"
+    filed = "filed"
+    refused = "refused"
+    in_progress = "in_progress"
+    suspended = "suspended"
+    resolved = "resolved"
+    closed = "closed"
+
+
+CASE_STATUS_LABELS = {
+    CaseStatus.received: N_("Đã tiếp nhận"),
+    CaseStatus.classified: N_("Đã phân loại"),
+    CaseStatus.accepted: N_("Đã thụ lý"),
+    CaseStatus.guided: N_("Đã hướng dẫn"),
+    CaseStatus.transferred: N_("Đã chuyển đơn"),
+    CaseStatus.filed: N_("Đã lưu đơn"),
+    CaseStatus.refused: N_("Không thụ lý"),
+    CaseStatus.in_progress: N_("Đang giải quyết"),
+    CaseStatus.suspended: N_("Tạm đình chỉ"),
+    CaseStatus.resolved: N_("Đã giải quyết"),
+    CaseStatus.closed: N_("Đã kết thúc"),
+}
+
+
+class Complaint(SQLModel, table=True):
+    __tablename__ = "complaint"
+    __table_args__ = (
+        Index("ix_complaint_status_received", "status", "received_on", "id"),
+        Index("ix_complaint_kind_status", "kind", "status"),
+        Index("ix_complaint_updated", "updated_at", "id"),
+        Index("ix_complaint_due", "due_on", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tracking_code: str = Field(sa_column=Column(String(16), unique=True, nullable=False))
+    kind: str = Field(max_length=20)
+    channel: str = Field(max_length=20)
+    pakn_code: str = Field(default="", max_length=40, description="national public-service portal code")
+    external_ref: str = Field(default="", max_length=100, description="the sending body's reference")
+    source_id: int | None = Field(default=None, foreign_key="complaint.id", description="the letter it was split from")
+
+    anonymous: bool = False
+    sender_name: str = Field(default="", max_length=200)
+    sender_address: str = Field(default="", max_length=300)
+    sender_phone: str = Field(default="", max_length=30)
+    sender_email: str = Field(default="", max_length=200)
+    sender_id_number: str = Field(default="", max_length=20)
+
+    subject: str = Field(max_length=300)
+    content: str = Field(sa_type=Text)
+    place_address: str = Field(default="", max_length=300)
+    latitude: float | None = None
+    longitude: float | None = None
+    field: str = Field(default=CaseField.other, max_length=40)
+
+    department: str = Field(default="", max_length=120)
+    assignee_id: int | None = Field(default=None, foreign_key="staff_user.id", index=True)
+    resolver_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    status: str = Field(default=CaseStatus.received, max_length=20)
+    complex: bool = False
+    remote: bool = False
+    extensions: int = 0
+    received_on: date
+    accepted_on: date | None = None
+    resolved_on: date | None = None
+    # The nearest open deadline, kept up to date by the service: the inbox sorts on it.
+    due_on: date | None = None
+
+    decision_number: str = Field(default="", max_length=100)
+    decided_on: date | None = None
+    result: str = Field(default="", sa_type=Text)
+    public_summary: str = Field(default="", sa_type=Text)
+    guidance_number: str = Field(default="", max_length=100)
+    transfer_body: str = Field(default="", max_length=200)
+    transfer_number: str = Field(default="", max_length=100)
+    reason: str = Field(default="", sa_type=Text)
+
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()
+
+
+class ComplaintEvent(SQLModel, table=True):
+    """One step of a case's timeline. `public` entries are shown on the tracking page."""
+
+    __tablename__ = "complaint_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    actor: str = Field(max_length=120)
+    action: str = Field(max_length=30)
+    from_status: str = Field(default="", max_length=20)
+    to_status: str = Field(max_length=20)
+    note: str = Field(default="", sa_type=Text)
+    public: bool = False
+
+
+class ComplaintPause(SQLModel, table=True):
+    """A suspension: from `start` to `end` (both included) the deadlines do not run."""
+
+    __tablename__ = "complaint_pause"
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    start: date
+    end: date | None = None
+
+
+class ComplaintAttachment(SQLModel, table=True):
+    __tablename__ = "complaint_attachment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    filename: str = Field(max_length=255)
+    content_type: str = Field(max_length=100)
+    size: int
+    sha256: str = Field(max_length=64)
+    created_at: datetime = created_at_field()

@@ -1,0 +1,533 @@
+"""Cases (đơn): intake, tracking codes, the workflow of Circular 05/2021 and the laws, the
+deadlines of each stage, and who may see a sender's identity.
+
+Confidentiality lives here and only here: every reader of a case goes through `view()`, which
+redacts a denouncer's identity for everyone but the resolving leader and the assigned handler
+(Law on Denunciations Art. 56) and records each view of it in the audit log."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from pydantic import Field, field_validator, model_validator
+from sqlmodel import Session, select
+
+from app.db import utcnow
+from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.i18n import N_, _
+from app.models.complaint import (
+    ANONYMOUS_ALLOWED,
+    CaseField,
+    CaseKind,
+    CaseStatus,
+    Channel,
+    Complaint,
+    ComplaintAttachment,
+    ComplaintEvent,
+    ComplaintPause,
+)
+from app.models.user import Role
+from app.services import audit, files
+from app.services.audit import Actor
+from app.services.auth import Principal
+from app.services.deadlines import Deadline, case_deadline
+from app.services.files import FileStore
+from app.services.workdays import DeadlineOpen, Pause
+from app.timeutil import local_today
+from app.validation import InputModel, check_date_range
+
+# Tracking codes: 13 characters from an alphabet without look-alikes (no 0/O, 1/I/L, U/V),
+# about 63 bits of randomness; shown in groups of 4-4-5 to be read aloud.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
+CODE_LENGTH = 13
+REDACTED = N_("[bảo mật]")
+IDENTITY_FIELDS = ("sender_name", "sender_address", "sender_phone", "sender_email", "sender_id_number")
+
+
+def new_tracking_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(text: str) -> str:
+    """What a person typed or read aloud, as stored: upper case, no spaces or dashes."""
+    return re.sub(r"[\s\-._]", "", text or "").upper()[:32]
+
+
+def format_code(code: str) -> str:
+    return f"{code[:4]}-{code[4:8]}-{code[8:]}"
+
+
+# Intake ----------------------------------------------------------------------------------------
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
+_PHONE = re.compile(r"^\+?[0-9 .()-]{8,20}$")
+_ID_NUMBER = re.compile(r"^([0-9]{9}|[0-9]{12}|[A-Z][0-9]{7,8})$")
+
+
+class CaseInput(InputModel):
+    """A letter as filed by a resident (web, API) or entered by staff for them."""
+
+    kind: CaseKind
+    subject: str = Field(min_length=5, max_length=300)
+    content: str = Field(min_length=10, max_length=20_000)
+    field: CaseField = CaseField.other
+    address: str = Field(default="", max_length=300, description="where it happens")
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    anonymous: bool = False
+    sender_name: str = Field(default="", max_length=200)
+    sender_address: str = Field(default="", max_length=300)
+    sender_phone: str = Field(default="", max_length=30)
+    sender_email: str = Field(default="", max_length=200)
+    sender_id_number: str = Field(default="", max_length=20)
+
+    @field_validator("subject", "content", "address", "sender_name", "sender_address", "sender_phone",
+                     "sender_email", "sender_id_number", mode="before")
+    @classmethod
+    def _strip(cls, v):
+        return v.strip() if isinstance(v, str) else v
+
+    @field_validator("sender_email")
+    @classmethod
+    def _email(cls, v: str) -> str:
+        if v and not _EMAIL.match(v):
+            raise ValueError("email_invalid")
+        return v.lower()
+
+    @field_validator("sender_phone")
+    @classmethod
+    def _phone(cls, v: str) -> str:
+        if v and not _PHONE.match(v):
+            raise ValueError("phone_invalid")
+        return v
+
+    @field_validator("sender_id_number")
+    @classmethod
+    def _id_number(cls, v: str) -> str:
+        v = v.replace(" ", "").upper()
+        if v and not _ID_NUMBER.match(v):
+            raise ValueError("id_number_invalid")
+        return v
+
+    @model_validator(mode="after")
+    def _sender(self):
+        if self.anonymous:
+            if self.kind not in ANONYMOUS_ALLOWED:
+                raise ValueError("anonymous_not_allowed")
+            for name in IDENTITY_FIELDS:
+                setattr(self, name, "")
+        elif not self.sender_name:
+            raise ValueError("sender_name_required")
+        elif self.kind in (CaseKind.complaint, CaseKind.denunciation) and not self.sender_address:
+            # Art. 8(2) Law on Complaints; Art. 23 Law on Denunciations: name and address.
+            raise ValueError("sender_address_required")
+        return self
+
+
+def file_case(session: Session, *, data: CaseInput, channel: str, actor: Actor, uploads: list = (),
+              store: FileStore | None = None, principal: Principal | None = None, pakn_code: str = "",
+              external_ref: str = "", received_on: date | None = None) -> Complaint:
+    """Register a letter: a case with a fresh tracking code, its files and a first public step.
+    Staff entering a letter for a walk-in, post or phone sender pass their `principal`."""
+    channel = Channel(channel).value
+    if channel != Channel.web and (principal is None or not principal.can("complaint:intake")):
+        raise Forbidden(_("Chỉ cán bộ được nhập đơn thay người gửi"))
+    uploads = list(uploads)
+    for u in uploads:
+        files.check(data=u.data, filename=u.filename, max_bytes=store.max_bytes)
+    today = local_today()
+    received_on = check_date_range(received_on) or today
+    if received_on > today:
+        raise Invalid(_("Ngày nhận không được ở tương lai"), fields={"received_on": "future"})
+    case = Complaint(
+        tracking_code=_unique_code(session), kind=data.kind.value, channel=channel, pakn_code=pakn_code[:40],
+        external_ref=external_ref[:100], anonymous=data.anonymous, sender_name=data.sender_name,
+        sender_address=data.sender_address, sender_phone=data.sender_phone, sender_email=data.sender_email,
+        sender_id_number=data.sender_id_number, subject=data.subject, content=data.content,
+        place_address=data.address, latitude=data.latitude, longitude=data.longitude, field=data.field.value,
+        received_on=received_on,
+    )
+    session.add(case)
+    session.flush()
+    for u in uploads:
+        stored = files.store(store.directory, data=u.data, filename=u.filename, max_bytes=store.max_bytes)
+        session.add(ComplaintAttachment(complaint_id=case.id, filename=stored.filename,
+                                        content_type=stored.content_type, size=stored.size, sha256=stored.sha256))
+    _event(session, case, actor, "receive", "", CaseStatus.received, N_("Đã tiếp nhận đơn").message, public=True)
+    _refresh_due(session, case)
+    # The audit row names the case, never the sender: the log is read by people the law excludes.
+    audit.record(session, actor=actor, action="complaint.receive", entity_type="complaint", entity_id=case.id,
+                 after={"kind": case.kind, "channel": channel, "field": case.field, "anonymous": case.anonymous,
+                        "attachments": len(uploads)})
+    return case
+
+
+def _unique_code(session: Session) -> str:
+    while True:  # a collision is astronomically rare; checking costs one indexed lookup
+        code = new_tracking_code()
+        if session.exec(select(Complaint.id).where(Complaint.tracking_code == code)).first() is None:
+            return code
+
+
+def _event(session: Session, case: Complaint, actor: Actor, action: str, from_status: str, to_status: str,
+           note: str, *, public: bool) -> ComplaintEvent:
+    e = ComplaintEvent(complaint_id=case.id, at=utcnow(), actor=actor.label[:120], action=action,
+                       from_status=from_status, to_status=to_status, note=note[:5000], public=public)
+    session.add(e)
+    case.updated_at = e.at
+    return e
+
+
+# Workflow --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[str]
+    target: str | None  # None: the status stays (assign, extend) or is computed (resume)
+    permission: str
+    required: tuple[str, ...] = ()
+    public: bool = True
+
+
+S = CaseStatus
+TRANSITIONS: dict[str, Transition] = {
+    "classify": Transition(frozenset({S.received, S.classified}), S.classified, "complaint:handle"),
+    "accept": Transition(frozenset({S.classified}), S.accepted, "complaint:handle"),
+    "guide": Transition(frozenset({S.classified}), S.guided, "complaint:handle", ("guidance_number",)),
+    "transfer": Transition(frozenset({S.classified}), S.transferred, "complaint:handle",
+                           ("transfer_body", "transfer_number")),
+    "file": Transition(frozenset({S.received, S.classified}), S.filed, "complaint:handle", ("reason",)),
+    "refuse": Transition(frozenset({S.classified}), S.refused, "complaint:handle", ("reason",)),
+    "assign": Transition(frozenset({S.accepted, S.in_progress, S.suspended}), None, "complaint:assign",
+                         ("assignee_id",), public=False),
+    "start": Transition(frozenset({S.accepted}), S.in_progress, "complaint:handle"),
+    "suspend": Transition(frozenset({S.accepted, S.in_progress}), S.suspended, "complaint:handle", ("reason",)),
+    "resume": Transition(frozenset({S.suspended}), None, "complaint:handle"),
+    "extend": Transition(frozenset({S.accepted, S.in_progress}), None, "complaint:resolve", ("decision_number",)),
+    "resolve": Transition(frozenset({S.in_progress}), S.resolved, "complaint:resolve",
+                          ("decision_number", "decided_on", "result", "public_summary")),
+    "close": Transition(frozenset({S.resolved, S.guided, S.transferred, S.filed, S.refused}), S.closed,
+                        "complaint:handle"),
+    "reopen": Transition(frozenset({S.resolved, S.closed}), S.in_progress, "complaint:resolve", ("reason",)),
+}
+MAX_DENUNCIATION_EXTENSIONS = 2
+
+
+class TransitionInput(InputModel):
+    """An action on a case and the fields it needs (see TRANSITIONS)."""
+
+    action: str
+    note: str = Field(default="", max_length=5000)
+    public: bool | None = None
+    kind: CaseKind | None = None
+    field: CaseField | None = None
+    complex: bool | None = None
+    remote: bool | None = None
+    department: str = Field(default="", max_length=120)
+    assignee_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    guidance_number: str = Field(default="", max_length=100)
+    transfer_body: str = Field(default="", max_length=200)
+    transfer_number: str = Field(default="", max_length=100)
+    reason: str = Field(default="", max_length=5000)
+    decision_number: str = Field(default="", max_length=100)
+    decided_on: date | None = None
+    result: str = Field(default="", max_length=20_000)
+    public_summary: str = Field(default="", max_length=5000)
+
+    @field_validator("decided_on")
+    @classmethod
+    def _plausible(cls, v):
+        return check_date_range(v)
+
+
+def _for_change(session: Session, complaint_id: int) -> Complaint:
+    case = session.exec(select(Complaint).where(Complaint.id == complaint_id).with_for_update()).first()
+    if case is None:
+        raise NotFound(_("Không tìm thấy đơn"))
+    return case
+
+
+def transition(session: Session, *, principal: Principal, complaint_id: int, data: TransitionInput) -> Complaint:
+    """Apply one workflow action. Not allowed from this status: 409; not for this role: 403;
+    missing fields: 422. Nothing changes unless everything holds."""
+    rule = TRANSITIONS.get(data.action)
+    if rule is None:
+        raise Invalid(_("Thao tác không hợp lệ: %s") % data.action, fields={"action": "unknown"})
+    if not principal.can(rule.permission):
+        raise Forbidden(_("Vai trò của bạn không được thực hiện thao tác này"))
+    case = _for_change(session, complaint_id)
+    if case.status not in rule.sources:
+        raise Conflict(_("Không thể thực hiện thao tác này khi đơn đang ở trạng thái hiện tại"))
+    missing = {name: "required" for name in rule.required if getattr(data, name) in (None, "")}
+    if missing:
+        raise Invalid(_("Thiếu thông tin bắt buộc cho thao tác này"), fields=missing)
+    before = {"status": case.status}
+    target = rule.target
+    today = local_today()
+    handler = getattr(_Effects, data.action, None)
+    if handler:
+        target = handler(session, case, data, principal, today) or target
+    from_status = case.status
+    if target:
+        case.status = target
+    note = data.note.strip() or _default_note(data)
+    public = rule.public if data.public is None else (data.public and rule.public)
+    _event(session, case, principal.actor, data.action, from_status, case.status, note, public=public)
+    _refresh_due(session, case)
+    session.flush()
+    audit.record(session, actor=principal.actor, action=f"complaint.{data.action}", entity_type="complaint",
+                 entity_id=case.id, before=before, after={"status": case.status, "note": note})
+    return case
+
+
+def _default_note(data: TransitionInput) -> str:
+    for name in ("public_summary", "reason", "guidance_number", "transfer_body", "decision_number"):
+        value = getattr(data, name)
+        if value:
+            return str(value)
+    return ""
+
+
+class _Effects:
+    """What each action does beyond moving the status (called by `transition`)."""
+
+    @staticmethod
+    def classify(session, case, data, principal, today):
+        if data.kind:
+            case.kind = data.kind.value
+            if case.anonymous and case.kind not in ANONYMOUS_ALLOWED:
+                raise Invalid(_("Đơn giấu tên không được phân loại là khiếu nại hoặc tố cáo"),
+                              fields={"kind": "anonymous_not_allowed"})
+        if data.field:
+            case.field = data.field.value
+        if data.complex is not None:
+            case.complex = data.complex
+        if data.remote is not None:
+            case.remote = data.remote
+
+    @staticmethod
+    def accept(session, case, data, principal, today):
+        case.accepted_on = today
+        if principal.user is not None and principal.user.role == Role.leader:
+            case.resolver_id = principal.user.id
+
+    @staticmethod
+    def guide(session, case, data, principal, today):
+        case.guidance_number = data.guidance_number
+
+    @staticmethod
+    def transfer(session, case, data, principal, today):
+        case.transfer_body, case.transfer_number = data.transfer_body, data.transfer_number
+
+    @staticmethod
+    def file(session, case, data, principal, today):
+        case.reason = data.reason
+
+    refuse = file
+
+    @staticmethod
+    def assign(session, case, data, principal, today):
+        from app.models.user import StaffUser
+
+        assignee = session.get(StaffUser, data.assignee_id)
+        if assignee is None or not assignee.is_active:
+            raise Invalid(_("Không tìm thấy cán bộ được giao"), fields={"assignee_id": "unknown"})
+        case.assignee_id = assignee.id
+        case.department = data.department or case.department
+        if principal.user is not None and principal.user.role == Role.leader:
+            case.resolver_id = principal.user.id
+
+    @staticmethod
+    def start(session, case, data, principal, today):
+        if case.assignee_id is None and principal.user is not None:
+            case.assignee_id = principal.user.id
+
+    @staticmethod
+    def suspend(session, case, data, principal, today):
+        case.reason = data.reason
+        session.add(ComplaintPause(complaint_id=case.id, start=today))
+
+    @staticmethod
+    def resume(session, case, data, principal, today):
+        pause = session.exec(select(ComplaintPause).where(ComplaintPause.complaint_id == case.id,
+                                                          ComplaintPause.end.is_(None))).first()
+        if pause is not None:
+            if pause.start >= today:
+                session.delete(pause)  # suspended and resumed the same day: no day was paused
+            else:
+                pause.end = today - timedelta(days=1)
+        last = session.exec(select(ComplaintEvent).where(ComplaintEvent.complaint_id == case.id,
+                                                         ComplaintEvent.action == "suspend")
+                            .order_by(ComplaintEvent.id.desc())).first()
+        return last.from_status if last else S.in_progress
+
+    @staticmethod
+    def extend(session, case, data, principal, today):
+        if case.kind != CaseKind.denunciation:
+            raise Conflict(_("Chỉ gia hạn giải quyết tố cáo"))
+        if case.extensions >= MAX_DENUNCIATION_EXTENSIONS:
+            raise Conflict(_("Đã gia hạn tối đa hai lần"))
+        case.extensions += 1
+        case.complex = True
+        case.decision_number = data.decision_number
+
+    @staticmethod
+    def resolve(session, case, data, principal, today):
+        if data.decided_on > today:
+            raise Invalid(_("Ngày quyết định không được ở tương lai"), fields={"decided_on": "future"})
+        case.decision_number, case.decided_on = data.decision_number, data.decided_on
+        case.result, case.public_summary = data.result, data.public_summary
+        case.resolved_on = today
+
+    @staticmethod
+    def reopen(session, case, data, principal, today):
+        case.reason = data.reason
+        case.resolved_on = None
+
+
+# Deadlines -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CaseDeadline:
+    stage: str
+    deadline: Deadline | None  # None: open (a suspension is running)
+    met: bool
+
+    @property
+    def due_on(self) -> date | None:
+        return self.deadline.due_on if self.deadline else None
+
+    def overdue(self, today: date) -> bool:
+        return not self.met and self.due_on is not None and self.due_on < today
+
+
+OPEN_INTAKE = {S.received, S.classified}
+RESOLVING = {S.accepted, S.in_progress, S.suspended}
+
+
+def deadlines(session: Session, case: Complaint) -> list[CaseDeadline]:
+    """The deadlines that apply to the case now, from the rules table and the calendar."""
+    pauses = tuple(Pause(p.start, p.end) for p in session.exec(
+        select(ComplaintPause).where(ComplaintPause.complaint_id == case.id)))
+    out: list[CaseDeadline] = []
+    intake_done = case.status not in OPEN_INTAKE
+
+    def add(stage: str, start: date, met: bool, *, paused: bool = False, complex_case: bool = False,
+            remote: bool = False) -> None:
+        try:
+            d = case_deadline(session, kind=case.kind, stage=stage, start=start, pauses=pauses if paused else (),
+                              complex_case=complex_case, remote=remote)
+        except NotFound:
+            return  # the law sets no such deadline for this kind
+        except DeadlineOpen:
+            d = None
+        out.append(CaseDeadline(stage, d, met))
+
+    add("processing", case.received_on, intake_done)
+    if case.kind == CaseKind.complaint:
+        add("acceptance", case.received_on, case.accepted_on is not None or case.status in
+            {S.guided, S.transferred, S.filed, S.refused})
+    if case.status == S.transferred or (case.status == S.classified and case.kind == CaseKind.denunciation):
+        add("transfer", case.received_on, case.status == S.transferred)
+    if case.accepted_on is not None:
+        add("resolution", case.accepted_on, case.resolved_on is not None, paused=True,
+            complex_case=case.complex, remote=case.remote)
+        if case.extensions and out[-1].stage == "resolution" and out[-1].deadline is not None:
+            # Each extension by decision adds its period after the previous due date (Art. 30).
+            base = out.pop()
+            extended = base.deadline
+            for _i in range(case.extensions):
+                extended = case_deadline(session, kind=case.kind, stage="extension", start=extended.due_on)
+            out.append(CaseDeadline("resolution", extended, base.met))
+    return out
+
+
+def _refresh_due(session: Session, case: Complaint) -> None:
+    session.flush()
+    open_dates = [d.due_on for d in deadlines(session, case) if not d.met and d.due_on]
+    case.due_on = min(open_dates) if open_dates else None
+
+
+# Reading ---------------------------------------------------------------------------------------
+
+@dataclass
+class CaseView:
+    """A case as one reader may see it: identity fields are REDACTED unless the law allows."""
+
+    case: Complaint
+    identity_visible: bool
+    sender: dict[str, str] = field(default_factory=dict)
+
+
+def identity_allowed(case: Complaint, principal: Principal) -> bool:
+    """Who may see the sender. For denunciations: only the resolving leader and the assigned
+    handler (before anyone is assigned, the ward's leaders, who must take it up)."""
+    if not principal.can("complaint:read"):
+        return False
+    if case.kind != CaseKind.denunciation:
+        return True
+    user = principal.user
+    if user is None:
+        return False  # integration tokens never see a denouncer
+    if user.id in (case.assignee_id, case.resolver_id):
+        return True
+    return case.assignee_id is None and case.resolver_id is None and user.role == Role.leader
+
+
+def view(session: Session, *, principal: Principal, complaint_id: int) -> CaseView:
+    """Read a case for staff; seeing a denouncer's identity is written to the audit log."""
+    if not principal.can("complaint:read"):
+        raise Forbidden(_("Bạn không có quyền xem đơn"))
+    case = session.get(Complaint, complaint_id)
+    if case is None:
+        raise NotFound(_("Không tìm thấy đơn"))
+    allowed = identity_allowed(case, principal)
+    if allowed:
+        sender = {f: getattr(case, f) for f in IDENTITY_FIELDS}
+        if case.kind == CaseKind.denunciation and not case.anonymous:
+            audit.record(session, actor=principal.actor, action="complaint.identity_view", entity_type="complaint",
+                         entity_id=case.id)
+    else:
+        sender = {f: str(REDACTED) for f in IDENTITY_FIELDS}
+    return CaseView(case=case, identity_visible=allowed, sender=sender)
+
+
+def timeline(session: Session, complaint_id: int, *, public_only: bool) -> list[ComplaintEvent]:
+    stmt = select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint_id)
+    if public_only:
+        stmt = stmt.where(ComplaintEvent.public.is_(True))
+    return list(session.exec(stmt.order_by(ComplaintEvent.at, ComplaintEvent.id)))
+
+
+def attachments(session: Session, complaint_id: int) -> list[ComplaintAttachment]:
+    return list(session.exec(select(ComplaintAttachment).where(ComplaintAttachment.complaint_id == complaint_id)
+                             .order_by(ComplaintAttachment.id)))
+
+
+def by_tracking_code(session: Session, code: str) -> Complaint:
+    """The case for a code, or 404 — the same answer for any unknown code."""
+    case = session.exec(select(Complaint).where(Complaint.tracking_code == normalise_code(code))).first()
+    if case is None:
+        raise NotFound(_("Không tìm thấy đơn với mã này. Vui lòng kiểm tra lại mã tra cứu."))
+    return case
+
+
+PUBLIC_OUTCOME_STATUSES = {S.resolved, S.closed, S.guided, S.transferred, S.filed, S.refused}
+
+
+def public_outcome(case: Complaint) -> dict | None:
+    """What the tracking view may say about the outcome (no personal data: the case's own
+    public summary, decision number, and for transfers the receiving body)."""
+    if case.status not in PUBLIC_OUTCOME_STATUSES:
+        return None
+    return {
+        "status": case.status,
+        "decision_number": case.decision_number or None,
+        "decided_on": case.decided_on,
+        "summary": case.public_summary or None,
+        "guidance_number": case.guidance_number or None,
+        "transfer_body": case.transfer_body or None,
+    }
