@@ -136,6 +136,20 @@ def seed_demo_command() -> None:
     typer.echo("Đã nạp dữ liệu mẫu.")
 
 
+@cli.command("send-mail")
+def send_mail() -> None:
+    """Send the e-mail that is due in the outbox now (the server also does this every
+    MAIL_INTERVAL_SECONDS)."""
+    from app.services import outbox
+
+    settings = get_settings()
+    if not settings.smtp_host:
+        _fail("SMTP_HOST chưa được đặt")
+    with _session(write=True) as session:
+        sent = outbox.deliver_due(session, outbox.SmtpSettings.from_settings(settings))
+    typer.echo(f"Đã gửi {sent} thư.")
+
+
 @cli.command("audit-verify")
 def audit_verify() -> None:
     """Check the audit log's hash chain; exit 1 and list every problem found."""

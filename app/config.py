@@ -32,6 +32,14 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
 
+    smtp_host: str = Field(default="", description="mail server; empty: messages wait in the outbox")
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_from: str = "Minh Bach <no-reply@localhost>"
+    mail_interval_seconds: int = Field(default=30, ge=0, description="0: no background sender (use minhbach send-mail)")
+
     @model_validator(mode="after")
     def _defaults(self) -> "Settings":
         self.data_dir = self.data_dir.resolve()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -10,13 +12,14 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from pydantic import ValidationError
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import i18n
 from app.config import Settings, get_settings
-from app.db import make_engine
+from app.db import make_engine, session_for
 from app.deps import LoginRequired
 from app.errors import AppError, TooManyRequests
 from app.i18n import N_
@@ -28,6 +31,8 @@ from app.routers.staff import admin as staff_admin
 from app.routers.staff import auth as staff_auth
 from app.routers.staff import disclosures as staff_disclosures
 from app.security import BodyLimitMiddleware, WebMiddleware, csrf_guard
+from app.services import outbox
+from app.services.outbox import SmtpSettings
 from app.templating import is_htmx, render
 
 log = logging.getLogger("minhbach")
@@ -43,10 +48,38 @@ JSON API of the Minh Bạch ward portal, for the parent authority and other syst
 """
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    """Send queued mail in the background while the app runs (if a mail server is set)."""
+    settings = app.state.settings
+    task = None
+    if settings.smtp_host and settings.mail_interval_seconds > 0:
+        task = asyncio.create_task(_mail_loop(app, settings.mail_interval_seconds))
+    yield
+    if task:
+        task.cancel()
+
+
+async def _mail_loop(app: FastAPI, interval: int) -> None:
+    smtp = SmtpSettings.from_settings(app.state.settings)
+
+    def deliver() -> None:
+        with session_for(app.state.engine, write=True, audit_key=app.state.secret_key) as session:
+            outbox.deliver_due(session, smtp)
+
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await run_in_threadpool(deliver)
+        except Exception:  # noqa: BLE001 - the loop must outlive a bad round; the error is logged
+            log.exception("mail delivery round failed")
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.ensure_dirs()
     app = FastAPI(
+        lifespan=lifespan,
         title="Minh Bạch API",
         version="1.0",
         description=API_DESCRIPTION,

@@ -8,6 +8,7 @@ from app.models.disclosure import (
     DisclosureMethod,
     DisclosureVersion,
 )
+from app.models.outbox import OutboxMessage
 from app.models.rules import CalendarOverride, LegalRule
 from app.models.user import ApiToken, LoginAttempt, StaffSession, StaffUser
 
@@ -25,6 +26,7 @@ __all__ = [
     "DisclosureVersion",
     "LegalRule",
     "LoginAttempt",
+    "OutboxMessage",
     "StaffSession",
     "StaffUser",
 ]

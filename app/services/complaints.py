@@ -20,6 +20,7 @@ from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.i18n import N_, _
 from app.models.complaint import (
     ANONYMOUS_ALLOWED,
+    CASE_STATUS_LABELS,
     CaseField,
     CaseKind,
     CaseStatus,
@@ -30,7 +31,7 @@ from app.models.complaint import (
     ComplaintPause,
 )
 from app.models.user import Role
-from app.services import audit, files
+from app.services import audit, files, outbox
 from app.services.audit import Actor
 from app.services.auth import Principal
 from app.services.deadlines import Deadline, case_deadline
@@ -158,6 +159,7 @@ def file_case(session: Session, *, data: CaseInput, channel: str, actor: Actor, 
                                         content_type=stored.content_type, size=stored.size, sha256=stored.sha256))
     _event(session, case, actor, "receive", "", CaseStatus.received, N_("Đã tiếp nhận đơn").message, public=True)
     _refresh_due(session, case)
+    _notify(session, case, "")
     # The audit row names the case, never the sender: the log is read by people the law excludes.
     audit.record(session, actor=actor, action="complaint.receive", entity_type="complaint", entity_id=case.id,
                  after={"kind": case.kind, "channel": channel, "field": case.field, "anonymous": case.anonymous,
@@ -179,6 +181,21 @@ def _event(session: Session, case: Complaint, actor: Actor, action: str, from_st
     session.add(e)
     case.updated_at = e.at
     return e
+
+
+def _notify(session: Session, case: Complaint, note: str) -> None:
+    """Tell the sender, when they gave an e-mail address, of a public step (through the outbox).
+    Residents get Vietnamese whatever language the staff member works in."""
+    if case.anonymous or not case.sender_email:
+        return
+    status = CASE_STATUS_LABELS[CaseStatus(case.status)].message
+    code = format_code(case.tracking_code)
+    body = (f"Kính gửi ông/bà {case.sender_name},\n\n"
+            f"Đơn của ông/bà (mã tra cứu {code}) về \"{case.subject}\" đã chuyển sang trạng thái: {status}.\n")
+    if note:
+        body += f"\nNội dung: {note}\n"
+    body += "\nÔng/bà có thể tra cứu đơn bằng mã trên tại trang Tra cứu đơn của cổng thông tin phường.\n"
+    outbox.enqueue(session, to=case.sender_email, subject=f"[{code}] {status}", body=body, topic=f"complaint:{case.id}")
 
 
 # Workflow --------------------------------------------------------------------------------------
@@ -277,6 +294,8 @@ def transition(session: Session, *, principal: Principal, complaint_id: int, dat
     public = rule.public if data.public is None else (data.public and rule.public)
     _event(session, case, principal.actor, data.action, from_status, case.status, note, public=public)
     _refresh_due(session, case)
+    if public:
+        _notify(session, case, note)
     session.flush()
     audit.record(session, actor=principal.actor, action=f"complaint.{data.action}", entity_type="complaint",
                  entity_id=case.id, before=before, after={"status": case.status, "note": note})
