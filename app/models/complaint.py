@@ -155,6 +155,11 @@ class Complaint(SQLModel, table=True):
     transfer_number: str = Field(default="", max_length=100)
     reason: str = Field(default="", sa_type=Text)
 
+    # The sender's rating of the answer (1–5), given once after resolution.
+    satisfaction: int | None = None
+    satisfaction_comment: str = Field(default="", sa_type=Text)
+    rated_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
 

@@ -550,3 +550,33 @@ def public_outcome(case: Complaint) -> dict | None:
         "guidance_number": case.guidance_number or None,
         "transfer_body": case.transfer_body or None,
     }
+
+
+# Satisfaction ----------------------------------------------------------------------------------
+
+RATEABLE = {S.resolved, S.closed}
+
+
+class RatingInput(InputModel):
+    rating: int = Field(ge=1, le=5)
+    comment: str = Field(default="", max_length=2000)
+
+
+def can_rate(case: Complaint) -> bool:
+    return case.status in RATEABLE and case.satisfaction is None
+
+
+def rate(session: Session, *, code: str, data: RatingInput, actor: Actor) -> Complaint:
+    """The sender rates the answer, once, after resolution (whoever holds the tracking code)."""
+    case = by_tracking_code(session, code)
+    case = _for_change(session, case.id)
+    if case.status not in RATEABLE:
+        raise Conflict(_("Chỉ đánh giá được sau khi đơn đã được giải quyết"))
+    if case.satisfaction is not None:
+        raise Conflict(_("Đơn này đã được đánh giá"))
+    case.satisfaction, case.satisfaction_comment = data.rating, data.comment.strip()
+    case.rated_at = utcnow()
+    session.flush()
+    audit.record(session, actor=actor, action="complaint.rate", entity_type="complaint", entity_id=case.id,
+                 after={"rating": data.rating})
+    return case

@@ -207,3 +207,23 @@ def test_tracking_lookup(session):
     assert svc.by_tracking_code(session, code).id == case.id
     with pytest.raises(NotFound):
         svc.by_tracking_code(session, "AAAA-BBBB-CCCCC")
+
+
+def test_rating_once_after_resolution(session):
+    officer, leader = factories.principal(session, "officer"), factories.principal(session, "leader")
+    case = filed(session, kind="petition")
+    rating = svc.RatingInput(rating=4, comment="Giải quyết nhanh")
+    with pytest.raises(Conflict):
+        svc.rate(session, code=case.tracking_code, data=rating, actor=CITIZEN)
+    for action, fields in [("classify", {}), ("accept", {}), ("start", {}),
+                           ("resolve", {"decision_number": "9/TB", "decided_on": local_today(), "result": "Đồng ý",
+                                        "public_summary": "Đã lắp đèn"})]:
+        act(session, leader if action == "resolve" else officer, case, action, **fields)
+    assert svc.can_rate(case)
+    svc.rate(session, code=svc.format_code(case.tracking_code), data=rating, actor=CITIZEN)
+    session.commit()
+    assert case.satisfaction == 4 and not svc.can_rate(case)
+    with pytest.raises(Conflict):
+        svc.rate(session, code=case.tracking_code, data=rating, actor=CITIZEN)
+    with pytest.raises(ValidationError):
+        svc.RatingInput(rating=6)
