@@ -152,6 +152,7 @@ def seed_demo(session: Session, settings: Settings) -> None:
             svc.record_method(session, principal=publisher, disclosure_id=d.id, method="loudspeaker",
                               used_on=published_on, note="3 buổi sáng liên tiếp")
     _amend_and_withdraw(session, publisher)
+    seed_cases(session, users)
 
 
 def fold_filename(title: str) -> str:
@@ -184,3 +185,44 @@ def _amend_and_withdraw(session: Session, publisher) -> None:
     car = session.exec(select(Disclosure).where(Disclosure.document_number == "175/QĐ-UBND")).one()
     svc.withdraw(session, principal=publisher, disclosure_id=car.id,
                  reason="Quyết định bị thay thế do thay đổi hình thức thanh lý; sẽ công khai quyết định mới.")
+
+
+# Cases -------------------------------------------------------------------------------------
+
+DEMO_CASES = [
+    # kind, subject, content, field, sender name, email, steps
+    ("feedback", "Đèn chiếu sáng ngõ 12 Văn Phú bị hỏng", "Ba bóng đèn trong ngõ 12 hỏng hơn một tuần, buổi tối rất tối.",
+     "urban_order", "Nguyễn Văn An", "an@example.org", ["classify", "accept", "start", "resolve", "close"]),
+    ("petition", "Đề nghị lắp gờ giảm tốc trước trường mầm non", "Xe máy đi nhanh trước cổng trường giờ tan học.",
+     "urban_order", "Trần Thị Bình", "", ["classify", "accept", "start"]),
+    ("complaint", "Khiếu nại quyết định xử phạt vi phạm trật tự xây dựng", "Tôi không đồng ý với mức phạt vì đã có giấy phép sửa chữa.",
+     "construction", "Lê Văn Cường", "cuong@example.org", ["classify", "accept"]),
+    ("feedback", "Rác thải tồn đọng ở đầu ngõ 5", "Rác không được thu gom ba ngày nay, bốc mùi.", "environment",
+     "", "", ["classify"]),
+    ("denunciation", "Tố cáo cán bộ địa chính nhận tiền khi làm thủ tục", "Tôi bị yêu cầu nộp thêm tiền ngoài quy định khi làm hồ sơ.",
+     "land", "Người tố cáo (dữ liệu mẫu)", "", []),
+    ("petition", "Kiến nghị mở rộng giờ làm việc bộ phận một cửa sáng thứ Bảy", "Người đi làm giờ hành chính khó đến được.",
+     "administrative_procedures", "Phạm Minh Đức", "", ["classify", "guide"]),
+]
+
+
+def seed_cases(session: Session, users: dict) -> None:
+    from app.services import complaints
+
+    officer = auth.principal_for_user(users[Role.officer], "127.0.0.1")
+    leader = auth.principal_for_user(users[Role.leader], "127.0.0.1")
+    for kind, subject, content, field, name, email, steps in DEMO_CASES:
+        data = complaints.CaseInput.model_validate({
+            "kind": kind, "subject": subject, "content": content, "field": field, "anonymous": not name,
+            "sender_name": name, "sender_address": "Phường Phú La" if name else "", "sender_email": email,
+        })
+        case = complaints.file_case(session, data=data, channel="web", actor=Actor("citizen:demo"))
+        for step in steps:
+            fields = {
+                "guide": {"guidance_number": "12/PHD-UBND", "note": "Đề nghị gửi kiến nghị tới Trung tâm phục vụ hành chính công"},
+                "resolve": {"decision_number": "45/TB-UBND", "decided_on": local_today(), "result": "Đã thay bóng đèn",
+                            "public_summary": "UBND phường đã thay 3 bóng đèn LED trong ngõ 12."},
+            }.get(step, {})
+            actor = leader if step in ("resolve",) else officer
+            complaints.transition(session, principal=actor, complaint_id=case.id,
+                                  data=complaints.TransitionInput(action=step, **fields))
