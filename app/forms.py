@@ -33,8 +33,26 @@ MESSAGES = {
     "control_characters": N_("Có ký tự điều khiển không hợp lệ"),
     "date_out_of_range": N_("Ngày phải trong khoảng năm 1900 đến 2200"),
     "tags_too_long": N_("Các từ khóa cộng lại tối đa 500 ký tự"),
+    # The intake rules of app/services/complaints.py CaseInput.
+    "anonymous_not_allowed": N_("Chỉ được gửi giấu tên đối với phản ánh, kiến nghị. Khiếu nại, tố cáo phải ghi rõ họ tên, địa chỉ người gửi."),
+    "sender_name_required": N_("Vui lòng nhập họ và tên, hoặc chọn gửi giấu tên (chỉ với phản ánh, kiến nghị)"),
+    "sender_address_required": N_("Khiếu nại, tố cáo phải ghi rõ địa chỉ người gửi"),
+    "email_invalid": N_("Địa chỉ thư điện tử không hợp lệ (ví dụ: ten@example.vn)"),
+    "phone_invalid": N_("Số điện thoại không hợp lệ (8 đến 20 chữ số)"),
+    "id_number_invalid": N_("Số định danh không hợp lệ (CCCD 12 số, CMND 9 số hoặc hộ chiếu)"),
+    "float_parsing": N_("Phải là một số, ví dụ 20.9712"),
+    "float_type": N_("Phải là một số, ví dụ 20.9712"),
+    "bool_parsing": N_("Giá trị không hợp lệ"),
 }
-MODEL_ERROR_FIELDS = {"effective_on_before_issued_on": "effective_on", "posting_ends_before_start": "posting_ends_on"}
+# Errors of a whole model, shown on the field they are about.
+MODEL_ERROR_FIELDS = {
+    "effective_on_before_issued_on": "effective_on",
+    "posting_ends_before_start": "posting_ends_on",
+    "anonymous_not_allowed": "anonymous",
+    "sender_name_required": "sender_name",
+    "sender_address_required": "sender_address",
+}
+MAX_FILES_PER_FORM = 10
 
 
 def _normalise_date(value: str) -> str:
@@ -70,3 +88,16 @@ def validate(model: type[M], values: dict[str, str]) -> tuple[M | None, dict[str
             field = loc[0] if loc else MODEL_ERROR_FIELDS.get(key, "__all__")
             errors.setdefault(field, str(MESSAGES.get(key, N_("Giá trị không hợp lệ"))))
         return None, errors
+
+
+async def read_uploads(request, field: str = "files") -> list:
+    """The files chosen in a form's file input, each read up to the size limit plus one byte
+    (so a file over the limit is recognised without reading all of it)."""
+    from starlette.datastructures import UploadFile
+
+    from app.services.disclosures import Upload
+
+    form = await request.form()
+    limit = request.app.state.settings.max_upload_bytes + 1
+    chosen = [f for f in form.getlist(field) if isinstance(f, UploadFile) and f.filename][:MAX_FILES_PER_FORM]
+    return [Upload(await f.read(limit), f.filename or "") for f in chosen]

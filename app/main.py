@@ -23,12 +23,16 @@ from app.db import make_engine, session_for
 from app.deps import LoginRequired
 from app.errors import AppError, TooManyRequests
 from app.i18n import N_
+from app.routers.api import complaints as api_complaints
+from app.routers.api import complaints_public as api_complaints_public
 from app.routers.api import deadlines as api_deadlines
 from app.routers.api import disclosures as api_disclosures
+from app.routers.public import complaints as public_complaints
 from app.routers.public import disclosures as public_disclosures
 from app.routers.public import pages
 from app.routers.staff import admin as staff_admin
 from app.routers.staff import auth as staff_auth
+from app.routers.staff import complaints as staff_complaints
 from app.routers.staff import disclosures as staff_disclosures
 from app.security import BodyLimitMiddleware, WebMiddleware, csrf_guard
 from app.services import outbox
@@ -95,8 +99,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(WebMiddleware, secure_cookies=settings.cookie_secure)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    for module in (pages, public_disclosures, staff_auth, staff_disclosures, staff_admin, api_disclosures,
-                   api_deadlines):
+    for module in (pages, public_disclosures, public_complaints, staff_auth, staff_disclosures, staff_complaints,
+                   staff_admin, api_disclosures, api_deadlines, api_complaints_public, api_complaints):
         app.include_router(module.router)
     _install_error_handlers(app)
     return app

@@ -12,8 +12,10 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from app import i18n
+from app.models.complaint import CASE_STATUS_LABELS, CHANNEL_LABELS, FIELD_LABELS, KIND_LABELS, CaseField, CaseKind
 from app.models.disclosure import CATEGORY_LABELS, METHOD_LABELS, STATUS_LABELS, Category, Method
 from app.models.user import ROLE_LABELS
+from app.services.case_views import STAGE_LABELS
 from app.services.text import render_markdown
 from app.timeutil import to_local
 
@@ -90,6 +92,13 @@ env.globals.update(
     role_label=lambda k: label(ROLE_LABELS, k),
     LANGUAGES=i18n.LANGUAGES,
     category_options=lambda: [(c.value, f"{c.item}. {CATEGORY_LABELS[c]}") for c in Category],
+    kind_label=lambda k: label(KIND_LABELS, k),
+    field_label=lambda k: label(FIELD_LABELS, k),
+    case_status_label=lambda k: label(CASE_STATUS_LABELS, k),
+    channel_label=lambda k: label(CHANNEL_LABELS, k),
+    stage_label=lambda k: label(STAGE_LABELS, k),
+    kind_options=lambda: [(k.value, str(KIND_LABELS[k])) for k in CaseKind],
+    field_options=lambda: [(f.value, str(FIELD_LABELS[f])) for f in CaseField],
 )
 
 

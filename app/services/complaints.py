@@ -496,14 +496,15 @@ def identity_allowed(case: Complaint, principal: Principal) -> bool:
     return case.assignee_id is None and case.resolver_id is None and user.role == Role.leader
 
 
-def view(session: Session, *, principal: Principal, complaint_id: int) -> CaseView:
-    """Read a case for staff; seeing a denouncer's identity is written to the audit log."""
+def view(session: Session, *, principal: Principal, complaint_id: int, with_identity: bool = True) -> CaseView:
+    """Read a case for staff; seeing a denouncer's identity is written to the audit log.
+    `with_identity=False` for readers that never show it (the API): nothing is read, nothing logged."""
     if not principal.can("complaint:read"):
         raise Forbidden(_("Bạn không có quyền xem đơn"))
     case = session.get(Complaint, complaint_id)
     if case is None:
         raise NotFound(_("Không tìm thấy đơn"))
-    allowed = identity_allowed(case, principal)
+    allowed = with_identity and identity_allowed(case, principal)
     if allowed:
         sender = {f: getattr(case, f) for f in IDENTITY_FIELDS}
         if case.kind == CaseKind.denunciation and not case.anonymous:

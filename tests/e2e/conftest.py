@@ -35,6 +35,7 @@ from app.config import Settings
 from app.db import make_engine, session_for
 from app.demo import seed_demo
 from app.migrate import upgrade
+from app.models.complaint import Complaint
 from app.models.disclosure import Disclosure, DisclosureStatus
 from tests.e2e.helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, LiveServer, assert_no_server_errors, require_tool
 
@@ -75,10 +76,14 @@ def _demo_ids(engine) -> dict[str, int]:
                         .order_by(Disclosure.id)).all()
         amended, withdrawn = by_number["141/BC-UBND"], by_number["175/QĐ-UBND"]
         published = by_number["05/NQ-HĐND"]  # a budget resolution: table in the body, a PDF, version 1
+        # A demo case the admin can act on (several action forms on its page).
+        case = s.exec(select(Complaint).where(Complaint.status == "accepted").order_by(Complaint.id)).first()
     assert amended.version == 2 and withdrawn.status == DisclosureStatus.withdrawn
     assert published.status == DisclosureStatus.published and published.version == 1
     assert drafts, "the demo data has no draft"
-    return {"published": published.id, "amended": amended.id, "withdrawn": withdrawn.id, "draft": drafts[0].id}
+    assert case is not None, "the demo data has no accepted case"
+    return {"published": published.id, "amended": amended.id, "withdrawn": withdrawn.id, "draft": drafts[0].id,
+            "case": case.id}
 
 
 def _wait_until_up(url: str, proc: subprocess.Popen, log_path: Path, timeout: float = 30.0) -> None:

@@ -92,6 +92,8 @@ def public_pages(ids: dict[str, int]) -> dict[str, str]:
         "login": "/staff/login",
         "not-found": "/khong-co-trang-nay",
         "draft-not-found": f"/disclosures/{ids['draft']}",
+        "complaint-new": "/complaints/new",
+        "track": "/track",
     }
 
 
@@ -106,6 +108,9 @@ def staff_pages(ids: dict[str, int]) -> dict[str, str]:
         "staff-published": f"/staff/disclosures/{ids['published']}",
         "staff-rules": "/staff/rules",
         "staff-audit": "/staff/audit",
+        "staff-complaints": "/staff/complaints",
+        "staff-complaint-new": "/staff/complaints/new",
+        "staff-complaint": f"/staff/complaints/{ids['case']}",
     }
 
 

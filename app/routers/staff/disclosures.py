@@ -9,11 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
-from starlette.datastructures import UploadFile
 
 from app.deps import CurrentStaff, RowId, SessionDep, require
 from app.errors import AppError
-from app.forms import form_values, validate
+from app.forms import form_values, read_uploads, validate
 from app.i18n import _
 from app.models.disclosure import Category, Disclosure, DisclosureStatus
 from app.services import disclosures as svc
@@ -25,7 +24,6 @@ from app.timeutil import local_today
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
 DATE_FIELDS = ("issued_on", "effective_on", "posted_on", "posting_ends_on", "used_on")
-MAX_FILES_PER_FORM = 10
 
 
 @router.get("", name="staff_home")
@@ -72,14 +70,6 @@ def new_form(request: Request, principal: Principal = require("disclosure:edit")
     return _form_page(request, principal=principal, values={"issued_on": local_today().isoformat()}, errors={}, d=None)
 
 
-async def _uploads(request: Request) -> list[svc.Upload]:
-    """The files chosen in the form's `files` input (read up to the size limit plus one byte)."""
-    form = await request.form()
-    limit = request.app.state.settings.max_upload_bytes + 1
-    chosen = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename][:MAX_FILES_PER_FORM]
-    return [svc.Upload(await f.read(limit), f.filename or "") for f in chosen]
-
-
 @router.post("/disclosures/new", name="staff_disclosure_create")
 async def create(request: Request, session: SessionDep, principal: Principal = require("disclosure:edit")):
     """Create a draft (with its files); on bad input show the form again with the input kept."""
@@ -88,7 +78,7 @@ async def create(request: Request, session: SessionDep, principal: Principal = r
     if errors:
         return _form_page(request, principal=principal, values=values, errors=errors, d=None, status_code=422)
     try:
-        d = svc.create_draft(session, principal=principal, data=data, uploads=await _uploads(request),
+        d = svc.create_draft(session, principal=principal, data=data, uploads=await read_uploads(request),
                              store=request.app.state.settings.file_store)
     except AppError as exc:
         session.rollback()
@@ -138,7 +128,7 @@ async def update(request: Request, session: SessionDep, disclosure_id: RowId,
         return _form_page(request, principal=principal, values=values, errors=errors, d=d, status_code=422)
     try:
         svc.update(session, principal=principal, disclosure_id=d.id, data=data, change_note=change_note,
-                   uploads=await _uploads(request), store=request.app.state.settings.file_store)
+                   uploads=await read_uploads(request), store=request.app.state.settings.file_store)
     except AppError as exc:
         session.rollback()
         values["change_note"] = change_note
@@ -207,7 +197,7 @@ async def attach(request: Request, session: SessionDep, disclosure_id: RowId,
     errors: dict[str, str] = {}
     try:
         svc.add_attachments(session, principal=principal, disclosure_id=disclosure_id,
-                            uploads=await _uploads(request), store=request.app.state.settings.file_store)
+                            uploads=await read_uploads(request), store=request.app.state.settings.file_store)
     except AppError as exc:
         if not exc.fields:
             raise

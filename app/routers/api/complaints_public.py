@@ -1,0 +1,90 @@
+"""JSON API v1 for residents and other front ends: file a case and track it by its code.
+No token needed; the same rules (and the same per-client rate limits) as the web form. The
+answers carry only the public view of a case (app/services/case_views.py): never personal data."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from pydantic import BaseModel, Field
+
+from app.deps import SessionDep
+from app.models.complaint import CaseKind, CaseStatus
+from app.routers.public.complaints import INTAKE_LIMIT, INTAKE_WINDOW, TRACK_LIMIT, TRACK_WINDOW
+from app.security import client_addr
+from app.services import complaints as svc
+from app.services.audit import Actor
+from app.services.case_views import public_view
+from app.services.deadlines import Stage
+from app.services.ratelimit import limiter_for
+
+router = APIRouter(prefix="/api/v1/complaints", tags=["complaints"])
+
+
+class DeadlineOut(BaseModel):
+    stage: Stage
+    due_on: date | None = Field(description="null while the case is suspended (the deadline is open)")
+    unit: str | None = Field(description="`working` (working days) or `calendar` (days)")
+    days: int | None
+    legal_basis: str | None
+    rule_version: int | None
+    met: bool = Field(description="the stage was completed")
+    overdue: bool = Field(description="not completed and the due date has passed")
+
+
+class TimelineOut(BaseModel):
+    at: datetime
+    status: CaseStatus
+    note: str
+
+
+class OutcomeOut(BaseModel):
+    status: CaseStatus
+    decision_number: str | None
+    decided_on: date | None
+    summary: str | None
+    guidance_number: str | None
+    transfer_body: str | None
+
+
+class PublicCase(BaseModel):
+    tracking_code: str = Field(description="grouped as XXXX-XXXX-XXXXX; case, spaces and dashes are ignored "
+                                           "when looking it up")
+    kind: CaseKind
+    status: CaseStatus
+    received_on: date
+    deadlines: list[DeadlineOut]
+    timeline: list[TimelineOut] = Field(description="the public steps only")
+    outcome: OutcomeOut | None
+    can_rate: bool = Field(description="the sender may now rate the answer (once, after resolution)")
+    satisfaction: int | None = Field(description="the sender's rating of the answer, 1–5")
+
+
+@router.post("", response_model=PublicCase, status_code=201, summary="File a case (no token needed)")
+def file_case(request: Request, session: SessionDep, body: svc.CaseInput):
+    """Complaints and denunciations need the sender's name and address; petitions and feedback
+    may be anonymous (`anonymous: true`). Keep the returned `tracking_code`: it is the only way
+    to follow the case. Rate-limited per client (429 with Retry-After)."""
+    limiter_for(request.app).hit(f"intake:{client_addr(request)}", INTAKE_LIMIT, INTAKE_WINDOW)
+    case = svc.file_case(session, data=body, channel="web",
+                         actor=Actor("citizen:web", client_addr=client_addr(request)),
+                         store=request.app.state.settings.file_store)
+    return PublicCase.model_validate(public_view(session, case))
+
+
+@router.get("/track/{code}", response_model=PublicCase, summary="Track a case by its code")
+def track(request: Request, session: SessionDep, code: Annotated[str, Path(description="the tracking code, with or without dashes")]):
+    """Status, deadlines with their legal basis, public timeline and outcome. The same 404 for
+    every unknown code; lookups are rate-limited per client (429 with Retry-After)."""
+    limiter_for(request.app).hit(f"track:{client_addr(request)}", TRACK_LIMIT, TRACK_WINDOW)
+    return PublicCase.model_validate(public_view(session, svc.by_tracking_code(session, code)))
+
+
+@router.post("/track/{code}/rating", response_model=PublicCase, summary="Rate the answer (once, after resolution)")
+def rate(request: Request, session: SessionDep, body: svc.RatingInput,
+         code: Annotated[str, Path(description="the tracking code")]):
+    limiter_for(request.app).hit(f"track:{client_addr(request)}", TRACK_LIMIT, TRACK_WINDOW)
+    case = svc.rate(session, code=code[:64], data=body, actor=Actor("citizen:api", client_addr=client_addr(request)))
+    return public_view(session, case)
