@@ -79,15 +79,20 @@ def validate(model: type[M], values: dict[str, str]) -> tuple[M | None, dict[str
     try:
         return model.model_validate(cleaned), {}
     except ValidationError as exc:
-        errors: dict[str, str] = {}
-        for e in exc.errors():
-            loc = [str(p) for p in e.get("loc", ())]
-            key = e.get("type", "")
-            if key == "value_error":
-                key = str(e.get("ctx", {}).get("error", ""))
-            field = loc[0] if loc else MODEL_ERROR_FIELDS.get(key, "__all__")
-            errors.setdefault(field, str(MESSAGES.get(key, N_("Giá trị không hợp lệ"))))
-        return None, errors
+        return None, field_errors(exc)
+
+
+def field_errors(exc: ValidationError) -> dict[str, str]:
+    """One Vietnamese message per field (model-level errors go to the field they concern)."""
+    errors: dict[str, str] = {}
+    for e in exc.errors():
+        loc = [str(p) for p in e.get("loc", ())]
+        key = e.get("type", "")
+        if key == "value_error":
+            key = str(e.get("ctx", {}).get("error", ""))
+        field = loc[0] if loc else MODEL_ERROR_FIELDS.get(key, "__all__")
+        errors.setdefault(field, str(MESSAGES.get(key, N_("Giá trị không hợp lệ"))))
+    return errors
 
 
 async def read_uploads(request, field: str = "files") -> list:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from app.forms import MESSAGES, MODEL_ERROR_FIELDS
-from app.i18n import N_
+from app.forms import MESSAGES, field_errors
 from app.models.complaint import ANONYMOUS_ALLOWED, CaseKind
 from app.services import complaints as svc
 
@@ -21,15 +20,7 @@ def validate_case(values: dict[str, str]) -> tuple[svc.CaseInput | None, dict[st
     try:
         return svc.CaseInput.model_validate(cleaned), {}
     except ValidationError as exc:
-        errors: dict[str, str] = {}
-        for e in exc.errors():
-            loc = [str(p) for p in e.get("loc", ())]
-            key = e.get("type", "")
-            if key == "value_error":
-                key = str(e.get("ctx", {}).get("error", ""))
-            field = loc[0] if loc else MODEL_ERROR_FIELDS.get(key, "__all__")
-            message = MESSAGES.get(key) or N_("Giá trị không hợp lệ")
-            errors.setdefault(field, str(message))
+        errors = field_errors(exc)
         if not any(f in errors for f in SENDER_FIELDS):
             errors.update(_sender_errors(cleaned))
         return None, errors
