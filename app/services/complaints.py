@@ -581,3 +581,68 @@ def rate(session: Session, *, code: str, data: RatingInput, actor: Actor) -> Com
     audit.record(session, actor=actor, action="complaint.rate", entity_type="complaint", entity_id=case.id,
                  after={"rating": data.rating})
     return case
+
+
+# Mixed letters ---------------------------------------------------------------------------------
+
+class SplitPart(InputModel):
+    kind: CaseKind
+    subject: str = Field(min_length=5, max_length=300)
+    content: str = Field(min_length=10, max_length=20_000)
+
+
+class SplitInput(InputModel):
+    """How a mixed letter divides: the letter keeps the first part, each other part becomes a
+    linked case (Circular 05/2021: classified by content, not by the title the sender wrote)."""
+
+    parts: list[SplitPart] = Field(min_length=2, max_length=10)
+
+
+SPLITTABLE = {S.received, S.classified}
+COPIED_FIELDS = ("channel", "pakn_code", "external_ref", "anonymous", *IDENTITY_FIELDS, "place_address", "latitude",
+                 "longitude", "field", "received_on")
+
+
+def split(session: Session, *, principal: Principal, complaint_id: int, data: SplitInput) -> list[Complaint]:
+    """Split a mixed letter into linked cases with the same sender, date and files; each gets its
+    own tracking code, workflow and deadlines. Returns the new cases."""
+    if not principal.can("complaint:handle"):
+        raise Forbidden(_("Vai trò của bạn không được thực hiện thao tác này"))
+    case = _for_change(session, complaint_id)
+    if case.status not in SPLITTABLE:
+        raise Conflict(_("Chỉ tách được đơn chưa xử lý xong bước phân loại"))
+    if case.anonymous and any(p.kind not in ANONYMOUS_ALLOWED for p in data.parts):
+        raise Invalid(_("Đơn giấu tên không được phân loại là khiếu nại hoặc tố cáo"),
+                      fields={"kind": "anonymous_not_allowed"})
+    first, *others = data.parts
+    before = {"kind": case.kind, "subject": case.subject}
+    case.kind, case.subject, case.content = first.kind.value, first.subject, first.content
+    files_of_letter = attachments(session, case.id)
+    created = []
+    for part in others:
+        new = Complaint(tracking_code=_unique_code(session), kind=part.kind.value, subject=part.subject,
+                        content=part.content, source_id=case.id, **{f: getattr(case, f) for f in COPIED_FIELDS})
+        session.add(new)
+        session.flush()
+        for a in files_of_letter:
+            session.add(ComplaintAttachment(complaint_id=new.id, filename=a.filename, content_type=a.content_type,
+                                            size=a.size, sha256=a.sha256))
+        note = N_("Tách từ đơn %s").message % format_code(case.tracking_code)
+        _event(session, new, principal.actor, "split", "", S.received, note, public=True)
+        _refresh_due(session, new)
+        _notify(session, new, note)
+        created.append(new)
+    codes = ", ".join(format_code(c.tracking_code) for c in created)
+    note = N_("Đơn có nhiều nội dung, đã tách thành các đơn: %s").message % codes
+    _event(session, case, principal.actor, "split", case.status, case.status, note, public=True)
+    _refresh_due(session, case)
+    _notify(session, case, note)
+    session.flush()
+    audit.record(session, actor=principal.actor, action="complaint.split", entity_type="complaint", entity_id=case.id,
+                 before=before, after={"kind": case.kind, "new_cases": [c.id for c in created]})
+    return created
+
+
+def parts_of(session: Session, complaint_id: int) -> list[Complaint]:
+    """The cases split from this letter."""
+    return list(session.exec(select(Complaint).where(Complaint.source_id == complaint_id).order_by(Complaint.id)))

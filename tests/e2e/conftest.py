@@ -5,6 +5,8 @@ real browser (Debian's Chromium driven by Playwright's sync API; pytest-playwrig
   TEST_DATABASE_URL is a PostgreSQL URL) migrated with `app.migrate.upgrade`, filled with
   `app.demo.seed_demo`, served on 127.0.0.1 and a free port; stopped (and the PostgreSQL
   database dropped) at the end.
+* The live server sends its mail outbox every second to a real local SMTP server (aiosmtpd,
+  started with it); `live_server.mail` holds what arrived.
 * `browser` (session) and `new_context` (per test): contexts carry `base_url`, so tests use
   paths (`page.goto("/disclosures")`).
 * Every e2e test also fails when the server logged a traceback while the test ran.
@@ -27,6 +29,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import select
@@ -37,7 +40,8 @@ from app.demo import seed_demo
 from app.migrate import upgrade
 from app.models.complaint import Complaint
 from app.models.disclosure import Disclosure, DisclosureStatus
-from tests.e2e.helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, LiveServer, assert_no_server_errors, require_tool
+from tests.e2e.helpers import (CHROMIUM, CHROMIUM_ARGS, ROOT, LiveServer, SmtpInbox, assert_no_server_errors,
+                               require_tool)
 
 SKIP_E2E = os.environ.get("MINHBACH_SKIP_E2E") == "1"
 
@@ -118,13 +122,19 @@ def live_server(tmp_path_factory):
         database_url = f"sqlite:///{tmp / 'e2e.sqlite3'}"
 
     proc = None
+    smtp = None
     try:
         upgrade(database_url)
+        inbox = SmtpInbox()
+        smtp = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+        smtp.start()
         port = _free_port()
         url = f"http://127.0.0.1:{port}"
         secret = "e2e-secret-" + uuid.uuid4().hex
         env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(data_dir), "SECRET_KEY": secret,
-               "PUBLIC_BASE_URL": url, "PYTHONUNBUFFERED": "1"}
+               "PUBLIC_BASE_URL": url, "PYTHONUNBUFFERED": "1",
+               "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp.port), "SMTP_USER": "", "SMTP_PASSWORD": "",
+               "SMTP_STARTTLS": "false", "MAIL_INTERVAL_SECONDS": "1"}
         log_path = tmp / "uvicorn.log"
         # Started before the demo data is loaded: the server's imports and the seeding overlap.
         with log_path.open("wb") as log:
@@ -143,7 +153,7 @@ def live_server(tmp_path_factory):
         finally:
             engine.dispose()
         server = LiveServer(url=url, database_url=database_url, data_dir=data_dir, log_path=log_path,
-                            process=proc, ids=ids)
+                            process=proc, ids=ids, mail=inbox)
         _wait_until_up(url, proc, log_path)
         yield server
     finally:
@@ -154,6 +164,8 @@ def live_server(tmp_path_factory):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=10)
+        if smtp is not None:
+            smtp.stop()
         if pg_name:
             admin = _pg_admin()
             with admin.connect() as conn:

@@ -7,8 +7,11 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -34,6 +37,36 @@ def require_tool(path: Path | str, what: str) -> None:
 # --- the live server ------------------------------------------------------------------------
 
 
+class SmtpInbox:
+    """An aiosmtpd handler that keeps every message the live server sends (parsed, with the
+    envelope recipients in `X-Envelope-To`). Filled in aiosmtpd's thread, read by the tests."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        msg = message_from_bytes(envelope.content, policy=policy.default)
+        msg["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+        with self._lock:
+            self._messages.append(msg)
+        return "250 OK"
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        with self._lock:
+            return list(self._messages)
+
+    def wait_for(self, predicate, timeout: float = 15.0) -> list[EmailMessage]:
+        """The received messages `predicate` accepts, waiting up to `timeout` s for at least one."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [m for m in self.messages if predicate(m)]
+            if found or time.monotonic() >= deadline:
+                return found
+            time.sleep(0.2)
+
+
 @dataclass
 class LiveServer:
     url: str
@@ -42,6 +75,7 @@ class LiveServer:
     log_path: Path
     process: subprocess.Popen
     ids: dict[str, int] = field(default_factory=dict)
+    mail: SmtpInbox = field(default_factory=SmtpInbox)  # what reached the local SMTP server
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")

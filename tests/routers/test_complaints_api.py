@@ -181,3 +181,18 @@ def test_transfer_in_needs_the_write_scope(client, session):
     supervisor = _token(session, user=factories.user(session, role="supervisor"))
     assert client.post("/api/v1/complaints/transfers", json=TRANSFER, headers=supervisor).status_code == 403
     assert session.exec(select(Complaint)).all() == []
+
+
+def test_split_through_the_api(client, session):
+    officer = factories.user(session, role="officer")
+    headers = _token(session, user=officer)
+    case = filed(session)
+    body = {"parts": [
+        {"kind": "feedback", "subject": "Đèn ngõ 12 bị hỏng", "content": "Ba bóng đèn không sáng buổi tối."},
+        {"kind": "petition", "subject": "Kiến nghị thêm thùng rác", "content": "Đầu ngõ cần thêm hai thùng rác."},
+    ]}
+    r = client.post(f"/api/v1/complaints/{case.id}/split", json=body, headers=headers)
+    assert r.status_code == 201 and [c["kind"] for c in r.json()] == ["petition"]
+    reader = _token(session, "complaints:read")
+    assert client.post(f"/api/v1/complaints/{case.id}/split", json=body, headers=reader).status_code == 403
+    assert client.post(f"/api/v1/complaints/{case.id}/split", json={"parts": []}, headers=headers).status_code == 422

@@ -410,3 +410,30 @@ def test_a_denouncers_identity_reaches_only_the_handler_and_the_resolving_leader
         assert {p for p, _v in leaks} == {page}, (who, leaks)
         assert {v for _p, v in leaks} == {*SECRET.values(), SECRET_FILE}, who
     assert seen_by == {who: [] for who in seen_by}
+
+
+def test_split_a_mixed_letter_from_the_case_page(client, session, login):
+    from app.models.complaint import Complaint
+    from app.services import complaints as cases
+
+    user = login("officer")
+    case = cases.file_case(session, data=cases.CaseInput.model_validate({
+        "kind": "complaint", "subject": "Đơn vừa khiếu nại vừa kiến nghị", "content": "Nhiều nội dung trong một đơn.",
+        "sender_name": "Đỗ Văn Nam", "sender_address": "Tổ 4"}), channel="web", actor=cases.Actor("citizen"))
+    session.commit()
+    page = client.get(f"/staff/complaints/{case.id}")
+    assert 'action="/staff/complaints/%d/split"' % case.id in page.text
+    token = factories.csrf(client, f"/staff/complaints/{case.id}")
+    bad = client.post(f"/staff/complaints/{case.id}/split", data={"csrf_token": token, "part0_kind": "complaint",
+                                                                  "part0_subject": "Chỉ một", "part0_content": "Một phần thôi nhé."})
+    assert bad.status_code == 422 and "ít nhất hai phần" in bad.text
+    ok = client.post(f"/staff/complaints/{case.id}/split", follow_redirects=False, data={
+        "csrf_token": token,
+        "part0_kind": "complaint", "part0_subject": "Khiếu nại quyết định xử phạt", "part0_content": "Không đồng ý mức phạt.",
+        "part1_kind": "petition", "part1_subject": "Kiến nghị sửa cống ngõ 4", "part1_content": "Cống tắc mỗi khi mưa to.",
+    })
+    assert ok.status_code == 303
+    session.expire_all()
+    parts = session.exec(select(Complaint).where(Complaint.source_id == case.id)).all()
+    assert [p.kind for p in parts] == ["petition"] and user.id
+    assert "Kiến nghị sửa cống ngõ 4" in client.get(f"/staff/complaints/{case.id}").text

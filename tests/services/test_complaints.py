@@ -227,3 +227,43 @@ def test_rating_once_after_resolution(session):
         svc.rate(session, code=case.tracking_code, data=rating, actor=CITIZEN)
     with pytest.raises(ValidationError):
         svc.RatingInput(rating=6)
+
+
+def test_a_mixed_letter_is_split_into_linked_cases(session, files_dir):
+    from app.services.disclosures import Upload
+    from app.services.files import FileStore
+
+    officer = factories.principal(session, "officer")
+    case = svc.file_case(session, data=case_input(kind="complaint"), channel="web", actor=CITIZEN,
+                         uploads=[Upload(factories.pdf_bytes(), "don.pdf")], store=FileStore(files_dir, 10**6))
+    session.commit()
+    parts = svc.SplitInput(parts=[
+        {"kind": "complaint", "subject": "Khiếu nại quyết định xử phạt", "content": "Không đồng ý với mức phạt hành chính."},
+        {"kind": "denunciation", "subject": "Tố cáo cán bộ thu tiền sai", "content": "Cán bộ thu thêm tiền ngoài quy định."},
+        {"kind": "petition", "subject": "Kiến nghị sửa đường ngõ 7", "content": "Đường ngõ 7 xuống cấp nhiều năm."},
+    ])
+    new = svc.split(session, principal=officer, complaint_id=case.id, data=parts)
+    session.commit()
+    assert [c.kind for c in new] == ["denunciation", "petition"] and case.subject == "Khiếu nại quyết định xử phạt"
+    assert all(c.source_id == case.id and c.sender_name == case.sender_name for c in new)
+    assert all(len(svc.attachments(session, c.id)) == 1 for c in new)
+    assert len({case.tracking_code, *(c.tracking_code for c in new)}) == 3
+    assert [c.id for c in svc.parts_of(session, case.id)] == [c.id for c in new]
+    note = svc.timeline(session, case.id, public_only=True)[-1].note
+    assert all(svc.format_code(c.tracking_code) in note for c in new)
+    act(session, officer, case, "classify")
+    act(session, officer, case, "accept")
+    with pytest.raises(Conflict):
+        svc.split(session, principal=officer, complaint_id=case.id, data=parts)
+
+
+def test_anonymous_letters_cannot_be_split_into_denunciations(session):
+    case = filed(session, anonymous=True)
+    bad = svc.SplitInput(parts=[
+        {"kind": "feedback", "subject": "Phản ánh rác thải", "content": "Rác không được thu gom đúng giờ."},
+        {"kind": "denunciation", "subject": "Tố cáo giấu tên", "content": "Nội dung tố cáo không ký tên."},
+    ])
+    with pytest.raises(Invalid):
+        svc.split(session, principal=factories.principal(session, "officer"), complaint_id=case.id, data=bad)
+    with pytest.raises(ValidationError):
+        svc.SplitInput(parts=[{"kind": "feedback", "subject": "Chỉ một phần", "content": "Không đủ hai phần để tách."}])

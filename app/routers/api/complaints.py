@@ -233,3 +233,12 @@ def transition(session: SessionDep, complaint_id: RowId, body: svc.TransitionInp
     changes nothing. Personal tokens (`create-token --user`) act with that user's role."""
     svc.transition(session, principal=principal, complaint_id=complaint_id, data=body)
     return _detail(session, principal, complaint_id)
+
+
+@router.post("/{complaint_id}/split", response_model=list[CaseOut], status_code=201,
+             summary="Split a mixed letter into linked cases")
+def split_case(request: Request, session: SessionDep, complaint_id: RowId, body: svc.SplitInput,
+               principal: Principal = require_api("complaint:read")):
+    """The letter keeps the first part; each other part becomes a new linked case (returned)."""
+    created = svc.split(session, principal=principal, complaint_id=complaint_id, data=body)
+    return [_case_out(c, _sender_if_allowed(c, principal)) for c in created]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
+from pydantic import ValidationError
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse
 from sqlmodel import Session, select
@@ -369,6 +370,10 @@ def _case_page(request: Request, session: Session, principal: Principal, complai
         "action_label": lambda a: str(ACTION_LABELS.get(a, a)),
         "errors": errors or {},
         "failed": failed,
+        "can_split": case.status in svc.SPLITTABLE and principal.can("complaint:handle"),
+        "split_slots": range(3),
+        "parts": svc.parts_of(session, case.id),
+        "source": session.get(Complaint, case.source_id) if case.source_id else None,
     }
     return render(request, "staff/complaints/detail.html", ctx, status_code=status_code)
 
@@ -413,6 +418,31 @@ async def complaint_action(request: Request, session: SessionDep, complaint_id: 
                           status_code=422)
     url = request.app.url_path_for("staff_complaint_detail", complaint_id=complaint_id)
     return RedirectResponse(f"{url}#timeline", status_code=303)
+
+
+@router.post("/complaints/{complaint_id}/split", name="staff_complaint_split")
+async def complaint_split(request: Request, session: SessionDep, complaint_id: RowId,
+                          principal: Principal = require("complaint:handle")):
+    """Split a mixed letter: up to three parts from the form (empty parts are ignored)."""
+    values = form_values(await request.form())
+    parts = []
+    for i in range(3):
+        part = {k: values.get(f"part{i}_{k}", "").strip() for k in ("kind", "subject", "content")}
+        if any(part.values()):
+            parts.append(part)
+    try:
+        data = svc.SplitInput.model_validate({"parts": parts})
+        svc.split(session, principal=principal, complaint_id=complaint_id, data=data)
+    except ValidationError:
+        errors = {"split": _("Cần ít nhất hai phần, mỗi phần có loại đơn, tiêu đề (từ 5 ký tự) và nội dung (từ 10 ký tự)")}
+    except Invalid as exc:
+        session.rollback()
+        errors = {"split": exc.message}
+    else:
+        url = request.app.url_path_for("staff_complaint_detail", complaint_id=complaint_id)
+        return RedirectResponse(f"{url}#timeline", status_code=303)
+    return _case_page(request, session, principal, complaint_id, failed="split", values=values, errors=errors,
+                      status_code=422)
 
 
 @router.get("/complaints/{complaint_id}/files/{attachment_id}", name="staff_complaint_file")
