@@ -68,6 +68,10 @@ async def _mail_loop(app: FastAPI, interval: int) -> None:
     smtp = SmtpSettings.from_settings(app.state.settings)
 
     def deliver() -> None:
+        # Look first with a read-only session: on SQLite a writer takes the database's write lock.
+        with session_for(app.state.engine, write=False) as session:
+            if not outbox.any_due(session):
+                return
         with session_for(app.state.engine, write=True, audit_key=app.state.secret_key) as session:
             outbox.deliver_due(session, smtp)
 

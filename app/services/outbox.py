@@ -40,6 +40,14 @@ def enqueue(session: Session, *, to: str, subject: str, body: str, topic: str = 
     return msg
 
 
+def _due(now: datetime):
+    return (OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None), OutboxMessage.next_attempt_at <= now)
+
+
+def any_due(session: Session, *, now: datetime | None = None) -> bool:
+    return session.exec(select(OutboxMessage.id).where(*_due(now or utcnow())).limit(1)).first() is not None
+
+
 def _backoff(attempts: int) -> timedelta:
     return timedelta(minutes=2 ** max(attempts - 1, 0))
 
@@ -52,8 +60,7 @@ def deliver_due(session: Session, smtp: SmtpSettings, *, now: datetime | None = 
     now = now or utcnow()
     due = session.exec(
         select(OutboxMessage)
-        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None),
-               OutboxMessage.next_attempt_at <= now)
+        .where(*_due(now))
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(batch)
     ).all()
     sent = 0
