@@ -50,7 +50,7 @@ class OutcomeOut(BaseModel):
 
 
 class PublicCase(BaseModel):
-    tracking_code: str = Field(description="grouped as XXXX-XXXX-XXXXX; case, spaces and dashes are ignored "
+    tracking_code: str = Field(description="grouped 4-4-5, e.g. ABCD-EFGH-JKMNP; case, spaces and dashes are ignored "
                                            "when looking it up")
     kind: CaseKind
     status: CaseStatus
