@@ -30,6 +30,18 @@ def check_date_range(value):
     return value
 
 
+_DIGITS = re.compile(r"[0-9]{1,10}")
+
+
+def int_in_range(value: str | None, lo: int, hi: int) -> int | None:
+    """A query or form value as an int within [lo, hi], else None. (str.isdigit() accepts
+    characters like '²' that int() refuses, so it is not a safe check.)"""
+    if value is None or not _DIGITS.fullmatch(value.strip()):
+        return None
+    n = int(value)
+    return n if lo <= n <= hi else None
+
+
 class InputModel(BaseModel):
     """Base for request models: refuses control characters in any text, lists included."""
 

@@ -120,6 +120,9 @@ class Complaint(SQLModel, table=True):
     source_id: int | None = Field(default=None, foreign_key="complaint.id", description="the letter it was split from")
 
     anonymous: bool = False
+    # Once a case is (or was, or came from) a denunciation, its sender stays protected for good:
+    # reclassifying or splitting it must not unmask the denouncer (Law on Denunciations Art. 56).
+    identity_protected: bool = False
     sender_name: str = Field(default="", max_length=200)
     sender_address: str = Field(default="", max_length=300)
     sender_phone: str = Field(default="", max_length=30)

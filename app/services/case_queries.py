@@ -175,6 +175,6 @@ def sender_label(case: Complaint, principal: Principal) -> str:
     only place for that), "Giấu tên" for anonymous letters, else the name if the reader may see it."""
     if case.anonymous:
         return str(ANONYMOUS)
-    if case.kind == CaseKind.denunciation or not identity_allowed(case, principal):
+    if case.identity_protected or not identity_allowed(case, principal):
         return str(REDACTED)
     return case.sender_name

@@ -34,7 +34,7 @@ from app.models.user import Role
 from app.services import audit, files, outbox
 from app.services.audit import Actor
 from app.services.auth import Principal
-from app.services.deadlines import Deadline, case_deadline
+from app.services.deadlines import Deadline, case_deadline, deadline_after
 from app.services.files import FileStore
 from app.services.workdays import DeadlineOpen, Pause
 from app.timeutil import local_today
@@ -149,7 +149,7 @@ def file_case(session: Session, *, data: CaseInput, channel: str, actor: Actor, 
         sender_address=data.sender_address, sender_phone=data.sender_phone, sender_email=data.sender_email,
         sender_id_number=data.sender_id_number, subject=data.subject, content=data.content,
         place_address=data.address, latitude=data.latitude, longitude=data.longitude, field=data.field.value,
-        received_on=received_on,
+        received_on=received_on, identity_protected=data.kind == CaseKind.denunciation,
     )
     session.add(case)
     session.flush()
@@ -317,6 +317,7 @@ class _Effects:
     def classify(session, case, data, principal, today):
         if data.kind:
             case.kind = data.kind.value
+            case.identity_protected = case.identity_protected or case.kind == CaseKind.denunciation
             if case.anonymous and case.kind not in ANONYMOUS_ALLOWED:
                 raise Invalid(_("Đơn giấu tên không được phân loại là khiếu nại hoặc tố cáo"),
                               fields={"kind": "anonymous_not_allowed"})
@@ -351,8 +352,10 @@ class _Effects:
     def assign(session, case, data, principal, today):
         from app.models.user import StaffUser
 
+        from app.services.auth import PERMISSIONS
+
         assignee = session.get(StaffUser, data.assignee_id)
-        if assignee is None or not assignee.is_active:
+        if assignee is None or not assignee.is_active or "complaint:handle" not in PERMISSIONS.get(assignee.role, ()):
             raise Invalid(_("Không tìm thấy cán bộ được giao"), fields={"assignee_id": "unknown"})
         case.assignee_id = assignee.id
         case.department = data.department or case.department
@@ -361,6 +364,9 @@ class _Effects:
 
     @staticmethod
     def start(session, case, data, principal, today):
+        if case.assignee_id is None and case.identity_protected:
+            # Who may see a denouncer is the leader's decision, not a handler's own.
+            raise Conflict(_("Đơn tố cáo cần được lãnh đạo giao cán bộ xử lý trước"))
         if case.assignee_id is None and principal.user is not None:
             case.assignee_id = principal.user.id
 
@@ -397,12 +403,16 @@ class _Effects:
     def resolve(session, case, data, principal, today):
         if data.decided_on > today:
             raise Invalid(_("Ngày quyết định không được ở tương lai"), fields={"decided_on": "future"})
+        if case.accepted_on and data.decided_on < case.accepted_on:
+            raise Invalid(_("Ngày quyết định không được trước ngày thụ lý"), fields={"decided_on": "before_acceptance"})
         case.decision_number, case.decided_on = data.decision_number, data.decided_on
         case.result, case.public_summary = data.result, data.public_summary
         case.resolved_on = today
 
     @staticmethod
     def reopen(session, case, data, principal, today):
+        if case.accepted_on is None or case.decided_on is None:
+            raise Conflict(_("Chỉ mở lại được đơn đã thụ lý và đã có quyết định giải quyết"))
         case.reason = data.reason
         case.resolved_on = None
 
@@ -446,6 +456,11 @@ def deadlines(session: Session, case: Complaint) -> list[CaseDeadline]:
         out.append(CaseDeadline(stage, d, met))
 
     add("processing", case.received_on, intake_done)
+    if case.channel == Channel.walk_in:
+        # Decree 64/2014: a person received in person is told within 10 working days whether
+        # the case is accepted (one rule for every kind, so it is read by its own code).
+        out.append(CaseDeadline("notification", deadline_after(session, "reception.notification", case.received_on),
+                                intake_done))
     if case.kind == CaseKind.complaint:
         add("acceptance", case.received_on, case.accepted_on is not None or case.status in
             {S.guided, S.transferred, S.filed, S.refused})
@@ -459,7 +474,8 @@ def deadlines(session: Session, case: Complaint) -> list[CaseDeadline]:
             base = out.pop()
             extended = base.deadline
             for _i in range(case.extensions):
-                extended = case_deadline(session, kind=case.kind, stage="extension", start=extended.due_on)
+                extended = case_deadline(session, kind=case.kind, stage="extension", start=extended.due_on,
+                                         pauses=pauses)
             out.append(CaseDeadline("resolution", extended, base.met))
     return out
 
@@ -486,7 +502,7 @@ def identity_allowed(case: Complaint, principal: Principal) -> bool:
     handler (before anyone is assigned, the ward's leaders, who must take it up)."""
     if not principal.can("complaint:read"):
         return False
-    if case.kind != CaseKind.denunciation:
+    if not case.identity_protected:
         return True
     user = principal.user
     if user is None:
@@ -507,7 +523,7 @@ def view(session: Session, *, principal: Principal, complaint_id: int, with_iden
     allowed = with_identity and identity_allowed(case, principal)
     if allowed:
         sender = {f: getattr(case, f) for f in IDENTITY_FIELDS}
-        if case.kind == CaseKind.denunciation and not case.anonymous:
+        if case.identity_protected and not case.anonymous:
             audit.record(session, actor=principal.actor, action="complaint.identity_view", entity_type="complaint",
                          entity_id=case.id)
     else:
@@ -564,14 +580,14 @@ class RatingInput(InputModel):
 
 
 def can_rate(case: Complaint) -> bool:
-    return case.status in RATEABLE and case.satisfaction is None
+    return case.status in RATEABLE and case.resolved_on is not None and case.satisfaction is None
 
 
 def rate(session: Session, *, code: str, data: RatingInput, actor: Actor) -> Complaint:
     """The sender rates the answer, once, after resolution (whoever holds the tracking code)."""
     case = by_tracking_code(session, code)
     case = _for_change(session, case.id)
-    if case.status not in RATEABLE:
+    if case.status not in RATEABLE or case.resolved_on is None:
         raise Conflict(_("Chỉ đánh giá được sau khi đơn đã được giải quyết"))
     if case.satisfaction is not None:
         raise Conflict(_("Đơn này đã được đánh giá"))
@@ -599,7 +615,7 @@ class SplitInput(InputModel):
 
 
 SPLITTABLE = {S.received, S.classified}
-COPIED_FIELDS = ("channel", "pakn_code", "external_ref", "anonymous", *IDENTITY_FIELDS, "place_address", "latitude",
+COPIED_FIELDS = ("channel", "pakn_code", "external_ref", "anonymous", "identity_protected", *IDENTITY_FIELDS, "place_address", "latitude",
                  "longitude", "field", "received_on")
 
 
@@ -616,6 +632,8 @@ def split(session: Session, *, principal: Principal, complaint_id: int, data: Sp
                       fields={"kind": "anonymous_not_allowed"})
     first, *others = data.parts
     before = {"kind": case.kind, "subject": case.subject}
+    # A letter with any denunciation in it protects its sender in every part.
+    case.identity_protected = case.identity_protected or any(p.kind == CaseKind.denunciation for p in data.parts)
     case.kind, case.subject, case.content = first.kind.value, first.subject, first.content
     files_of_letter = attachments(session, case.id)
     created = []

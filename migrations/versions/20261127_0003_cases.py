@@ -28,6 +28,7 @@ def upgrade() -> None:
     sa.Column('external_ref', sa.String(length=100), nullable=False),
     sa.Column('source_id', sa.Integer(), nullable=True),
     sa.Column('anonymous', sa.Boolean(), nullable=False),
+    sa.Column('identity_protected', sa.Boolean(), nullable=False),
     sa.Column('sender_name', sa.String(length=200), nullable=False),
     sa.Column('sender_address', sa.String(length=300), nullable=False),
     sa.Column('sender_phone', sa.String(length=30), nullable=False),

@@ -154,3 +154,7 @@ def test_non_ascii_csrf_token_is_403_not_500(client):
     client.get("/staff/login")
     r = client.post("/staff/login", data={"username": "a", "password": "b", "csrf_token": "é"})
     assert r.status_code == 403
+
+
+def test_odd_digit_year_is_ignored(client):
+    assert client.get("/disclosures", params={"year": "²"}).status_code == 200

@@ -267,3 +267,63 @@ def test_anonymous_letters_cannot_be_split_into_denunciations(session):
         svc.split(session, principal=factories.principal(session, "officer"), complaint_id=case.id, data=bad)
     with pytest.raises(ValidationError):
         svc.SplitInput(parts=[{"kind": "feedback", "subject": "Chỉ một phần", "content": "Không đủ hai phần để tách."}])
+
+
+def test_reclassifying_a_denunciation_does_not_unmask_the_sender(session):
+    officer = factories.principal(session, "officer")
+    case = filed(session, kind="denunciation", sender_name="Người Che Danh")
+    act(session, officer, case, "classify", kind="petition")
+    assert case.kind == "petition" and case.identity_protected
+    assert not svc.view(session, principal=officer, complaint_id=case.id).identity_visible
+
+
+def test_parts_split_from_a_denunciation_stay_protected(session):
+    officer = factories.principal(session, "officer")
+    case = filed(session, kind="denunciation", sender_name="Người Tách Đơn")
+    new = svc.split(session, principal=officer, complaint_id=case.id, data=svc.SplitInput(parts=[
+        {"kind": "denunciation", "subject": "Tố cáo cán bộ thu tiền", "content": "Thu thêm tiền ngoài quy định."},
+        {"kind": "petition", "subject": "Kiến nghị sửa đường ngõ 7", "content": "Đường ngõ 7 xuống cấp nhiều năm."},
+    ]))
+    session.commit()
+    assert new[0].identity_protected
+    for p in (officer, factories.principal(session, "supervisor"), factories.principal(session, "reception")):
+        assert not svc.view(session, principal=p, complaint_id=new[0].id).identity_visible
+
+
+def test_a_denunciation_needs_a_leader_to_assign_its_handler(session):
+    officer, leader = factories.principal(session, "officer"), factories.principal(session, "leader")
+    case = filed(session, kind="denunciation")
+    act(session, officer, case, "classify")
+    act(session, officer, case, "accept")
+    with pytest.raises(Conflict):
+        svc.transition(session, principal=officer, complaint_id=case.id, data=svc.TransitionInput(action="start"))
+    session.rollback()
+    for role in ("supervisor", "publisher", "reception"):
+        with pytest.raises(Invalid):
+            svc.transition(session, principal=leader, complaint_id=case.id,
+                           data=svc.TransitionInput(action="assign", assignee_id=factories.user(session, role=role).id))
+        session.rollback()
+    act(session, leader, case, "assign", assignee_id=officer.user.id)
+    act(session, officer, case, "start")
+    assert case.status == "in_progress"
+
+
+def test_reopen_and_rating_need_a_resolution(session):
+    officer, leader = factories.principal(session, "officer"), factories.principal(session, "leader")
+    case = filed(session)
+    act(session, officer, case, "classify")
+    act(session, officer, case, "refuse", reason="Không đủ điều kiện")
+    act(session, officer, case, "close")
+    assert not svc.can_rate(case)
+    with pytest.raises(Conflict):
+        svc.transition(session, principal=leader, complaint_id=case.id,
+                       data=svc.TransitionInput(action="reopen", reason="Xem lại"))
+
+
+def test_walk_in_visitors_are_answered_within_ten_working_days(session):
+    reception = factories.principal(session, "reception")
+    case = svc.file_case(session, data=case_input(), channel="walk_in", actor=reception.actor, principal=reception)
+    [note] = [d for d in svc.deadlines(session, case) if d.stage == "notification"]
+    assert note.deadline.days == 10 and note.deadline.unit == "working" and "64/2014" in note.deadline.rule.legal_basis
+    web = filed(session)
+    assert not [d for d in svc.deadlines(session, web) if d.stage == "notification"]

@@ -134,7 +134,7 @@ class TransferIn(svc.CaseInput):
 
 def _case_out(case: Complaint, sender: dict[str, str] | None, model=CaseOut, **extra):
     """`sender`: the identity fields the caller may see, or None (then they are null)."""
-    if case.kind == CaseKind.denunciation:
+    if case.identity_protected:
         sender = None  # never through the API, whoever asks
     fields = {k: getattr(case, k) for k in CaseOut.model_fields
               if k not in ("address", "identity_visible", "tracking_code") and not k.startswith("sender_")}
@@ -143,7 +143,7 @@ def _case_out(case: Complaint, sender: dict[str, str] | None, model=CaseOut, **e
 
 
 def _sender_if_allowed(case: Complaint, principal: Principal) -> dict[str, str] | None:
-    if case.kind == CaseKind.denunciation or case.anonymous or not svc.identity_allowed(case, principal):
+    if case.identity_protected or case.anonymous or not svc.identity_allowed(case, principal):
         return None
     return {k: getattr(case, k) for k in svc.IDENTITY_FIELDS}
 
@@ -164,7 +164,7 @@ def _detail(session: Session, principal: Principal, complaint_id: int) -> CaseDe
     timeline = [CaseEventOut(at=e.at, action=e.action, from_status=e.from_status or None, to_status=e.to_status,
                              note=e.note, public=e.public, actor=e.actor)
                 for e in svc.timeline(session, case.id, public_only=False)]
-    attachments = [] if case.kind == CaseKind.denunciation else [
+    attachments = [] if case.identity_protected else [
         CaseAttachmentOut(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size, sha256=a.sha256)
         for a in svc.attachments(session, case.id)]
     sender = _sender_if_allowed(case, principal)

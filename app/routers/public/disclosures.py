@@ -19,6 +19,7 @@ from app.models.disclosure import Category, DisclosureStatus
 from app.services import disclosures as svc
 from app.services import files, rules
 from app.templating import is_htmx, render
+from app.validation import int_in_range
 
 router = APIRouter(include_in_schema=False)
 
@@ -28,7 +29,7 @@ def _category(value: str | None) -> str | None:
 
 
 def _year(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and 1990 <= int(value) <= 2100 else None
+    return int_in_range(value, 1990, 2100)
 
 
 @router.get("/disclosures", name="disclosure_list")

@@ -37,7 +37,7 @@ from app.services import files
 from app.services.auth import Principal
 from app.templating import is_htmx, render, vn_date
 from app.timeutil import local_today
-from app.validation import MAX_DATE, MIN_DATE
+from app.validation import MAX_DATE, MIN_DATE, int_in_range
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
@@ -99,18 +99,18 @@ MAXLENGTHS = {"department": 120, "guidance_number": 100, "transfer_body": 200, "
 # Response templates per outcome: the note starts from one of these (staff complete the "...").
 # They name no one: the note of a public step is shown on the tracking page.
 RESPONSE_TEMPLATES = {
-    "guide": N_("Kính gửi ông/bà ...,\nỦy ban nhân dân %(ward)s đã nhận đơn ngày %(received)s về việc: "
+    "guide": N_("Ủy ban nhân dân %(ward)s đã nhận đơn ngày %(received)s về việc: "
                 "%(subject)s.\nNội dung đơn không thuộc thẩm quyền giải quyết của Ủy ban nhân dân phường. "
                 "Đề nghị ông/bà gửi đơn đến ... là cơ quan có thẩm quyền để được xem xét, giải quyết theo "
                 "quy định (Phiếu hướng dẫn số ...)."),
-    "transfer": N_("Kính gửi ông/bà ...,\nỦy ban nhân dân %(ward)s đã nhận đơn ngày %(received)s về việc: "
+    "transfer": N_("Ủy ban nhân dân %(ward)s đã nhận đơn ngày %(received)s về việc: "
                    "%(subject)s.\nĐơn đã được chuyển đến ... là cơ quan có thẩm quyền giải quyết (Phiếu "
                    "chuyển đơn số ...). Đề nghị ông/bà liên hệ cơ quan này để theo dõi kết quả."),
-    "refuse": N_("Kính gửi ông/bà ...,\nỦy ban nhân dân %(ward)s đã nhận đơn ngày %(received)s về việc: "
+    "refuse": N_("Ủy ban nhân dân %(ward)s đã nhận đơn ngày %(received)s về việc: "
                  "%(subject)s.\nĐơn không đủ điều kiện thụ lý giải quyết vì: .... Căn cứ: ...."),
     "file": N_("Ủy ban nhân dân %(ward)s đã nhận đơn ngày %(received)s về việc: %(subject)s.\n"
                "Đơn được lưu theo quy định vì: ...."),
-    "resolve": N_("Kính gửi ông/bà ...,\nỦy ban nhân dân %(ward)s đã giải quyết đơn ngày %(received)s về "
+    "resolve": N_("Ủy ban nhân dân %(ward)s đã giải quyết đơn ngày %(received)s về "
                   "việc: %(subject)s tại Quyết định số ... ngày .... Kết quả giải quyết: .... Nếu không đồng "
                   "ý, ông/bà có quyền ... theo quy định của pháp luật."),
 }
@@ -140,12 +140,12 @@ def _filters(principal: Principal, *, kind: str | None, status: str | None, fiel
         assignee_id = principal.user.id
     elif assignee == "none":
         unassigned = True
-    elif assignee.isdigit() and 0 < int(assignee) <= 2_147_483_647:
+    elif int_in_range(assignee, 1, 2_147_483_647):
         assignee_id = int(assignee)
     else:
         assignee = ""
     is_overdue = overdue in ("1", "true", "on")
-    days = int(due_within) if due_within.isdigit() and 0 < int(due_within) <= q.MAX_DUE_WITHIN else None
+    days = int_in_range(due_within, 1, q.MAX_DUE_WITHIN)
     filters = q.InboxFilters(kind=kind, status=status, field=field, department=department or None,
                              assignee_id=assignee_id, unassigned=unassigned, overdue=is_overdue,
                              due_by=q.due_by_for(session, today, days) if days else None)
@@ -197,7 +197,8 @@ def complaint_list(request: Request, session: SessionDep, principal: Principal =
     filters, echo = _filters(principal, kind=kind, status=status, field=field, department=department,
                              assignee=assignee, overdue=overdue, due_within=due_within, session=session,
                              today=local_today())
-    report = {"done": int(assigned), "failed": []} if assigned.isdigit() else None
+    done = int_in_range(assigned, 0, 10_000)
+    report = {"done": done, "failed": []} if done is not None else None
     return _inbox_page(request, session, principal, echo=echo, filters=filters, cursor=cursor, report=report)
 
 
@@ -206,7 +207,7 @@ async def bulk_assign(request: Request, session: SessionDep, principal: Principa
     """Assign several cases at once; each goes through the workflow, failures are reported per case."""
     form = await request.form()
     ids = list(dict.fromkeys(int(v) for v in form.getlist("ids")
-                             if isinstance(v, str) and v.isdigit() and 0 < int(v) <= 2_147_483_647))[:MAX_BULK]
+                             if isinstance(v, str) and int_in_range(v, 1, 2_147_483_647)))[:MAX_BULK]
     values = form_values(form)
     values.pop("ids", None)
     errors: dict[str, str] = {}
@@ -349,7 +350,7 @@ def _case_page(request: Request, session: Session, principal: Principal, complai
     cv = svc.view(session, principal=principal, complaint_id=complaint_id)
     case = cv.case
     today = local_today()
-    files_visible = cv.identity_visible or case.kind != CaseKind.denunciation
+    files_visible = cv.identity_visible or not case.identity_protected
     all_files = svc.attachments(session, case.id)
     ctx = {
         "principal": principal,
@@ -451,7 +452,7 @@ def complaint_file(request: Request, session: SessionDep, complaint_id: RowId, a
     """A case's file, for staff only. A denunciation's files (scans of the letter carry the
     denouncer's identity) only for those who may see the identity; the view is audited."""
     cv = svc.view(session, principal=principal, complaint_id=complaint_id)
-    if cv.case.kind == CaseKind.denunciation and not cv.identity_visible:
+    if cv.case.identity_protected and not cv.identity_visible:
         raise Forbidden(_("Tệp của đơn tố cáo được bảo mật"))
     att = session.exec(select(ComplaintAttachment).where(ComplaintAttachment.id == attachment_id,
                                                          ComplaintAttachment.complaint_id == complaint_id)).first()
