@@ -69,12 +69,15 @@ def session_for(engine: Engine, *, write: bool, audit_key: str | None = None) ->
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+WRITING_READS = ("/staff/complaints/",)
 
 
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the route returns, rolled back on error."""
-    # API calls with a token write its last use, so they take the write lock up front too.
-    write = request.method not in SAFE_METHODS or "authorization" in request.headers
+    # API calls with a token write its last use, and a case page may write an audit row for a
+    # view of a denouncer's identity: those take the write lock up front too.
+    write = (request.method not in SAFE_METHODS or "authorization" in request.headers
+             or request.url.path.startswith(WRITING_READS))
     session = session_for(request.app.state.engine, write=write, audit_key=request.app.state.secret_key)
     try:
         yield session
