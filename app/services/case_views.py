@@ -26,22 +26,30 @@ STAGE_LABELS = {
 }
 
 
-def public_view(session: Session, case: Complaint, *, today: date | None = None) -> dict:
-    """A plain dict (the API's `PublicCase` shape) of what anyone holding the code may see."""
-    today = today or local_today()
-    deadlines = []
+def deadline_rows(session: Session, case: Complaint, today: date) -> list[dict]:
+    """The case's deadlines as shown everywhere (tracking, the staff API): due date, unit and
+    days, legal basis and rule version; the rule fields are None while a suspension runs."""
+    rows = []
     for d in complaints.deadlines(session, case):
         rule = d.deadline.rule if d.deadline else None
-        deadlines.append({
+        rows.append({
             "stage": d.stage,
             "due_on": d.due_on,
             "unit": rule.unit if rule else None,
             "days": rule.value if rule else None,
             "legal_basis": rule.legal_basis if rule else None,
+            "rule": rule.label if rule else None,
             "rule_version": rule.version if rule else None,
             "met": d.met,
             "overdue": d.overdue(today),
         })
+    return rows
+
+
+def public_view(session: Session, case: Complaint, *, today: date | None = None) -> dict:
+    """A plain dict (the API's `PublicCase` shape) of what anyone holding the code may see."""
+    today = today or local_today()
+    deadlines = deadline_rows(session, case, today)
     timeline = [{"at": e.at, "status": e.to_status, "note": e.note}
                 for e in complaints.timeline(session, case.id, public_only=True)]
     return {

@@ -82,12 +82,14 @@ def _demo_ids(engine) -> dict[str, int]:
         published = by_number["05/NQ-HĐND"]  # a budget resolution: table in the body, a PDF, version 1
         # A demo case the admin can act on (several action forms on its page).
         case = s.exec(select(Complaint).where(Complaint.status == "accepted").order_by(Complaint.id)).first()
+        # And one still being classified: its page carries the form to split a mixed letter.
+        classified = s.exec(select(Complaint).where(Complaint.status == "classified").order_by(Complaint.id)).first()
     assert amended.version == 2 and withdrawn.status == DisclosureStatus.withdrawn
     assert published.status == DisclosureStatus.published and published.version == 1
     assert drafts, "the demo data has no draft"
-    assert case is not None, "the demo data has no accepted case"
+    assert case is not None and classified is not None, "the demo data lacks an accepted or a classified case"
     return {"published": published.id, "amended": amended.id, "withdrawn": withdrawn.id, "draft": drafts[0].id,
-            "case": case.id}
+            "case": case.id, "classified_case": classified.id}
 
 
 def _wait_until_up(url: str, proc: subprocess.Popen, log_path: Path, timeout: float = 30.0) -> None:

@@ -145,6 +145,7 @@ def staff_pages(ids: dict[str, int]) -> dict[str, str]:
         "staff-complaints": "/staff/complaints",
         "staff-complaint-new": "/staff/complaints/new",
         "staff-complaint": f"/staff/complaints/{ids['case']}",
+        "staff-complaint-split": f"/staff/complaints/{ids['classified_case']}",
     }
 
 

@@ -19,8 +19,9 @@ from app.deps import RowId, SessionDep, require_api
 from app.errors import Invalid
 from app.models.complaint import CaseField, CaseKind, CaseStatus, Channel, Complaint
 from app.services import complaints as svc
+from app.routers.api.complaints_public import DeadlineOut
 from app.services.auth import Principal
-from app.services.deadlines import Stage
+from app.services.case_views import deadline_rows
 from app.services.pagination import paginate
 from app.timeutil import local_today
 from app.validation import MAX_DATE, MIN_DATE, check_date_range
@@ -28,16 +29,6 @@ from app.validation import MAX_DATE, MIN_DATE, check_date_range
 router = APIRouter(prefix="/api/v1/complaints", tags=["complaints"])
 
 
-class CaseDeadlineOut(BaseModel):
-    stage: Stage
-    due_on: date | None = Field(description="null while the case is suspended (the deadline is open)")
-    unit: str | None = Field(description="`working` (working days) or `calendar` (days)")
-    days: int | None
-    legal_basis: str | None
-    rule: str | None = Field(description="the rule used, as `code[:variant] vN`")
-    rule_version: int | None
-    met: bool
-    overdue: bool
 
 
 class CaseEventOut(BaseModel):
@@ -103,7 +94,7 @@ class CaseOut(BaseModel):
 
 
 class CaseDetailOut(CaseOut):
-    deadlines: list[CaseDeadlineOut]
+    deadlines: list[DeadlineOut]
     timeline: list[CaseEventOut] = Field(description="every step, internal ones included")
     attachments: list[CaseAttachmentOut] = Field(description="empty for denunciations (the scans carry the "
                                                              "denouncer's identity)")
@@ -152,15 +143,7 @@ def _detail(session: Session, principal: Principal, complaint_id: int) -> CaseDe
     # The API shows no denouncer, so it never asks for (and never logs a view of) the identity.
     cv = svc.view(session, principal=principal, complaint_id=complaint_id, with_identity=False)
     case = cv.case
-    today = local_today()
-    deadlines = []
-    for d in svc.deadlines(session, case):
-        rule = d.deadline.rule if d.deadline else None
-        deadlines.append(CaseDeadlineOut(stage=d.stage, due_on=d.due_on, unit=rule.unit if rule else None,
-                                         days=rule.value if rule else None,
-                                         legal_basis=rule.legal_basis if rule else None,
-                                         rule=rule.label if rule else None, rule_version=rule.version if rule else None,
-                                         met=d.met, overdue=d.overdue(today)))
+    deadlines = [DeadlineOut(**row) for row in deadline_rows(session, case, local_today())]
     timeline = [CaseEventOut(at=e.at, action=e.action, from_status=e.from_status or None, to_status=e.to_status,
                              note=e.note, public=e.public, actor=e.actor)
                 for e in svc.timeline(session, case.id, public_only=False)]

@@ -29,6 +29,7 @@ class DeadlineOut(BaseModel):
     unit: str | None = Field(description="`working` (working days) or `calendar` (days)")
     days: int | None
     legal_basis: str | None
+    rule: str | None = Field(default=None, description="the rule used, as `code[:variant] vN`")
     rule_version: int | None
     met: bool = Field(description="the stage was completed")
     overdue: bool = Field(description="not completed and the due date has passed")
