@@ -27,13 +27,16 @@ from app.routers.api import complaints as api_complaints
 from app.routers.api import complaints_public as api_complaints_public
 from app.routers.api import deadlines as api_deadlines
 from app.routers.api import disclosures as api_disclosures
+from app.routers.api import reception as api_reception
 from app.routers.public import complaints as public_complaints
 from app.routers.public import disclosures as public_disclosures
 from app.routers.public import pages
+from app.routers.public import reception as public_reception
 from app.routers.staff import admin as staff_admin
 from app.routers.staff import auth as staff_auth
 from app.routers.staff import complaints as staff_complaints
 from app.routers.staff import disclosures as staff_disclosures
+from app.routers.staff import reception as staff_reception
 from app.security import BodyLimitMiddleware, WebMiddleware, csrf_guard
 from app.services import outbox
 from app.services.outbox import SmtpSettings
@@ -103,8 +106,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(WebMiddleware, secure_cookies=settings.cookie_secure)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    for module in (pages, public_disclosures, public_complaints, staff_auth, staff_disclosures, staff_complaints,
-                   staff_admin, api_disclosures, api_deadlines, api_complaints_public, api_complaints):
+    for module in (pages, public_disclosures, public_complaints, public_reception, staff_auth, staff_disclosures,
+                   staff_complaints, staff_reception, staff_admin, api_disclosures, api_deadlines,
+                   api_complaints_public, api_complaints, api_reception):
         app.include_router(module.router)
     _install_error_handlers(app)
     return app

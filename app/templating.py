@@ -14,6 +14,14 @@ from markupsafe import Markup
 from app import i18n
 from app.models.complaint import CASE_STATUS_LABELS, CHANNEL_LABELS, FIELD_LABELS, KIND_LABELS, CaseField, CaseKind
 from app.models.disclosure import CATEGORY_LABELS, METHOD_LABELS, STATUS_LABELS, Category, Method
+from app.models.reception import (
+    HOST_ROLE_LABELS,
+    OUTCOME_LABELS,
+    REFUSAL_LABELS,
+    SESSION_STATUS_LABELS,
+    SESSION_TYPE_LABELS,
+)
+from app.models.rules import UNIT_LABELS
 from app.models.user import ROLE_LABELS
 from app.services.case_views import STAGE_LABELS
 from app.services.text import render_markdown
@@ -99,6 +107,12 @@ env.globals.update(
     stage_label=lambda k: label(STAGE_LABELS, k),
     kind_options=lambda: [(k.value, str(KIND_LABELS[k])) for k in CaseKind],
     field_options=lambda: [(f.value, str(FIELD_LABELS[f])) for f in CaseField],
+    unit_label=lambda k: label(UNIT_LABELS, k),
+    host_role_label=lambda k: label(HOST_ROLE_LABELS, k),
+    session_type_label=lambda k: label(SESSION_TYPE_LABELS, k),
+    session_status_label=lambda k: label(SESSION_STATUS_LABELS, k),
+    outcome_label=lambda k: label(OUTCOME_LABELS, k),
+    refusal_label=lambda k: label(REFUSAL_LABELS, k),
 )
 
 

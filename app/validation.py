@@ -30,6 +30,21 @@ def check_date_range(value):
     return value
 
 
+def stripped(*fields: str):
+    """A pydantic validator that trims surrounding whitespace from the given text fields."""
+    return field_validator(*fields, mode="before")(lambda cls, v: v.strip() if isinstance(v, str) else v)
+
+
+def require_date_in_range(value: date, field: str) -> date:
+    """For service code outside a model: a date outside the plausible range is a 422."""
+    from app.errors import Invalid
+    from app.i18n import _
+
+    if not MIN_DATE <= value <= MAX_DATE:
+        raise Invalid(_("Ngày phải trong khoảng năm 1900 đến 2200"), fields={field: "date_out_of_range"})
+    return value
+
+
 _DIGITS = re.compile(r"[0-9]{1,10}")
 
 

@@ -9,6 +9,7 @@ from app.models.disclosure import (
     DisclosureVersion,
 )
 from app.models.outbox import OutboxMessage
+from app.models.reception import ReceptionRule, ReceptionSession, ReceptionVisit
 from app.models.rules import CalendarOverride, LegalRule
 from app.models.user import ApiToken, LoginAttempt, StaffSession, StaffUser
 
@@ -27,6 +28,9 @@ __all__ = [
     "LegalRule",
     "LoginAttempt",
     "OutboxMessage",
+    "ReceptionRule",
+    "ReceptionSession",
+    "ReceptionVisit",
     "StaffSession",
     "StaffUser",
 ]

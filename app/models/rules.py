@@ -8,12 +8,27 @@ from enum import StrEnum
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from app.i18n import N_
 from app.models.base import created_at_field
 
 
 class DayUnit(StrEnum):
     calendar = "calendar"
     working = "working"
+    # Frequencies ("at least N days per week"): a rule keeps its family when it gets a new version.
+    per_week = "per_week"
+    per_year = "per_year"
+
+
+DEADLINE_UNITS = frozenset({DayUnit.calendar, DayUnit.working})
+FREQUENCY_UNITS = frozenset({DayUnit.per_week, DayUnit.per_year})
+
+UNIT_LABELS = {
+    DayUnit.calendar: N_("ngày"),
+    DayUnit.working: N_("ngày làm việc"),
+    DayUnit.per_week: N_("ngày mỗi tuần"),
+    DayUnit.per_year: N_("lần mỗi năm"),
+}
 
 
 class LegalRule(SQLModel, table=True):

@@ -23,18 +23,25 @@ _hasher = PasswordHash.recommended()  # argon2id
 
 # Least privilege: each role gets only what its work needs. Supervisors read, never write.
 _CASES_HANDLE = {"complaint:read", "complaint:intake", "complaint:handle"}
+# Reception: `read` is sessions and counts; `register` names visitors (ID numbers masked);
+# `personal` is the full ID number and the register's export; `reopen` a closed register.
+_RECEPTION_KEEPER = {"reception:read", "reception:schedule", "reception:register", "reception:personal"}
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.admin: frozenset({
         "staff:access", "disclosure:read", "disclosure:edit", "disclosure:publish",
         "user:manage", "audit:read", "rules:manage", *_CASES_HANDLE, "complaint:assign", "complaint:resolve",
+        "reception:read", "reception:schedule",
     }),
     Role.leader: frozenset({"staff:access", "disclosure:read", "disclosure:edit", "disclosure:publish", "audit:read",
-                            *_CASES_HANDLE, "complaint:assign", "complaint:resolve"}),
+                            *_CASES_HANDLE, "complaint:assign", "complaint:resolve",
+                            *_RECEPTION_KEEPER, "reception:reopen"}),
     Role.publisher: frozenset({"staff:access", "disclosure:read", "disclosure:edit", "disclosure:publish"}),
-    Role.officer: frozenset({"staff:access", "disclosure:read", "disclosure:edit", *_CASES_HANDLE}),
-    Role.reception: frozenset({"staff:access", "disclosure:read", "complaint:read", "complaint:intake"}),
-    # Supervisors see how cases are handled; a denouncer's identity stays hidden from them.
-    Role.supervisor: frozenset({"staff:access", "disclosure:read", "audit:read", "complaint:read"}),
+    Role.officer: frozenset({"staff:access", "disclosure:read", "disclosure:edit", *_CASES_HANDLE, "reception:read"}),
+    Role.reception: frozenset({"staff:access", "disclosure:read", "complaint:read", "complaint:intake",
+                               *_RECEPTION_KEEPER}),
+    # Supervisors see how cases are handled and how often citizens are received; a denouncer's
+    # identity and the register's names stay hidden from them.
+    Role.supervisor: frozenset({"staff:access", "disclosure:read", "audit:read", "complaint:read", "reception:read"}),
 }
 
 # What an integration token's scope lets it do, in the same permission terms as a role.
@@ -43,6 +50,8 @@ SCOPES: dict[str, frozenset[str]] = {
     "disclosures:read": frozenset({"disclosure:read"}),
     "complaints:read": frozenset({"complaint:read"}),
     "complaints:write": frozenset({"complaint:read", "complaint:intake"}),
+    "reception:read": frozenset({"reception:read"}),
+    "reception:personal": frozenset({"reception:read", "reception:personal"}),
 }
 
 MIN_PASSWORD_LENGTH = 10

@@ -9,7 +9,7 @@ from sqlmodel import Session, or_, select
 
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.i18n import _
-from app.models.rules import CalendarOverride, DayUnit, LegalRule, OverrideKind
+from app.models.rules import DEADLINE_UNITS, FREQUENCY_UNITS, CalendarOverride, DayUnit, LegalRule, OverrideKind
 from app.services import audit
 from app.services.workdays import WorkCalendar
 
@@ -85,8 +85,11 @@ def add_rule_version(session: Session, *, principal, code: str, value: int, unit
     if not versions:
         raise NotFound(_("Không có quy tắc '%s' trong bảng quy tắc") % code)
     errors = {}
-    if unit not in DayUnit.__members__:
-        errors["unit"] = _("Đơn vị phải là ngày hoặc ngày làm việc")
+    family = FREQUENCY_UNITS if versions[0].unit in FREQUENCY_UNITS else DEADLINE_UNITS
+    if unit not in family:
+        # A deadline stays a deadline and a frequency stays a frequency.
+        errors["unit"] = (_("Đơn vị phải là số ngày mỗi tuần hoặc mỗi năm") if family is FREQUENCY_UNITS
+                          else _("Đơn vị phải là ngày hoặc ngày làm việc"))
     if not 0 <= value <= MAX_RULE_DAYS:
         errors["value"] = _("Số ngày phải từ 0 đến %d") % MAX_RULE_DAYS
     if len(legal_basis.strip()) < 5:

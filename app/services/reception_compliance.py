@@ -1,0 +1,113 @@
+"""Whether the chairman received citizens as often as the law requires: per ISO week and per
+month, against the frequency rule in force that week (`reception.chairman_days`, editable with
+effective dates). A week with fewer working days than required asks only for those days."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+
+from sqlmodel import Session, select
+
+from app.models.reception import HostRole, ReceptionSession, SessionStatus
+from app.services.reception_schedule import local_datetime
+from app.services.rules import RuleRef, get_rule, work_calendar
+from app.timeutil import local_date
+
+FREQUENCY_RULE = "reception.chairman_days"
+
+
+@dataclass
+class WeekRow:
+    start: date  # Monday
+    required: int
+    held_days: list[date]
+    rule: RuleRef
+    finished: bool
+
+    @property
+    def end(self) -> date:
+        return self.start + timedelta(days=6)
+
+    @property
+    def held(self) -> int:
+        return len(self.held_days)
+
+    @property
+    def missed(self) -> bool:
+        return self.finished and self.held < self.required
+
+    @property
+    def month(self) -> int:
+        # ISO convention: a week belongs to the month (and year) of its Thursday.
+        return (self.start + timedelta(days=3)).month
+
+
+@dataclass
+class MonthRow:
+    month: int
+    required: int = 0
+    held: int = 0
+    missed_weeks: list[date] = field(default_factory=list)
+
+
+@dataclass
+class Compliance:
+    year: int
+    weeks: list[WeekRow]
+    months: list[MonthRow]
+
+    @property
+    def required(self) -> int:
+        return sum(w.required for w in self.weeks if w.finished)
+
+    @property
+    def held(self) -> int:
+        return sum(w.held for w in self.weeks if w.finished)
+
+    @property
+    def missed(self) -> int:
+        return sum(1 for w in self.weeks if w.missed)
+
+
+def _weeks_of(year: int) -> list[date]:
+    """The Mondays of the ISO weeks of `year`."""
+    monday = date.fromisocalendar(year, 1, 1)
+    out = []
+    while (monday + timedelta(days=3)).year == year:
+        out.append(monday)
+        monday += timedelta(days=7)
+    return out
+
+
+def chairman_compliance(session: Session, *, year: int, today: date) -> Compliance:
+    mondays = _weeks_of(year)
+    first, last = mondays[0], mondays[-1] + timedelta(days=6)
+    held_sessions = session.exec(
+        select(ReceptionSession.starts_at)
+        .where(ReceptionSession.host_role == HostRole.chairman, ReceptionSession.status == SessionStatus.held,
+               ReceptionSession.starts_at >= local_datetime(first, time.min),
+               ReceptionSession.starts_at < local_datetime(last + timedelta(days=1), time.min))).all()
+    held_by_week: dict[date, set[date]] = defaultdict(set)
+    for starts_at in held_sessions:
+        day = local_date(starts_at)
+        held_by_week[day - timedelta(days=day.weekday())].add(day)
+    cal = work_calendar(session)
+    weeks = []
+    for monday in mondays:
+        rule = get_rule(session, FREQUENCY_RULE, on=monday)
+        working = sum(1 for i in range(7) if cal.is_working_day(monday + timedelta(days=i)))
+        weeks.append(WeekRow(start=monday, required=min(rule.value, working),
+                             held_days=sorted(held_by_week.get(monday, ())), rule=rule,
+                             finished=monday + timedelta(days=6) < today))
+    months = {m: MonthRow(m) for m in range(1, 13)}
+    for w in weeks:
+        if not w.finished:
+            continue
+        row = months[w.month]
+        row.required += w.required
+        row.held += w.held
+        if w.missed:
+            row.missed_weeks.append(w.start)
+    return Compliance(year=year, weeks=weeks, months=list(months.values()))
