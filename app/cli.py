@@ -150,6 +150,18 @@ def send_mail() -> None:
     typer.echo(f"Đã gửi {sent} thư.")
 
 
+@cli.command("reception-sync")
+def reception_sync() -> None:
+    """Generate the reception sessions of the recurring rules ahead (the server does this every
+    few hours; run it after changing rules from outside the portal)."""
+    from app.services import reception_schedule
+
+    with _session(write=True) as session:
+        result = reception_schedule.sync(session)
+        session.commit()
+    typer.echo(f"Đã thêm {result.added} buổi tiếp, bỏ {result.removed} buổi không còn áp dụng.")
+
+
 @cli.command("audit-verify")
 def audit_verify() -> None:
     """Check the audit log's hash chain; exit 1 and list every problem found."""

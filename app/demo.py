@@ -153,6 +153,7 @@ def seed_demo(session: Session, settings: Settings) -> None:
                               used_on=published_on, note="3 buổi sáng liên tiếp")
     _amend_and_withdraw(session, publisher)
     seed_cases(session, users)
+    seed_reception(session, users)
 
 
 def fold_filename(title: str) -> str:
@@ -226,3 +227,58 @@ def seed_cases(session: Session, users: dict) -> None:
             actor = leader if step in ("resolve",) else officer
             complaints.transition(session, principal=actor, complaint_id=case.id,
                                   data=complaints.TransitionInput(action=step, **fields))
+
+
+PLACE = "Phòng tiếp công dân, trụ sở UBND phường Phú La"
+RECEPTION_RULES = [
+    ("Nguyễn Văn Minh", "chairman", "periodic", [4], time(7, 30), time(11, 30)),
+    ("Trần Thu Hà", "officer", "regular", [1, 2, 3, 4, 5], time(7, 30), time(11, 30)),
+    ("Trần Thu Hà", "officer", "regular", [1, 2, 3, 4, 5], time(13, 30), time(17, 0)),
+]
+DEMO_VISITS = [
+    {"visitor_name": "Đỗ Văn Hùng", "visitor_address": "Số 8 ngõ 4 Văn Phú, TDP 5", "id_number": "001078012345",
+     "summary": "Khiếu nại việc xác định ranh giới thửa đất khi cấp giấy chứng nhận", "case_kind": "complaint",
+     "outcome": "accepted", "field": "land"},
+    {"visitor_name": "Nguyễn Thị Mai", "visitor_address": "TDP 7, phường Phú La", "id_number": "001180054321",
+     "summary": "Đề nghị sửa mặt đường ngõ 23 bị lún sau khi thi công cấp nước", "case_kind": "petition",
+     "people_count": 7, "representatives": ["Nguyễn Thị Mai", "Lê Văn Tâm"], "outcome": "transferred",
+     "transferred_to": "Ban quản lý dự án quận", "transfer_number": "31/PC-UBND"},
+    {"visitor_name": "Phạm Quốc Việt", "visitor_address": "Số 2 ngõ 9 Phú Lương", "id_number": "",
+     "summary": "Hỏi thủ tục đăng ký thường trú cho con mới sinh", "case_kind": "petition", "outcome": "guided",
+     "guided_to": "Công an phường Phú La", "guidance_number": "05/HD-TCD"},
+]
+
+
+def seed_reception(session: Session, users: dict) -> None:
+    """Three recurring slots, eight weeks of held sessions (one of the chairman's cancelled, so
+    the compliance page shows a missed week) and a few visits in the register."""
+    from app.models.reception import ReceptionSession
+    from app.services import reception, reception_schedule
+
+    clerk = auth.principal_for_user(users[Role.reception], "127.0.0.1")
+    today = local_today()
+    start = today - timedelta(days=56)
+    for host, role, kind, days, begin, end in RECEPTION_RULES:
+        reception_schedule.create_rule(session, principal=clerk, data=reception_schedule.RuleInput(
+            host_name=host, host_role=role, type=kind, place=PLACE, weekdays=days, start_time=begin, end_time=end,
+            effective_from=start))
+    reception_schedule.sync(session, actor=clerk.actor, today=start, horizon_days=56 + reception_schedule.HORIZON_DAYS)
+    past = session.exec(select(ReceptionSession).where(ReceptionSession.occurs_on < today)
+                        .order_by(ReceptionSession.starts_at)).all()
+    chairman = [s for s in past if s.host_role == "chairman"]
+    missed = chairman[len(chairman) // 2] if chairman else None
+    for s in past:
+        if s is missed:
+            reception_schedule.cancel_session(session, principal=clerk, session_id=s.id,
+                                              reason="Chủ tịch dự họp đột xuất tại thành phố")
+        else:
+            reception.open_session(session, principal=clerk, session_id=s.id)
+            reception.close_session(session, principal=clerk, session_id=s.id)
+    if chairman:
+        last = chairman[-1] if chairman[-1] is not missed else chairman[-2]
+        reception.reopen_session(session, principal=auth.principal_for_user(users[Role.leader], "127.0.0.1"),
+                                 session_id=last.id, reason="Ghi bổ sung sổ từ bản giấy")
+        for visit in DEMO_VISITS:
+            reception.log_visit(session, principal=clerk, session_id=last.id,
+                                data=reception.VisitInput.model_validate(visit))
+        reception.close_session(session, principal=clerk, session_id=last.id)

@@ -103,3 +103,23 @@ def require_api(permission: str):
         return principal
 
     return Depends(dependency)
+
+
+def require_api_or_staff(permission: str):
+    """A call open to a bearer token or to a logged-in staff user (the browser's session
+    cookie), either allowed to do `permission`: the token when an Authorization header is
+    sent, else the session; neither is a 401 problem, not a redirect to the login page."""
+
+    def dependency(request: Request, session: SessionDep) -> Principal:
+        if request.headers.get("Authorization"):
+            principal = api_principal(request, session)
+        else:
+            user = optional_user(request, session)
+            principal = auth.principal_for_user(user, client_addr(request)) if user else None
+        if principal is None:
+            raise Unauthorized(_("Cần đăng nhập hoặc mã truy cập dạng Bearer"))
+        if not principal.can(permission):
+            raise Forbidden(_("Bạn không có quyền thực hiện thao tác này"))
+        return principal
+
+    return Depends(dependency)

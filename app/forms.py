@@ -3,13 +3,14 @@ into one Vietnamese message per field so the form can be shown again with the in
 
 from __future__ import annotations
 
+from datetime import date, time
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from app.i18n import N_
-from app.validation import strip_control_chars
+from app.validation import MAX_DATE, MIN_DATE, strip_control_chars
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -61,6 +62,33 @@ def _normalise_date(value: str) -> str:
     if len(parts) == 3 and len(parts[2]) == 4:
         return f"{parts[2]}-{parts[1].zfill(2)}-{parts[0].zfill(2)}"
     return value.strip()
+
+
+def parse_date(value: str) -> date | None:
+    """dd/mm/yyyy or yyyy-mm-dd within the plausible range, else None."""
+    value = value.strip()
+    try:
+        if "/" in value:
+            d, m, y = value.split("/")
+            parsed = date(int(y), int(m), int(d))
+        else:
+            parsed = date.fromisoformat(value)
+    except (ValueError, OverflowError):
+        return None
+    return parsed if MIN_DATE <= parsed <= MAX_DATE else None
+
+
+def parse_time(value: str) -> time | None:
+    """HH:MM as a time input sends it (7:30 as typed is accepted too), else None."""
+    value = value.strip()
+    if len(value) == 4 and value[1] == ":":
+        value = "0" + value
+    if len(value) != 5:
+        return None
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def form_values(form: FormData, *, date_fields: tuple[str, ...] = ()) -> dict[str, str]:

@@ -37,8 +37,9 @@ from app.routers.staff import auth as staff_auth
 from app.routers.staff import complaints as staff_complaints
 from app.routers.staff import disclosures as staff_disclosures
 from app.routers.staff import reception as staff_reception
+from app.routers.staff import reception_admin as staff_reception_admin
 from app.security import BodyLimitMiddleware, WebMiddleware, csrf_guard
-from app.services import outbox
+from app.services import outbox, reception_schedule
 from app.services.outbox import SmtpSettings
 from app.templating import is_htmx, render
 
@@ -55,16 +56,34 @@ JSON API of the Minh Bạch ward portal, for the parent authority and other syst
 """
 
 
+SCHEDULE_INTERVAL_SECONDS = 6 * 3600
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI):
-    """Send queued mail in the background while the app runs (if a mail server is set)."""
+    """Background work while the app runs: send queued mail (if a mail server is set) and keep
+    the reception schedule generated ahead (at start, then every few hours)."""
     settings = app.state.settings
-    task = None
+    tasks = [asyncio.create_task(_schedule_loop(app, SCHEDULE_INTERVAL_SECONDS))]
     if settings.smtp_host and settings.mail_interval_seconds > 0:
-        task = asyncio.create_task(_mail_loop(app, settings.mail_interval_seconds))
+        tasks.append(asyncio.create_task(_mail_loop(app, settings.mail_interval_seconds)))
     yield
-    if task:
+    for task in tasks:
         task.cancel()
+
+
+async def _schedule_loop(app: FastAPI, interval: int) -> None:
+    def extend() -> None:
+        with session_for(app.state.engine, write=True, audit_key=app.state.secret_key) as session:
+            reception_schedule.sync(session)
+            session.commit()
+
+    while True:
+        try:
+            await run_in_threadpool(extend)
+        except Exception:  # noqa: BLE001 - the loop must outlive a bad round; the error is logged
+            log.exception("reception schedule round failed")
+        await asyncio.sleep(interval)
 
 
 async def _mail_loop(app: FastAPI, interval: int) -> None:
@@ -107,7 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     for module in (pages, public_disclosures, public_complaints, public_reception, staff_auth, staff_disclosures,
-                   staff_complaints, staff_reception, staff_admin, api_disclosures, api_deadlines,
+                   staff_complaints, staff_reception, staff_reception_admin, staff_admin, api_disclosures, api_deadlines,
                    api_complaints_public, api_complaints, api_reception):
         app.include_router(module.router)
     _install_error_handlers(app)

@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from app import i18n
+from app.i18n import N_
 from app.models.complaint import CASE_STATUS_LABELS, CHANNEL_LABELS, FIELD_LABELS, KIND_LABELS, CaseField, CaseKind
 from app.models.disclosure import CATEGORY_LABELS, METHOD_LABELS, STATUS_LABELS, Category, Method
 from app.models.reception import (
@@ -57,6 +58,19 @@ def vn_datetime(value: datetime | None) -> str:
     return to_local(value).strftime("%d/%m/%Y %H:%M")
 
 
+def hhmm(value: datetime | None) -> str:
+    """The local time of day, 07:30."""
+    return to_local(value).strftime("%H:%M") if value else ""
+
+
+WEEKDAY_NAMES = (N_("Thứ Hai"), N_("Thứ Ba"), N_("Thứ Tư"), N_("Thứ Năm"), N_("Thứ Sáu"),
+                 N_("Thứ Bảy"), N_("Chủ nhật"))
+
+
+def weekday_name(value: date) -> str:
+    return str(WEEKDAY_NAMES[value.weekday()])
+
+
 def iso_date(value: date | datetime | None) -> str:
     if value is None:
         return ""
@@ -89,7 +103,7 @@ def tr(text: str) -> str:
     return i18n.gettext(text) if text else ""
 
 
-env.filters.update(tr=tr, vn_date=vn_date, vn_datetime=vn_datetime, iso_date=iso_date, filesize=filesize, markdown=markdown)
+env.filters.update(tr=tr, vn_date=vn_date, vn_datetime=vn_datetime, hhmm=hhmm, weekday_name=weekday_name, iso_date=iso_date, filesize=filesize, markdown=markdown)
 env.globals.update(
     CATEGORIES=list(Category),
     METHODS=list(Method),

@@ -1,5 +1,98 @@
-"""Placeholder, filled in this session."""
+"""The public reception schedule: when and where residents are received, week by week, with
+the reception rules (nội quy), and an iCalendar feed calendar apps import. Never the register."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from icalendar import Calendar, Event
+
+from app.deps import SessionDep
+from app.forms import parse_date
+from app.models.reception import HOST_ROLE_LABELS, SESSION_TYPE_LABELS, HostRole, SessionStatus
+from app.services import reception_schedule as schedule
+from app.services.rules import work_calendar
+from app.templating import label, render
+from app.timeutil import local_today
 
 router = APIRouter(include_in_schema=False)
+
+FEED_DAYS_BACK = 30
+UPCOMING_CHAIRMAN = 6
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+@router.get("/reception", name="public_reception")
+def reception_page(request: Request, session: SessionDep,
+                   week: Annotated[str | None, Query(max_length=10)] = None):
+    today = local_today()
+    monday = _monday(parse_date(week or "") or today)
+    rows = schedule.sessions_between(session, monday, monday + timedelta(days=6))
+    cal = work_calendar(session)
+    days = []
+    for i in range(7):
+        day = monday + timedelta(days=i)
+        days.append({
+            "day": day,
+            "sessions": [s for s in rows if schedule.session_day(s) == day],
+            "holiday": cal.holiday_name(day) if not cal.is_working_day(day) else None,
+            "day_off": not cal.is_working_day(day),
+        })
+    chairman = [s for s in schedule.sessions_between(session, today, today + timedelta(days=schedule.HORIZON_DAYS),
+                                                     host_role=HostRole.chairman, limit=50)
+                if s.status == SessionStatus.scheduled][:UPCOMING_CHAIRMAN]
+    ctx = {
+        "monday": monday,
+        "days": days,
+        "today": today,
+        "chairman": chairman,
+        "prev_week": monday - timedelta(days=7),
+        "next_week": monday + timedelta(days=7),
+    }
+    return render(request, "public/reception.html", ctx)
+
+
+@router.get("/reception/calendar.ics", name="public_reception_ics")
+def reception_calendar(request: Request, session: SessionDep):
+    """Sessions from a month ago to the end of the generated schedule; a cancelled session stays
+    in the feed as CANCELLED, so calendar apps remove it instead of keeping a stale copy."""
+    settings = request.app.state.settings
+    today = local_today()
+    rows = schedule.sessions_between(session, today - timedelta(days=FEED_DAYS_BACK),
+                                     today + timedelta(days=schedule.HORIZON_DAYS), limit=5000)
+    cal = Calendar()
+    cal.add("prodid", "-//Minh Bach//Lich tiep cong dan//VI")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", f"Lịch tiếp công dân - {settings.ward_name}")
+    cal.add("x-wr-timezone", "Asia/Ho_Chi_Minh")
+    host = settings.public_base_url.split("://", 1)[-1].split("/", 1)[0] or "minhbach"
+    for s in rows:
+        ev = Event()
+        ev.add("uid", f"reception-session-{s.id}@{host}")
+        ev.add("dtstamp", s.updated_at)
+        ev.add("last-modified", s.updated_at)
+        ev.add("dtstart", s.starts_at)
+        ev.add("dtend", s.ends_at)
+        role = label(HOST_ROLE_LABELS, s.host_role)
+        ev.add("summary", f"Tiếp công dân: {s.host_name} ({role})")
+        ev.add("location", s.place)
+        description = [str(label(SESSION_TYPE_LABELS, s.type))]
+        if s.moved_from:
+            description.append(f"Dời lịch: {s.move_reason}")
+        if s.status == SessionStatus.cancelled:
+            description.append(f"Đã hủy: {s.cancel_reason}")
+        ev.add("description", "\n".join(description))
+        ev.add("status", "CANCELLED" if s.status == SessionStatus.cancelled else "CONFIRMED")
+        ev.add("url", f"{settings.public_base_url.rstrip('/')}/reception?week={_monday(schedule.session_day(s))}")
+        cal.add_component(ev)
+    return Response(cal.to_ical(), media_type="text/calendar; charset=utf-8",
+                    headers={"Content-Disposition": 'inline; filename="lich-tiep-cong-dan.ics"',
+                             "Cache-Control": "public, max-age=300"})

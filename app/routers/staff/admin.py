@@ -11,14 +11,13 @@ from fastapi.responses import RedirectResponse
 
 from app.deps import CurrentStaff, RowId, SessionDep, require
 from app.errors import AppError
-from app.forms import form_values
+from app.forms import form_values, parse_date
 from app.i18n import _
-from app.services import audit_log, rules
+from app.services import audit_log, reception_schedule, rules
 from app.services.auth import Principal
 from app.services.workdays import WorkCalendar
 from app.templating import render
 from app.timeutil import local_today
-from app.validation import MAX_DATE, MIN_DATE
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
@@ -55,25 +54,11 @@ def rules_page(request: Request, session: SessionDep, principal: CurrentStaff):
     return _rules_page(request, session, principal)
 
 
-def _parse_date(value: str) -> date | None:
-    """dd/mm/yyyy or yyyy-mm-dd within the plausible range, else None."""
-    value = value.strip()
-    try:
-        if "/" in value:
-            d, m, y = value.split("/")
-            parsed = date(int(y), int(m), int(d))
-        else:
-            parsed = date.fromisoformat(value)
-    except (ValueError, OverflowError):
-        return None
-    return parsed if MIN_DATE <= parsed <= MAX_DATE else None
-
-
 @router.post("/rules", name="staff_rule_version")
 async def add_rule_version(request: Request, session: SessionDep, principal: Principal = require("rules:manage")):
     values = form_values(await request.form())
     errors = {}
-    effective_from = _parse_date(values.get("effective_from", ""))
+    effective_from = parse_date(values.get("effective_from", ""))
     if effective_from is None:
         errors["effective_from"] = _("Ngày không hợp lệ (dd/mm/yyyy)")
     value = values.get("value", "").strip()
@@ -98,7 +83,7 @@ async def add_rule_version(request: Request, session: SessionDep, principal: Pri
 @router.post("/calendar", name="staff_calendar_add")
 async def add_override(request: Request, session: SessionDep, principal: Principal = require("rules:manage")):
     values = form_values(await request.form())
-    on = _parse_date(values.get("on", ""))
+    on = parse_date(values.get("on", ""))
     errors = {}
     if on is None:
         errors["on"] = _("Ngày không hợp lệ (dd/mm/yyyy)")
@@ -106,6 +91,7 @@ async def add_override(request: Request, session: SessionDep, principal: Princip
         try:
             rules.add_override(session, principal=principal, on=on, kind=values.get("kind", ""),
                                reason=values.get("reason", ""), legal_basis=values.get("legal_basis", ""))
+            reception_schedule.sync(session, actor=principal.actor)  # the schedule follows the calendar
             return RedirectResponse(request.app.url_path_for("staff_rules") + "#calendar", status_code=303)
         except AppError as exc:
             if exc.status_code not in (409, 422):
@@ -120,6 +106,7 @@ async def add_override(request: Request, session: SessionDep, principal: Princip
 def remove_override(request: Request, session: SessionDep, override_id: RowId,
                     principal: Principal = require("rules:manage")):
     rules.remove_override(session, principal=principal, override_id=override_id)
+    reception_schedule.sync(session, actor=principal.actor)
     return RedirectResponse(request.app.url_path_for("staff_rules") + "#calendar", status_code=303)
 
 
