@@ -8,9 +8,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
-from app.models.reception import HostRole, ReceptionSession, SessionStatus
+from app.models.reception import HostRole, ReceptionRule, ReceptionSession, SessionStatus
 from app.services.reception_schedule import local_datetime
 from app.services.rules import RuleRef, get_rule, work_calendar
 from app.timeutil import local_date
@@ -25,6 +26,8 @@ class WeekRow:
     held_days: list[date]
     rule: RuleRef
     finished: bool
+    tracked: bool = True  # False before the ward kept its schedule here: nothing to judge
+
 
     @property
     def end(self) -> date:
@@ -36,7 +39,11 @@ class WeekRow:
 
     @property
     def missed(self) -> bool:
-        return self.finished and self.held < self.required
+        return self.tracked and self.finished and self.held < self.required
+
+    @property
+    def counted(self) -> bool:
+        return self.tracked and self.finished
 
     @property
     def month(self) -> int:
@@ -60,11 +67,11 @@ class Compliance:
 
     @property
     def required(self) -> int:
-        return sum(w.required for w in self.weeks if w.finished)
+        return sum(w.required for w in self.weeks if w.counted)
 
     @property
     def held(self) -> int:
-        return sum(w.held for w in self.weeks if w.finished)
+        return sum(w.held for w in self.weeks if w.counted)
 
     @property
     def missed(self) -> int:
@@ -81,6 +88,17 @@ def _weeks_of(year: int) -> list[date]:
     return out
 
 
+def tracking_start(session: Session) -> date | None:
+    """The first day the chairman's reception is on record here: the earliest chairman rule or
+    session. Weeks before it are not judged (the paper register covered them)."""
+    first_rule = session.exec(select(func.min(ReceptionRule.effective_from))
+                              .where(ReceptionRule.host_role == HostRole.chairman)).one()
+    first_session = session.exec(select(func.min(ReceptionSession.starts_at))
+                                 .where(ReceptionSession.host_role == HostRole.chairman)).one()
+    days = [d for d in (first_rule, local_date(first_session) if first_session else None) if d]
+    return min(days) if days else None
+
+
 def chairman_compliance(session: Session, *, year: int, today: date) -> Compliance:
     mondays = _weeks_of(year)
     first, last = mondays[0], mondays[-1] + timedelta(days=6)
@@ -93,6 +111,7 @@ def chairman_compliance(session: Session, *, year: int, today: date) -> Complian
     for starts_at in held_sessions:
         day = local_date(starts_at)
         held_by_week[day - timedelta(days=day.weekday())].add(day)
+    since = tracking_start(session)
     cal = work_calendar(session)
     weeks = []
     for monday in mondays:
@@ -100,10 +119,11 @@ def chairman_compliance(session: Session, *, year: int, today: date) -> Complian
         working = sum(1 for i in range(7) if cal.is_working_day(monday + timedelta(days=i)))
         weeks.append(WeekRow(start=monday, required=min(rule.value, working),
                              held_days=sorted(held_by_week.get(monday, ())), rule=rule,
-                             finished=monday + timedelta(days=6) < today))
+                             finished=monday + timedelta(days=6) < today,
+                             tracked=since is not None and monday + timedelta(days=6) >= since))
     months = {m: MonthRow(m) for m in range(1, 13)}
     for w in weeks:
-        if not w.finished:
+        if not w.counted:
             continue
         row = months[w.month]
         row.required += w.required

@@ -10,6 +10,7 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -17,6 +18,8 @@ from pathlib import Path
 import pytest
 
 from app.demo import DEMO_PASSWORD
+from app.services.workdays import WorkCalendar
+from app.timeutil import local_today
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("MINHBACH_CHROMIUM", "/usr/bin/chromium")
@@ -77,6 +80,11 @@ class LiveServer:
     ids: dict[str, int] = field(default_factory=dict)
     mail: SmtpInbox = field(default_factory=SmtpInbox)  # what reached the local SMTP server
 
+    def __post_init__(self) -> None:
+        # The reception pages' ids, looked up here (conftest's `_demo_ids` predates reception).
+        if self.ids and "reception_visit" not in self.ids:
+            self.ids.update(reception_ids(self.database_url))
+
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")
 
@@ -91,6 +99,41 @@ def assert_no_server_errors(live_server: LiveServer, since: int) -> None:
         f.seek(since)
         new = f.read().decode(errors="replace")
     assert "Traceback" not in new and "ERROR" not in new, f"the server logged errors:\n{new}"
+
+
+def reception_ids(database_url: str) -> dict[str, int]:
+    """Ids of the demo reception data the page checks visit (read only): the first visit of the
+    demo register, the session it was logged in (held, register closed), and the next scheduled
+    session after today (its page offers the move and cancel forms)."""
+    from sqlmodel import select
+
+    from app.db import make_engine, session_for
+    from app.models.reception import ReceptionSession, ReceptionVisit, SessionStatus
+
+    engine = make_engine(database_url)
+    try:
+        with session_for(engine, write=False) as s:
+            visit = s.exec(select(ReceptionVisit).order_by(ReceptionVisit.id)).first()
+            upcoming = s.exec(select(ReceptionSession)
+                              .where(ReceptionSession.occurs_on > local_today(),
+                                     ReceptionSession.status == SessionStatus.scheduled)
+                              .order_by(ReceptionSession.starts_at, ReceptionSession.id)).first()
+    finally:
+        engine.dispose()
+    assert visit is not None and upcoming is not None, "the demo data lacks reception visits or sessions"
+    return {"reception_visit": visit.id, "reception_held_session": visit.session_id,
+            "reception_next_session": upcoming.id}
+
+
+def next_weekday_holiday(after: date | None = None) -> date:
+    """The first public holiday on a weekday (Monday–Friday) from `after` (default: today)."""
+    cal = WorkCalendar()
+    day = after or local_today()
+    for _ in range(800):
+        if day.weekday() < 5 and cal.holiday_name(day) is not None and not cal.is_working_day(day):
+            return day
+        day += timedelta(days=1)
+    raise AssertionError("no public holiday on a weekday within two years")
 
 
 # --- the browser ------------------------------------------------------------------------------
@@ -128,6 +171,8 @@ def public_pages(ids: dict[str, int]) -> dict[str, str]:
         "draft-not-found": f"/disclosures/{ids['draft']}",
         "complaint-new": "/complaints/new",
         "track": "/track",
+        "reception": "/reception",
+        "reception-holiday-week": f"/reception?week={next_weekday_holiday().isoformat()}",
     }
 
 
@@ -146,6 +191,31 @@ def staff_pages(ids: dict[str, int]) -> dict[str, str]:
         "staff-complaint-new": "/staff/complaints/new",
         "staff-complaint": f"/staff/complaints/{ids['case']}",
         "staff-complaint-split": f"/staff/complaints/{ids['classified_case']}",
+        # The administrator schedules reception but keeps no register (no reception:register nor
+        # :personal): the register's form, a visit and the print view are in reception_pages().
+        "staff-reception": "/staff/reception",
+        "staff-reception-next": f"/staff/reception/sessions/{ids['reception_next_session']}",
+        "staff-reception-held": f"/staff/reception/sessions/{ids['reception_held_session']}",
+        "staff-reception-rules": "/staff/reception/rules",
+        "staff-reception-compliance": "/staff/reception/compliance",
+    }
+
+
+RECEPTION_CLERK = "tiepdan"  # the demo account with the reception role
+
+
+def reception_pages(ids: dict[str, int]) -> dict[str, str]:
+    """Name -> path of the pages only the register's keepers see (checked as RECEPTION_CLERK, in
+    test_reception.py): the sessions list with the notices owed, a held session's register, a
+    visit, the print view of the register over the last 60 days (the demo's visits included).
+    The session page with the form to log a visit is checked there on a session the test opens."""
+    today = local_today()
+    return {
+        "clerk-reception": "/staff/reception",
+        "clerk-reception-held": f"/staff/reception/sessions/{ids['reception_held_session']}",
+        "clerk-reception-visit": f"/staff/reception/visits/{ids['reception_visit']}",
+        "clerk-reception-register": f"/staff/reception/register?from={(today - timedelta(days=60)).isoformat()}"
+                                    f"&to={today.isoformat()}",
     }
 
 

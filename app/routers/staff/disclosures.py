@@ -16,7 +16,7 @@ from app.forms import form_values, read_uploads, validate
 from app.i18n import _
 from app.models.disclosure import Category, Disclosure, DisclosureStatus
 from app.services import disclosures as svc
-from app.services import rules
+from app.services import reception, reception_schedule, rules
 from app.services.auth import Principal
 from app.templating import is_htmx, render
 from app.timeutil import local_today
@@ -28,14 +28,19 @@ DATE_FIELDS = ("issued_on", "effective_on", "posted_on", "posting_ends_on", "use
 
 @router.get("", name="staff_home")
 def staff_home(request: Request, session: SessionDep, principal: CurrentStaff):
-    """What needs attention today: drafts, postings ending soon, late publications."""
+    """What needs attention today: drafts, postings ending soon, late publications, today's
+    reception sessions and visitors still owed a written answer."""
+    today = local_today()
     ctx = {
         "counts": svc.counts_by_status(session),
         "late_count": svc.late_count(session),
         "ending_soon": svc.posting_ending_soon(session),
         "drafts": svc.recent_drafts(session),
-        "today": local_today(),
+        "today": today,
         "principal": principal,
+        "reception_today": (reception_schedule.sessions_between(session, today, today)
+                            if principal.can("reception:read") else []),
+        "notices": reception.pending_notices(session) if principal.can("reception:register") else [],
     }
     return render(request, "staff/home.html", ctx)
 
