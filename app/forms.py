@@ -44,6 +44,14 @@ MESSAGES = {
     "float_parsing": N_("Phải là một số, ví dụ 20.9712"),
     "float_type": N_("Phải là một số, ví dụ 20.9712"),
     "bool_parsing": N_("Giá trị không hợp lệ"),
+    # Reception: schedule rules and sessions (app/services/reception_schedule.py).
+    "end_before_start": N_("Giờ kết thúc phải sau giờ bắt đầu"),
+    "session_too_long": N_("Một buổi tiếp không dài quá 12 giờ"),
+    "weekday_invalid": N_("Chọn các ngày trong tuần từ Thứ Hai đến Chủ nhật"),
+    "effective_to_before_from": N_("Ngày kết thúc không được trước ngày bắt đầu áp dụng"),
+    "time_parsing": N_("Giờ không hợp lệ (HH:MM)"),
+    "time_type": N_("Giờ không hợp lệ (HH:MM)"),
+    "list_type": N_("Giá trị không hợp lệ, hãy chọn trong danh sách"),
 }
 # Errors of a whole model, shown on the field they are about.
 MODEL_ERROR_FIELDS = {

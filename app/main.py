@@ -74,6 +74,10 @@ async def lifespan(app: FastAPI):
 
 async def _schedule_loop(app: FastAPI, interval: int) -> None:
     def extend() -> None:
+        # Look first with a read-only session: on SQLite a writer takes the database's write lock.
+        with session_for(app.state.engine, write=False) as session:
+            if not reception_schedule.plan_sync(session):
+                return
         with session_for(app.state.engine, write=True, audit_key=app.state.secret_key) as session:
             reception_schedule.sync(session)
             session.commit()

@@ -68,6 +68,14 @@ _PHONE = re.compile(r"^\+?[0-9 .()-]{8,20}$")
 _ID_NUMBER = re.compile(r"^([0-9]{9}|[0-9]{12}|[A-Z][0-9]{7,8})$")
 
 
+def id_number(value: str) -> str:
+    """A citizen ID (12 digits), an old ID card (9) or a passport number, spaces removed."""
+    value = value.replace(" ", "").upper()
+    if value and not _ID_NUMBER.match(value):
+        raise ValueError("id_number_invalid")
+    return value
+
+
 class CaseInput(InputModel):
     """A letter as filed by a resident (web, API) or entered by staff for them."""
 
@@ -105,13 +113,7 @@ class CaseInput(InputModel):
             raise ValueError("phone_invalid")
         return v
 
-    @field_validator("sender_id_number")
-    @classmethod
-    def _id_number(cls, v: str) -> str:
-        v = v.replace(" ", "").upper()
-        if v and not _ID_NUMBER.match(v):
-            raise ValueError("id_number_invalid")
-        return v
+    _id_number = field_validator("sender_id_number")(lambda cls, v: id_number(v))
 
     @model_validator(mode="after")
     def _sender(self):

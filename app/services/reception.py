@@ -8,7 +8,6 @@ rules (app/services/complaints.identity_allowed) and each view of it is audited.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -146,9 +145,6 @@ def _require_register(principal: Principal) -> None:
 
 # The register ----------------------------------------------------------------------------------
 
-_ID_NUMBER = re.compile(r"^([0-9]{9}|[0-9]{12}|[A-Z][0-9]{7,8})$")
-
-
 class VisitInput(InputModel):
     """One visit, the columns of form 03. Rules that depend on other columns are checked by
     `visit_problems()`, so a form can list every problem at once."""
@@ -173,15 +169,7 @@ class VisitInput(InputModel):
     _strip = stripped("visitor_name", "visitor_address", "summary", "previously_handled_by", "guided_to",
                       "guidance_number", "transferred_to", "transfer_number", "notes")
 
-    @field_validator("id_number", mode="before")
-    @classmethod
-    def _id_number(cls, v):
-        if not isinstance(v, str):
-            return v
-        v = v.replace(" ", "").upper()
-        if v and not _ID_NUMBER.match(v):
-            raise ValueError("id_number_invalid")
-        return v
+    _id_number = field_validator("id_number")(lambda cls, v: cases.id_number(v))
 
     @field_validator("representatives", mode="before")
     @classmethod

@@ -143,43 +143,63 @@ class SyncResult:
     removed: int
 
 
-def sync(session: Session, *, actor: Actor | None = None, today: date | None = None,
-         horizon_days: int = HORIZON_DAYS) -> SyncResult:
-    """Bring the stored sessions of every rule in line with the rules and the calendar, from
-    today to the horizon. Idempotent: a second run changes nothing."""
+@dataclass
+class SyncPlan:
+    add: list[tuple[ReceptionRule, date]]
+    remove: list[ReceptionSession]
+    start: date
+    end: date
+
+    def __bool__(self) -> bool:
+        return bool(self.add or self.remove)
+
+
+def plan_sync(session: Session, *, today: date | None = None, horizon_days: int = HORIZON_DAYS) -> SyncPlan:
+    """What `sync` would change, read without writing (the background loop looks first, so that
+    SQLite's write lock is taken only when there is something to do)."""
     start = today or local_today()
     end = start + timedelta(days=horizon_days)
+    plan = SyncPlan([], [], start, end)
     rules = list(session.exec(select(ReceptionRule).where(
         ReceptionRule.effective_from <= end,
         or_(ReceptionRule.effective_to.is_(None), ReceptionRule.effective_to >= start - timedelta(days=1)))))
     if not rules:
-        return SyncResult(0, 0)
+        return plan
     cal = work_calendar(session)
     existing = session.exec(select(ReceptionSession).where(
         ReceptionSession.rule_id.in_([r.id for r in rules]), ReceptionSession.occurs_on >= start)).all()
     by_key = {(s.rule_id, s.occurs_on): s for s in existing}
-    added = removed = 0
     for rule in rules:
         day = start
         while day <= end:
             wanted = applies_on(rule, day, cal)
             found = by_key.get((rule.id, day))
             if wanted and found is None:
-                session.add(ReceptionSession(
-                    rule_id=rule.id, occurs_on=day, starts_at=local_datetime(day, rule.start_time),
-                    ends_at=local_datetime(day, rule.end_time), host_name=rule.host_name, host_role=rule.host_role,
-                    type=rule.type, place=rule.place))
-                added += 1
+                plan.add.append((rule, day))
             elif not wanted and found is not None and _untouched(found):
-                session.delete(found)
-                removed += 1
+                plan.remove.append(found)
             day += timedelta(days=1)
+    return plan
+
+
+def sync(session: Session, *, actor: Actor | None = None, today: date | None = None,
+         horizon_days: int = HORIZON_DAYS) -> SyncResult:
+    """Bring the stored sessions of every rule in line with the rules and the calendar, from
+    today to the horizon. Idempotent: a second run changes nothing."""
+    plan = plan_sync(session, today=today, horizon_days=horizon_days)
+    for rule, day in plan.add:
+        session.add(ReceptionSession(
+            rule_id=rule.id, occurs_on=day, starts_at=local_datetime(day, rule.start_time),
+            ends_at=local_datetime(day, rule.end_time), host_name=rule.host_name, host_role=rule.host_role,
+            type=rule.type, place=rule.place))
+    for row in plan.remove:
+        session.delete(row)
     session.flush()
-    if added or removed:
+    if plan:
         audit.record(session, actor=actor or Actor.system(), action="reception.schedule_sync",
                      entity_type="reception_session", entity_id=None,
-                     after={"added": added, "removed": removed, "from": start, "to": end})
-    return SyncResult(added, removed)
+                     after={"added": len(plan.add), "removed": len(plan.remove), "from": plan.start, "to": plan.end})
+    return SyncResult(len(plan.add), len(plan.remove))
 
 
 def _untouched(s: ReceptionSession) -> bool:
@@ -251,30 +271,38 @@ def _reason(reason: str) -> str:
     return reason[:500]
 
 
-def cancel_session(session: Session, *, principal: Principal, session_id: int, reason: str) -> ReceptionSession:
+def _scheduled(session: Session, principal: Principal, session_id: int, conflict: str) -> ReceptionSession:
+    """A session that has not taken place, for a change by someone who keeps the schedule."""
     _require(principal, "reception:schedule", _("Bạn không có quyền sửa lịch tiếp công dân"))
     row = get_session_row(session, session_id)
-    reason = _reason(reason)
     if row.status != SessionStatus.scheduled:
-        raise Conflict(_("Chỉ hủy được buổi tiếp chưa diễn ra"))
+        raise Conflict(conflict)
+    return row
+
+
+def _changed(session: Session, principal: Principal, row: ReceptionSession, action: str, before: dict,
+             reason: str) -> ReceptionSession:
+    row.updated_at = utcnow()
+    session.add(row)
+    audit.record(session, actor=principal.actor, action=f"reception_session.{action}", entity_type="reception_session",
+                 entity_id=row.id, before=before, after={**session_dict(row), "reason": reason})
+    return row
+
+
+def cancel_session(session: Session, *, principal: Principal, session_id: int, reason: str) -> ReceptionSession:
+    row = _scheduled(session, principal, session_id, _("Chỉ hủy được buổi tiếp chưa diễn ra"))
+    reason = _reason(reason)
     before = session_dict(row)
     row.status = SessionStatus.cancelled
     row.cancel_reason = reason
-    row.updated_at = utcnow()
-    session.add(row)
-    audit.record(session, actor=principal.actor, action="reception_session.cancel", entity_type="reception_session",
-                 entity_id=row.id, before=before, after={**session_dict(row), "reason": reason})
-    return row
+    return _changed(session, principal, row, "cancel", before, reason)
 
 
 def move_session(session: Session, *, principal: Principal, session_id: int, day: date, start: time, end: time,
                  reason: str, place: str = "") -> ReceptionSession:
     """Move a session to another day or time (and place); the public page shows where it came from."""
-    _require(principal, "reception:schedule", _("Bạn không có quyền sửa lịch tiếp công dân"))
-    row = get_session_row(session, session_id)
+    row = _scheduled(session, principal, session_id, _("Chỉ dời được buổi tiếp chưa diễn ra"))
     reason = _reason(reason)
-    if row.status != SessionStatus.scheduled:
-        raise Conflict(_("Chỉ dời được buổi tiếp chưa diễn ra"))
     day = require_date_in_range(day, "day")
     if day < local_today():
         raise Invalid(_("Không dời buổi tiếp về ngày đã qua"), fields={"day": "past"})
@@ -287,11 +315,7 @@ def move_session(session: Session, *, principal: Principal, session_id: int, day
     if place.strip():
         row.place = place.strip()[:300]
     row.move_reason = reason
-    row.updated_at = utcnow()
-    session.add(row)
-    audit.record(session, actor=principal.actor, action="reception_session.move", entity_type="reception_session",
-                 entity_id=row.id, before=before, after={**session_dict(row), "reason": reason})
-    return row
+    return _changed(session, principal, row, "move", before, reason)
 
 
 # Reading ---------------------------------------------------------------------------------------

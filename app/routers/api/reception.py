@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from app import i18n
 from app.deps import RowId, SessionDep, require_api, require_api_or_staff
 from app.errors import Invalid
+from app.i18n import _
 from app.models.complaint import CaseKind, Complaint
 from app.models.reception import (
     HostRole,
@@ -179,7 +180,7 @@ def list_sessions(
     is opened, closed, moved, cancelled or a visit is logged."""
     _check_range(start, end)
     if updated_since is not None and not MIN_DATE <= updated_since.date() <= MAX_DATE:
-        raise Invalid("updated_since must fall between 1900 and 2200", fields={"updated_since": "out_of_range"})
+        raise Invalid(_("Ngày phải trong khoảng năm 1900 đến 2200"), fields={"updated_since": "out_of_range"})
     stmt = select(ReceptionSession)
     if start is not None:
         stmt = stmt.where(ReceptionSession.starts_at >= reception_schedule.local_datetime(start, time.min))

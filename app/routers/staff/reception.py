@@ -91,6 +91,8 @@ def _session_input(values: dict) -> tuple[schedule.SessionInput | None, dict[str
         errors["start"] = _("Giờ không hợp lệ (HH:MM)")
     if end is None:
         errors["end"] = _("Giờ không hợp lệ (HH:MM)")
+    elif start is not None and end <= start:
+        errors["end"] = _("Giờ kết thúc phải sau giờ bắt đầu")
     fields = {k: values.get(k, "") for k in ("host_name", "host_role", "type", "place", "assisting_staff", "notes")}
     if not errors:
         fields["starts_at"] = schedule.local_datetime(day, start).isoformat()
