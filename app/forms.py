@@ -86,6 +86,17 @@ def parse_date(value: str) -> date | None:
     return parsed if MIN_DATE <= parsed <= MAX_DATE else None
 
 
+def required_date(values: dict[str, str], name: str) -> date:
+    """A form's date field, or a 422 naming the field."""
+    from app.errors import Invalid
+    from app.i18n import _
+
+    parsed = parse_date(values.get(name, ""))
+    if parsed is None:
+        raise Invalid(_("Ngày không hợp lệ (dd/mm/yyyy)"), fields={name: "invalid"})
+    return parsed
+
+
 def parse_time(value: str) -> time | None:
     """HH:MM as a time input sends it (7:30 as typed is accepted too), else None."""
     value = value.strip()

@@ -57,6 +57,7 @@ JSON API of the Minh Bạch ward portal, for the parent authority and other syst
 
 
 SCHEDULE_INTERVAL_SECONDS = 6 * 3600
+SCHEDULE_START_DELAY_SECONDS = 60
 
 
 @asynccontextmanager
@@ -70,6 +71,8 @@ async def lifespan(app: FastAPI):
     yield
     for task in tasks:
         task.cancel()
+    # Wait for a round already running in a worker thread, so no connection outlives the app.
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _schedule_loop(app: FastAPI, interval: int) -> None:
@@ -82,6 +85,8 @@ async def _schedule_loop(app: FastAPI, interval: int) -> None:
             reception_schedule.sync(session)
             session.commit()
 
+    # The first round waits a little: start-up (and a short-lived test app) stays free of it.
+    await asyncio.sleep(SCHEDULE_START_DELAY_SECONDS)
     while True:
         try:
             await run_in_threadpool(extend)

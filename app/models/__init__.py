@@ -9,7 +9,7 @@ from app.models.disclosure import (
     DisclosureVersion,
 )
 from app.models.outbox import OutboxMessage
-from app.models.reception import ReceptionRule, ReceptionSession, ReceptionVisit
+from app.models.reception import ReceptionRule, ReceptionSession, ReceptionVisit, ReceptionVisitCorrection
 from app.models.rules import CalendarOverride, LegalRule
 from app.models.user import ApiToken, LoginAttempt, StaffSession, StaffUser
 
@@ -31,6 +31,7 @@ __all__ = [
     "ReceptionRule",
     "ReceptionSession",
     "ReceptionVisit",
+    "ReceptionVisitCorrection",
     "StaffSession",
     "StaffUser",
 ]

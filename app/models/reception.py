@@ -154,6 +154,7 @@ class ReceptionVisit(SQLModel, table=True):
         Index("ix_reception_visit_session", "session_id", "id"),
         Index("ix_reception_visit_date", "visit_on", "number"),
         Index("ix_reception_visit_notice", "notice_due_on", "notified_on"),
+        Index("ix_reception_visit_complaint", "complaint_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -185,3 +186,20 @@ class ReceptionVisit(SQLModel, table=True):
     notice_number: str = Field(default="", max_length=60)
     recorded_by: str = Field(default="", max_length=120)
     created_at: datetime = created_at_field()
+
+
+class ReceptionVisitCorrection(SQLModel, table=True):
+    """A correction of a register row: what the columns said before, who changed them and why.
+    The register is a legal record, so a typo is corrected in the open, never overwritten."""
+
+    __tablename__ = "reception_visit_correction"
+    __table_args__ = (Index("ix_reception_visit_correction_visit", "visit_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    visit_id: int = Field(foreign_key="reception_visit.id")
+    at: datetime = created_at_field()
+    actor: str = Field(max_length=120)
+    reason: str = Field(max_length=500)
+    # The corrected columns' previous values, as JSON; personal, so shown only to readers who
+    # may see the visitor (never in the audit log).
+    before: str = Field(sa_column=Column(Text, nullable=False))

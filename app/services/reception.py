@@ -8,6 +8,7 @@ rules (app/services/complaints.identity_allowed) and each view of it is audited.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -25,6 +26,7 @@ from app.models.reception import (
     REFUSAL_LABELS,
     ReceptionSession,
     ReceptionVisit,
+    ReceptionVisitCorrection,
     RefusalReason,
     SessionStatus,
     VisitOutcome,
@@ -306,6 +308,69 @@ def mark_notified(session: Session, *, principal: Principal, visit_id: int, on: 
     audit.record(session, actor=principal.actor, action="reception_visit.notified", entity_type="reception_visit",
                  entity_id=visit.id, before=before, after={"notified_on": on, "notice_number": visit.notice_number})
     return visit
+
+
+# Columns a correction may change: the text of the row. The kind, the outcome and the people
+# decided what followed (a case, a notice), so a wrong one is a new row with a note instead.
+CORRECTABLE = ("visitor_name", "visitor_address", "id_number", "summary", "previously_handled_by", "guided_to",
+               "guidance_number", "transferred_to", "transfer_number", "notes")
+IDENTITY_COLUMNS = frozenset({"visitor_name", "visitor_address", "id_number"})
+
+
+class VisitCorrection(InputModel):
+    """The corrected columns; a column left out (None) stays as it is."""
+
+    visitor_name: str | None = Field(default=None, min_length=2, max_length=200)
+    visitor_address: str | None = Field(default=None, min_length=3, max_length=300)
+    id_number: str | None = Field(default=None, max_length=20)
+    summary: str | None = Field(default=None, min_length=10, max_length=5000)
+    previously_handled_by: str | None = Field(default=None, max_length=300)
+    guided_to: str | None = Field(default=None, max_length=300)
+    guidance_number: str | None = Field(default=None, max_length=60)
+    transferred_to: str | None = Field(default=None, max_length=300)
+    transfer_number: str | None = Field(default=None, max_length=60)
+    notes: str | None = Field(default=None, max_length=5000)
+    reason: str = Field(min_length=5, max_length=500)
+
+    _strip = stripped(*CORRECTABLE, "reason")
+    _id_number = field_validator("id_number")(lambda cls, v: cases.id_number(v) if v is not None else v)
+
+
+def correct_visit(session: Session, *, principal: Principal, visit_id: int,
+                  data: VisitCorrection) -> ReceptionVisitCorrection:
+    """Correct a row while its session's register is open; the old values are kept with the
+    reason. A denouncer's identity is corrected only by someone allowed to see it."""
+    _require_register(principal)
+    visit = get_visit(session, visit_id)
+    row = get_session_row(session, visit.session_id)
+    if row.closed_at is not None:
+        raise Conflict(_("Sổ của buổi tiếp đã đóng; cần lãnh đạo mở lại để sửa"))
+    case = session.get(Complaint, visit.complaint_id) if visit.complaint_id else None
+    allowed = identity_allowed(visit, case, principal)
+    wanted = data.model_dump(include=set(CORRECTABLE), exclude_none=True)
+    changed = {k: v for k, v in wanted.items() if getattr(visit, k) != v and (allowed or k not in IDENTITY_COLUMNS)}
+    if not changed:
+        raise Invalid(_("Không có cột nào thay đổi"), fields={"reason": "nothing_changed"})
+    problems = visit_problems({**visit.model_dump(), **changed})
+    if problems:
+        raise Invalid(next(iter(problems.values())), fields=problems)
+    correction = ReceptionVisitCorrection(visit_id=visit.id, actor=principal.actor.label[:120],
+                                          reason=data.reason[:500],
+                                          before=json.dumps({k: getattr(visit, k) for k in changed}, ensure_ascii=False))
+    for k, v in changed.items():
+        setattr(visit, k, v)
+    session.add(visit)
+    session.add(correction)
+    session.flush()
+    # The audit row lists the columns, never their values (it is read by people the law excludes).
+    audit.record(session, actor=principal.actor, action="reception_visit.correct", entity_type="reception_visit",
+                 entity_id=visit.id, after={"columns": sorted(changed), "correction_id": correction.id})
+    return correction
+
+
+def corrections_of(session: Session, visit_id: int) -> list[ReceptionVisitCorrection]:
+    return list(session.exec(select(ReceptionVisitCorrection).where(ReceptionVisitCorrection.visit_id == visit_id)
+                             .order_by(ReceptionVisitCorrection.id)))
 
 
 def get_visit(session: Session, visit_id: int) -> ReceptionVisit:

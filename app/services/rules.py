@@ -9,7 +9,7 @@ from sqlmodel import Session, or_, select
 
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.i18n import _
-from app.models.rules import DEADLINE_UNITS, FREQUENCY_UNITS, CalendarOverride, DayUnit, LegalRule, OverrideKind
+from app.models.rules import DEADLINE_UNITS, FREQUENCY_UNITS, CalendarOverride, LegalRule, OverrideKind
 from app.services import audit
 from app.services.workdays import WorkCalendar
 

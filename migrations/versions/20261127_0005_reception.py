@@ -107,6 +107,20 @@ def upgrade() -> None:
         batch_op.create_index('ix_reception_visit_date', ['visit_on', 'number'], unique=False)
         batch_op.create_index('ix_reception_visit_notice', ['notice_due_on', 'notified_on'], unique=False)
         batch_op.create_index('ix_reception_visit_session', ['session_id', 'id'], unique=False)
+        batch_op.create_index('ix_reception_visit_complaint', ['complaint_id'], unique=False)
+
+    op.create_table('reception_visit_correction',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('visit_id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('actor', sa.String(length=120), nullable=False),
+    sa.Column('reason', sa.String(length=500), nullable=False),
+    sa.Column('before', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['visit_id'], ['reception_visit.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('reception_visit_correction', schema=None) as batch_op:
+        batch_op.create_index('ix_reception_visit_correction_visit', ['visit_id', 'id'], unique=False)
 
     rule = sa.table(
         "legal_rule",
@@ -119,7 +133,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DELETE FROM legal_rule WHERE code = 'reception.chairman_days'")
+    with op.batch_alter_table('reception_visit_correction', schema=None) as batch_op:
+        batch_op.drop_index('ix_reception_visit_correction_visit')
+    op.drop_table('reception_visit_correction')
     with op.batch_alter_table('reception_visit', schema=None) as batch_op:
+        batch_op.drop_index('ix_reception_visit_complaint')
         batch_op.drop_index('ix_reception_visit_session')
         batch_op.drop_index('ix_reception_visit_notice')
         batch_op.drop_index('ix_reception_visit_date')

@@ -2,7 +2,7 @@
 only with reception:personal (never a denouncer), scheduling and logging visits with a personal
 token, and the register workbook for a token or a logged-in clerk."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from io import BytesIO
 
 import pytest

@@ -2,7 +2,7 @@
 the register form (422 with values kept, HTMX partial), session actions, rules, compliance,
 the print view, and who may see what."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from icalendar import Calendar
@@ -217,3 +217,52 @@ def test_publishers_do_not_see_reception(client, login):
 def test_odd_ids_and_dates_are_4xx_or_a_default(client, login, path):
     login("reception")
     assert client.get(path).status_code in (200, 404, 422)
+
+
+def test_correcting_a_row_from_its_page(client, session, login):
+    login("reception")
+    s = make_session(session)
+    clerk = factories.principal(session, "reception")
+    visit = svc.log_visit(session, principal=clerk, session_id=s.id, data=svc.VisitInput.model_validate(
+        {**VISIT, "notes": "Ghi chú cũ"}))
+    session.commit()
+    token = factories.csrf(client, f"/staff/reception/visits/{visit.id}")
+    page = client.get(f"/staff/reception/visits/{visit.id}")
+    assert 'id="f-fix-visitor_name"' in page.text
+    fields = {"visitor_name": "Trần Thị Bình", "visitor_address": "Số 7 ngõ 2, TDP 3", "id_number": "001234567890",
+              "summary": VISIT["summary"], "previously_handled_by": "", "notes": ""}
+    bad = client.post(f"/staff/reception/visits/{visit.id}/correct",
+                      data={**fields, "visitor_name": "", "reason": "", "csrf_token": token})
+    assert bad.status_code == 422 and 'id="e-fix-visitor_name"' in bad.text and 'id="e-fix-reason"' in bad.text
+    r = client.post(f"/staff/reception/visits/{visit.id}/correct",
+                    data={**fields, "reason": "Sai số nhà", "csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303
+    page = client.get(f"/staff/reception/visits/{visit.id}")
+    assert "Số 5 ngõ 2, TDP 3" in page.text and "Sai số nhà" in page.text  # the old address is kept
+    session.refresh(visit)
+    assert visit.visitor_address == "Số 7 ngõ 2, TDP 3" and visit.notes == ""
+
+
+def test_the_running_app_generates_the_schedule_ahead(app, session, monkeypatch):
+    """A rule written without a sync (e.g. before an outage): the app's background round adds
+    its sessions, and shutting down waits for the round (no connection outlives the app)."""
+    import time as clock
+
+    from fastapi.testclient import TestClient
+
+    import app.main as main
+    from app.models.reception import ReceptionRule
+
+    session.add(ReceptionRule(host_name="Nguyễn Văn Minh", host_role="chairman", type="periodic", place="Phòng tiếp",
+                              weekdays="1,2,3,4,5", start_time=time(7, 30), end_time=time(11, 30),
+                              effective_from=local_today()))
+    session.commit()
+    monkeypatch.setattr(main, "SCHEDULE_START_DELAY_SECONDS", 0)
+    with TestClient(app):
+        for _ in range(100):
+            if session.exec(select(ReceptionSession)).first() is not None:
+                break
+            session.rollback()
+            clock.sleep(0.05)
+    session.rollback()
+    assert len(session.exec(select(ReceptionSession)).all()) > 50

@@ -261,3 +261,38 @@ def test_the_frequency_rule_is_versioned_within_its_unit_family(session):
     assert rules.get_rule(session, "reception.chairman_days", on=date(2026, 2, 1)).value == 1
     session.rollback()
     assert session.exec(select(CalendarOverride)).all() == []
+
+
+# Corrections -----------------------------------------------------------------------------------
+
+def test_a_correction_keeps_the_old_values_and_audits_only_the_columns(session):
+    clerk = factories.principal(session, "reception")
+    s = a_session(session, clerk)
+    v = svc.log_visit(session, principal=clerk, session_id=s.id, data=visit_input(visitor_name="Trần Thi Bìnhh"))
+    session.commit()
+    svc.correct_visit(session, principal=clerk, visit_id=v.id, data=svc.VisitCorrection(
+        visitor_name="Trần Thị Bình", notes="", reason="Gõ nhầm họ tên"))
+    session.commit()
+    assert v.visitor_name == "Trần Thị Bình"
+    [fix] = svc.corrections_of(session, v.id)
+    assert "Trần Thi Bìnhh" in fix.before and fix.reason == "Gõ nhầm họ tên"
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "reception_visit.correct")).one()
+    assert "Bình" not in (event.after or "") and "visitor_name" in (event.after or "")
+    with pytest.raises(Invalid):  # nothing changes
+        svc.correct_visit(session, principal=clerk, visit_id=v.id, data=svc.VisitCorrection(
+            visitor_name="Trần Thị Bình", reason="Không đổi gì"))
+
+
+def test_no_correction_after_closing_and_none_of_a_hidden_denouncer(session):
+    clerk = factories.principal(session, "reception")
+    s = a_session(session, clerk)
+    secret = svc.log_visit(session, principal=clerk, session_id=s.id, data=visit_input(
+        case_kind="denunciation", outcome="recorded", summary="Tố cáo cán bộ địa chính nhận tiền"))
+    session.commit()
+    with pytest.raises(Invalid):  # the clerk may not see the denouncer, so cannot change them
+        svc.correct_visit(session, principal=clerk, visit_id=secret.id, data=svc.VisitCorrection(
+            visitor_name="Người khác", reason="Thử đổi danh tính"))
+    svc.close_session(session, principal=clerk, session_id=s.id)
+    with pytest.raises(Conflict):
+        svc.correct_visit(session, principal=clerk, visit_id=secret.id, data=svc.VisitCorrection(
+            notes="Bổ sung", reason="Ghi chú thêm"))

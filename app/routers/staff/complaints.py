@@ -31,6 +31,7 @@ from app.models.complaint import (
     Complaint,
     ComplaintAttachment,
 )
+from app.models.reception import ReceptionVisit
 from app.services import case_queries as q
 from app.services import complaints as svc
 from app.services import files
@@ -375,6 +376,7 @@ def _case_page(request: Request, session: Session, principal: Principal, complai
         "split_slots": range(3),
         "parts": svc.parts_of(session, case.id),
         "source": session.get(Complaint, case.source_id) if case.source_id else None,
+        "visit": session.exec(select(ReceptionVisit).where(ReceptionVisit.complaint_id == case.id)).first(),
     }
     return render(request, "staff/complaints/detail.html", ctx, status_code=status_code)
 

@@ -6,16 +6,18 @@ numbers in lists, a denouncer hidden as the cases' rules say, nothing personal f
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
 from sqlmodel import Session
 
 from app.deps import RowId, SessionDep, require
 from app.errors import AppError, Invalid
-from app.forms import form_values, parse_date, parse_time, validate
+from app.forms import field_errors, form_values, parse_date, parse_time, required_date, validate
 from app.i18n import _
 from app.models.complaint import FIELD_LABELS, KIND_LABELS, CaseField
 from app.models.reception import (
@@ -239,17 +241,26 @@ def visit_page(request: Request, session: SessionDep, visit_id: RowId,
 
 
 def _visit_page(request: Request, session: Session, principal: Principal, visit_id: int, *,
-                values: dict | None = None, errors: dict | None = None, status_code: int = 200):
+                values: dict | None = None, errors: dict | None = None, status_code: int = 200,
+                failed: str = ""):
     view = svc.read_visit(session, principal=principal, visit_id=visit_id)
+    row = schedule.get_session_row(session, view.visit.session_id)
+    shown_columns = [c for c in svc.CORRECTABLE if view.identity_visible or c not in svc.IDENTITY_COLUMNS]
     ctx = {
         "principal": principal,
         "view": view,
         "v": view.visit,
-        "s": schedule.get_session_row(session, view.visit.session_id),
+        "s": row,
         "today": local_today(),
         "follow_up": svc.follow_up(view.visit, view.case),
-        "values": values or {"notified_on": local_today().isoformat()},
+        "values": values if failed == "notified" else {"notified_on": local_today().isoformat()},
         "errors": errors or {},
+        "failed": failed,
+        "can_correct": row.closed_at is None and row.status != SessionStatus.cancelled,
+        "columns": shown_columns,
+        # Identity columns are in the form only for readers who may see them.
+        "fix": values if failed == "correct" else {c: getattr(view.visit, c) for c in shown_columns},
+        "corrections": [(c, json.loads(c.before)) for c in svc.corrections_of(session, view.visit.id)],
     }
     return render(request, "staff/reception/visit.html", ctx, status_code=status_code)
 
@@ -258,14 +269,32 @@ def _visit_page(request: Request, session: Session, principal: Principal, visit_
 async def mark_notified(request: Request, session: SessionDep, visit_id: RowId,
                         principal: Principal = require("reception:register")):
     values = form_values(await request.form(), date_fields=("notified_on",))
-    on = parse_date(values.get("notified_on", ""))
     try:
-        if on is None:
-            raise Invalid(_("Ngày không hợp lệ (dd/mm/yyyy)"), fields={"notified_on": "invalid"})
-        svc.mark_notified(session, principal=principal, visit_id=visit_id, on=on,
+        svc.mark_notified(session, principal=principal, visit_id=visit_id, on=required_date(values, "notified_on"),
                           number=values.get("notice_number", ""))
     except Invalid as exc:
         session.rollback()
         return _visit_page(request, session, principal, visit_id, values=values,
-                           errors={"notified_on": exc.message}, status_code=422)
+                           errors={"notified_on": exc.message}, status_code=422, failed="notified")
     return RedirectResponse(request.app.url_path_for("staff_reception_visit", visit_id=visit_id), status_code=303)
+
+
+@router.post("/visits/{visit_id}/correct", name="staff_reception_visit_correct")
+async def correct_visit(request: Request, session: SessionDep, visit_id: RowId,
+                        principal: Principal = require("reception:register")):
+    """Correct a register row; the form sends the columns it shows (an emptied one is cleared)."""
+    values = form_values(await request.form())
+    sent = {k: v for k, v in values.items() if k in (*svc.CORRECTABLE, "reason")}
+    try:
+        data = svc.VisitCorrection.model_validate(sent)
+        svc.correct_visit(session, principal=principal, visit_id=visit_id, data=data)
+    except ValidationError as exc:
+        return _visit_page(request, session, principal, visit_id, values=values, errors=field_errors(exc),
+                           status_code=422, failed="correct")
+    except Invalid as exc:
+        session.rollback()
+        errors = {k: (v if len(v) > 20 else exc.message) for k, v in exc.fields.items()}
+        return _visit_page(request, session, principal, visit_id, values=values, errors=errors,
+                           status_code=422, failed="correct")
+    return RedirectResponse(request.app.url_path_for("staff_reception_visit", visit_id=visit_id) + "#corrections",
+                            status_code=303)

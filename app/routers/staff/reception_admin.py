@@ -12,8 +12,7 @@ from sqlmodel import Session
 
 from app.deps import RowId, SessionDep, require
 from app.errors import AppError, Invalid
-from app.forms import field_errors, form_values, parse_date
-from app.i18n import _
+from app.forms import field_errors, form_values, parse_date, required_date
 from app.models.reception import HOST_ROLE_LABELS, SESSION_TYPE_LABELS
 from app.services import reception as svc
 from app.services import reception_compliance as compliance
@@ -80,11 +79,8 @@ async def create_rule(request: Request, session: SessionDep, principal: Principa
 async def end_rule(request: Request, session: SessionDep, rule_id: RowId,
                    principal: Principal = require("reception:schedule")):
     values = form_values(await request.form(), date_fields=("last_day",))
-    last_day = parse_date(values.get("last_day", ""))
     try:
-        if last_day is None:
-            raise Invalid(_("Ngày không hợp lệ (dd/mm/yyyy)"), fields={"last_day": "invalid"})
-        schedule.end_rule(session, principal=principal, rule_id=rule_id, last_day=last_day)
+        schedule.end_rule(session, principal=principal, rule_id=rule_id, last_day=required_date(values, "last_day"))
     except AppError as exc:
         if exc.status_code != 422:
             raise
