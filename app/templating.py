@@ -58,6 +58,11 @@ def vn_datetime(value: datetime | None) -> str:
     return to_local(value).strftime("%d/%m/%Y %H:%M")
 
 
+def local_date_filter(value: datetime) -> date:
+    """The ward's calendar day of a stored time."""
+    return to_local(value).date()
+
+
 def hhmm(value: datetime | None) -> str:
     """The local time of day, 07:30."""
     return to_local(value).strftime("%H:%M") if value else ""
@@ -103,7 +108,8 @@ def tr(text: str) -> str:
     return i18n.gettext(text) if text else ""
 
 
-env.filters.update(tr=tr, vn_date=vn_date, vn_datetime=vn_datetime, hhmm=hhmm, weekday_name=weekday_name, iso_date=iso_date, filesize=filesize, markdown=markdown)
+env.filters.update(tr=tr, vn_date=vn_date, vn_datetime=vn_datetime, hhmm=hhmm, local_date=local_date_filter,
+                   weekday_name=weekday_name, iso_date=iso_date, filesize=filesize, markdown=markdown)
 env.globals.update(
     CATEGORIES=list(Category),
     METHODS=list(Method),

@@ -514,6 +514,22 @@ def identity_allowed(case: Complaint, principal: Principal) -> bool:
     return case.assignee_id is None and case.resolver_id is None and user.role == Role.leader
 
 
+def mask_id(number: str) -> str:
+    """An ID number as most readers see it: only the last 4 digits."""
+    if not number:
+        return ""
+    return "•" * max(len(number) - 4, 0) + number[-4:]
+
+
+def sender_fields(case: Complaint, principal: Principal) -> dict[str, str]:
+    """The sender as an allowed reader sees them: the full ID number only for those who take in
+    or handle cases; readers who only follow them (supervisors, read tokens) get its last 4 digits."""
+    sender = {f: getattr(case, f) for f in IDENTITY_FIELDS}
+    if not (principal.can("complaint:intake") or principal.can("complaint:handle")):
+        sender["sender_id_number"] = mask_id(sender["sender_id_number"])
+    return sender
+
+
 def view(session: Session, *, principal: Principal, complaint_id: int, with_identity: bool = True) -> CaseView:
     """Read a case for staff; seeing a denouncer's identity is written to the audit log.
     `with_identity=False` for readers that never show it (the API): nothing is read, nothing logged."""
@@ -524,7 +540,7 @@ def view(session: Session, *, principal: Principal, complaint_id: int, with_iden
         raise NotFound(_("Không tìm thấy đơn"))
     allowed = with_identity and identity_allowed(case, principal)
     if allowed:
-        sender = {f: getattr(case, f) for f in IDENTITY_FIELDS}
+        sender = sender_fields(case, principal)
         if case.identity_protected and not case.anonymous:
             audit.record(session, actor=principal.actor, action="complaint.identity_view", entity_type="complaint",
                          entity_id=case.id)

@@ -56,11 +56,7 @@ def max_representatives(people: int) -> int:
     return 2 if people <= 10 else 5
 
 
-def mask_id(number: str) -> str:
-    """An ID number as lists show it: only the last 4 digits."""
-    if not number:
-        return ""
-    return "•" * max(len(number) - 4, 0) + number[-4:]
+mask_id = cases.mask_id
 
 
 # Sessions as they are held ---------------------------------------------------------------------
@@ -250,7 +246,8 @@ def log_visit(session: Session, *, principal: Principal, session_id: int, data: 
         representatives="\n".join(data.representatives), previously_handled_by=data.previously_handled_by,
         outcome=data.outcome.value, guided_to=data.guided_to, guidance_number=data.guidance_number,
         transferred_to=data.transferred_to, transfer_number=data.transfer_number,
-        refusal_reason=data.refusal_reason.value if data.refusal_reason else "", notes=data.notes,
+        refusal_reason=data.refusal_reason.value if data.refusal_reason and data.outcome == VisitOutcome.refused
+        else "", notes=data.notes,
         complaint_id=case.id if case else None, recorded_by=principal.actor.label[:120])
     if data.outcome in NOTICE_OUTCOMES:
         notice = deadline_after(session, NOTICE_RULE, day)
@@ -268,9 +265,9 @@ def log_visit(session: Session, *, principal: Principal, session_id: int, data: 
 
 def _case_for(session: Session, principal: Principal, data: VisitInput, day: date) -> Complaint:
     summary = data.summary
-    subject = summary if len(summary) <= 120 else summary[:117].rstrip() + "…"
-    case_input = cases.CaseInput(kind=data.case_kind, subject=subject if len(subject) >= 5 else summary,
-                                 content=summary, field=data.field, sender_name=data.visitor_name,
+    line = " ".join(summary.split())  # the subject is one line, whatever spacing was typed
+    subject = line if len(line) <= 120 else line[:117].rstrip() + "…"
+    case_input = cases.CaseInput(kind=data.case_kind, subject=subject, content=summary, field=data.field, sender_name=data.visitor_name,
                                  sender_address=data.visitor_address, sender_id_number=data.id_number)
     return cases.file_case(session, data=case_input, channel="walk_in", actor=principal.actor, principal=principal,
                            received_on=min(day, local_today()))
@@ -422,9 +419,12 @@ def notice_met(visit: ReceptionVisit, case: Complaint | None) -> bool:
     return case is not None and case.status not in cases.OPEN_INTAKE
 
 
-def shown(visit: ReceptionVisit, case: Complaint | None, principal: Principal, *, full_id: bool = False) -> VisitView:
-    """No audit here: callers that show a protected identity record it (see `read_visit`)."""
-    allowed = identity_allowed(visit, case, principal)
+def shown(visit: ReceptionVisit, case: Complaint | None, principal: Principal, *, full_id: bool = False,
+          reveal_protected: bool = False) -> VisitView:
+    """A visit for one reader. A denouncer is shown only where the caller asks for it
+    (`reveal_protected`) and records the view (`read_visit`, `register_entries`): lists never
+    show one, so an open list is not an unrecorded view."""
+    allowed = identity_allowed(visit, case, principal) and (reveal_protected or not protected(visit, case))
     if not allowed:
         hidden = str(REDACTED)
         reps = [hidden] if visit.representatives else []
@@ -434,16 +434,19 @@ def shown(visit: ReceptionVisit, case: Complaint | None, principal: Principal, *
                      visit.representatives.splitlines())
 
 
+def _record_identity_view(session: Session, principal: Principal, visit: ReceptionVisit, action: str) -> None:
+    audit.record(session, actor=principal.actor, action=action, entity_type="reception_visit", entity_id=visit.id)
+
+
 def read_visit(session: Session, *, principal: Principal, visit_id: int) -> VisitView:
     """A visit's own page: the full ID number for reception staff and leaders; seeing a
     denouncer's identity is written to the audit log."""
     _require_register(principal)
     visit = get_visit(session, visit_id)
     case = session.get(Complaint, visit.complaint_id) if visit.complaint_id else None
-    view = shown(visit, case, principal, full_id=True)
+    view = shown(visit, case, principal, full_id=True, reveal_protected=True)
     if view.identity_visible and protected(visit, case):
-        audit.record(session, actor=principal.actor, action="reception_visit.identity_view",
-                     entity_type="reception_visit", entity_id=visit.id)
+        _record_identity_view(session, principal, visit, "reception_visit.identity_view")
     return view
 
 
@@ -497,14 +500,31 @@ def counts_for(session: Session, session_ids: list[int]) -> dict[int, SessionCou
     return out
 
 
+def _owed(stmt):
+    """Visits still owed a written answer (an accepted visit's case answers once out of intake)."""
+    return (stmt.join(Complaint, isouter=True)
+            .where(ReceptionVisit.notice_due_on.is_not(None), ReceptionVisit.notified_on.is_(None),
+                   or_(ReceptionVisit.complaint_id.is_(None), Complaint.status.in_([str(s) for s in cases.OPEN_INTAKE]))))
+
+
 def pending_notices(session: Session, *, limit: int = 50) -> list[tuple[ReceptionVisit, Complaint | None]]:
     """Visits still owed a written answer, the nearest deadline first."""
-    rows = session.exec(select(ReceptionVisit, Complaint).join(Complaint, isouter=True)
-                        .where(ReceptionVisit.notice_due_on.is_not(None), ReceptionVisit.notified_on.is_(None),
-                               or_(ReceptionVisit.complaint_id.is_(None),
-                                   Complaint.status.in_([str(s) for s in cases.OPEN_INTAKE])))
+    rows = session.exec(_owed(select(ReceptionVisit, Complaint))
                         .order_by(ReceptionVisit.notice_due_on, ReceptionVisit.id).limit(limit)).all()
     return [(v, c) for v, c in rows]
+
+
+@dataclass(frozen=True)
+class NoticeCounts:
+    owed: int
+    overdue: int
+
+
+def notice_counts(session: Session, today: date) -> NoticeCounts:
+    owed = session.exec(_owed(select(func.count(ReceptionVisit.id)).select_from(ReceptionVisit))).one()
+    overdue = session.exec(_owed(select(func.count(ReceptionVisit.id)).select_from(ReceptionVisit))
+                           .where(ReceptionVisit.notice_due_on < today)).one()
+    return NoticeCounts(owed, overdue)
 
 
 
@@ -548,16 +568,22 @@ def check_register_range(start: date, end: date) -> None:
 def register_entries(session: Session, *, principal: Principal, start: date, end: date,
                      purpose: str = "view") -> list[RegisterEntry]:
     """The register between two days for a reader allowed the full register (reception staff,
-    leaders, a `reception:personal` token). Reading it is audited: it carries personal data."""
+    leaders, a `reception:personal` token). Reading it is audited: it carries personal data,
+    and each denouncer it shows to a reader the law allows gets an audit row of its own."""
     if not principal.can("reception:personal"):
         raise Forbidden(_("Bạn không có quyền xem sổ tiếp công dân"))
     check_register_range(start, end)
-    rows = register_rows(session, start, end, limit=MAX_REGISTER_ROWS)
+    rows = register_rows(session, start, end, limit=MAX_REGISTER_ROWS + 1)
+    if len(rows) > MAX_REGISTER_ROWS:
+        raise Invalid(_("Khoảng này có hơn %d lượt tiếp; hãy chọn khoảng ngắn hơn") % MAX_REGISTER_ROWS,
+                      fields={"to": "too_many_rows"})
     out = []
     hidden = 0
     for visit, case in rows:
-        view = shown(visit, case, principal, full_id=True)
+        view = shown(visit, case, principal, full_id=True, reveal_protected=True)
         hidden += not view.identity_visible
+        if view.identity_visible and protected(visit, case):
+            _record_identity_view(session, principal, visit, f"reception_visit.identity_{purpose}")
         out.append(_entry(view))
     audit.record(session, actor=principal.actor, action=f"reception.register_{purpose}", entity_type="reception_visit",
                  entity_id=None, after={"from": start, "to": end, "rows": len(out), "identities_hidden": hidden})

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from pydantic import Field, field_validator, model_validator
-from sqlmodel import Session, or_, select
+from sqlmodel import Session, select
 
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
@@ -160,9 +160,9 @@ def plan_sync(session: Session, *, today: date | None = None, horizon_days: int 
     start = today or local_today()
     end = start + timedelta(days=horizon_days)
     plan = SyncPlan([], [], start, end)
-    rules = list(session.exec(select(ReceptionRule).where(
-        ReceptionRule.effective_from <= end,
-        or_(ReceptionRule.effective_to.is_(None), ReceptionRule.effective_to >= start - timedelta(days=1)))))
+    # Every rule that began by the horizon, ended ones included: a rule ended on a past day may
+    # still have sessions ahead to remove. (A ward has a handful of rules.)
+    rules = list(session.exec(select(ReceptionRule).where(ReceptionRule.effective_from <= end)))
     if not rules:
         return plan
     cal = work_calendar(session)

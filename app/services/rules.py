@@ -9,7 +9,15 @@ from sqlmodel import Session, or_, select
 
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.i18n import _
-from app.models.rules import DEADLINE_UNITS, FREQUENCY_UNITS, CalendarOverride, LegalRule, OverrideKind
+from app.models.rules import (
+    DEADLINE_UNITS,
+    FREQUENCY_UNITS,
+    UNIT_LABELS,
+    CalendarOverride,
+    DayUnit,
+    LegalRule,
+    OverrideKind,
+)
 from app.services import audit
 from app.services.workdays import WorkCalendar
 
@@ -85,11 +93,13 @@ def add_rule_version(session: Session, *, principal, code: str, value: int, unit
     if not versions:
         raise NotFound(_("Không có quy tắc '%s' trong bảng quy tắc") % code)
     errors = {}
-    family = FREQUENCY_UNITS if versions[0].unit in FREQUENCY_UNITS else DEADLINE_UNITS
-    if unit not in family:
-        # A deadline stays a deadline and a frequency stays a frequency.
-        errors["unit"] = (_("Đơn vị phải là số ngày mỗi tuần hoặc mỗi năm") if family is FREQUENCY_UNITS
-                          else _("Đơn vị phải là ngày hoặc ngày làm việc"))
+    if versions[0].unit in FREQUENCY_UNITS:
+        # A frequency keeps its unit: what reads it (e.g. the compliance page, per week) counts in it.
+        if unit != versions[0].unit:
+            errors["unit"] = _("Quy tắc này tính theo %s; phiên bản mới giữ nguyên đơn vị") % str(
+                UNIT_LABELS[DayUnit(versions[0].unit)])
+    elif unit not in DEADLINE_UNITS:
+        errors["unit"] = _("Đơn vị phải là ngày hoặc ngày làm việc")
     if not 0 <= value <= MAX_RULE_DAYS:
         errors["value"] = _("Số ngày phải từ 0 đến %d") % MAX_RULE_DAYS
     if len(legal_basis.strip()) < 5:

@@ -189,7 +189,7 @@ def test_clerk_logs_three_visits_with_htmx_and_exports_the_day(new_context, tmp_
     page.fill("#f-representatives", "Hoàng Văn Lợi\nVũ Thị Lan")
     response = _post_visit_htmx(page, session_id)
     assert response.status == 200, page.locator("#register").inner_text()[:2000]
-    expect(page.locator("#register [role=status]")).to_contain_text("Đã ghi lượt tiếp số")
+    expect(page.locator("#register-saved")).to_contain_text("Đã ghi lượt tiếp số")
     row = _register_row(page, group["visitor_name"])
     assert "Đại diện: Hoàng Văn Lợi; Vũ Thị Lan" in row.inner_text()
     assert "••••••••4567" in row.inner_text(), "the list shows the ID number masked"
@@ -224,7 +224,7 @@ def test_clerk_logs_three_visits_with_htmx_and_exports_the_day(new_context, tmp_
     }
     _fill_visit(page, accepted)
     assert _post_visit_htmx(page, session_id).status == 200, page.locator("#register").inner_text()[:2000]
-    expect(page.locator("#register [role=status]")).to_contain_text("Đơn đã được tiếp nhận và tạo hồ sơ")
+    expect(page.locator("#register-saved")).to_contain_text("Đơn đã được tiếp nhận và tạo hồ sơ")
     row = _register_row(page, accepted["visitor_name"])
     assert "Tiếp nhận đơn" in row.inner_text() and "Đã tiếp nhận" in row.inner_text()
     expect(page.locator("#counts")).to_contain_text("3 lượt tiếp, 9 người")
@@ -350,7 +350,7 @@ def test_register_works_without_javascript(new_context, tmp_path):
     assert response.status == 200, page.locator("main").inner_text()[:2000]
     url = urlparse(page.url)
     assert url.path == f"/staff/reception/sessions/{session_id}" and "saved" in parse_qs(url.query)
-    assert page.locator("#register [role=status]").inner_text().startswith("Đã ghi lượt tiếp số")
+    assert page.locator("#register-saved").inner_text().startswith("Đã ghi lượt tiếp số")
     row = _register_row(page, visit["visitor_name"])
     assert "Trả lại đơn và hướng dẫn" in row.inner_text() and "••••4567" in row.inner_text()
     assert "1 lượt tiếp, 1 người" in page.locator("#counts").inner_text()

@@ -266,3 +266,23 @@ def test_the_running_app_generates_the_schedule_ahead(app, session, monkeypatch)
             clock.sleep(0.05)
     session.rollback()
     assert len(session.exec(select(ReceptionSession)).all()) > 50
+
+
+def test_the_chairmans_links_open_their_week(client, session):
+    make_session(session, host_role="chairman", host_name="Nguyễn Văn Minh",
+                 day=local_today() + timedelta(days=2))
+    page = client.get("/reception")
+    import re
+
+    link = re.search(r'href="(/reception\?week=[0-9-]{10})#day-[0-9-]{10}"', page.text)
+    assert link and client.get(link.group(1)).status_code == 200
+
+
+def test_personal_pages_are_not_cached(client, session, login):
+    login("reception")
+    s = make_session(session)
+    clerk = factories.principal(session, "reception")
+    visit = svc.log_visit(session, principal=clerk, session_id=s.id, data=svc.VisitInput.model_validate(VISIT))
+    session.commit()
+    assert client.get(f"/staff/reception/visits/{visit.id}").headers["cache-control"] == "no-store"
+    assert client.get("/staff/reception/register").headers["cache-control"] == "no-store"

@@ -296,3 +296,74 @@ def test_no_correction_after_closing_and_none_of_a_hidden_denouncer(session):
     with pytest.raises(Conflict):
         svc.correct_visit(session, principal=clerk, visit_id=secret.id, data=svc.VisitCorrection(
             notes="Bổ sung", reason="Ghi chú thêm"))
+
+
+# Review fixes ----------------------------------------------------------------------------------
+
+def test_lists_never_name_a_denouncer_and_each_export_of_one_is_audited(session):
+    clerk = factories.principal(session, "reception")
+    leader = factories.principal(session, "leader")
+    s = a_session(session, clerk)
+    secret = svc.log_visit(session, principal=clerk, session_id=s.id, data=visit_input(
+        case_kind="denunciation", outcome="recorded", summary="Tố cáo cán bộ địa chính nhận tiền"))
+    session.commit()
+    assert svc.shown(secret, None, leader).name == str(svc.REDACTED)  # a list, even for a leader
+    entries = svc.register_entries(session, principal=leader, start=local_today(), end=local_today())
+    session.commit()
+    assert "Trần Thị Bình" in entries[0].name_address
+    logged = session.exec(select(AuditEvent).where(AuditEvent.action == "reception_visit.identity_view")).all()
+    assert len(logged) == 1 and "Bình" not in (logged[0].after or "")
+
+
+def test_the_register_refuses_a_range_over_its_cap(session, monkeypatch):
+    clerk = factories.principal(session, "reception")
+    s = a_session(session, clerk)
+    for _ in range(3):
+        svc.log_visit(session, principal=clerk, session_id=s.id, data=visit_input())
+    session.commit()
+    monkeypatch.setattr(svc, "MAX_REGISTER_ROWS", 2)
+    with pytest.raises(Invalid):
+        svc.register_entries(session, principal=clerk, start=local_today(), end=local_today())
+
+
+def test_a_rule_ended_in_the_past_leaves_no_session_ahead(session):
+    admin = factories.principal(session, "admin")
+    rule = schedule.create_rule(session, principal=admin, data=rule_input(
+        weekdays=[1, 2, 3, 4, 5], effective_from=local_today() - timedelta(days=30)))
+    session.commit()
+    schedule.end_rule(session, principal=admin, rule_id=rule.id, last_day=local_today() - timedelta(days=5))
+    session.commit()
+    assert session.exec(select(ReceptionSession).where(ReceptionSession.occurs_on >= local_today())).all() == []
+
+
+def test_a_frequency_rule_keeps_its_unit(session):
+    admin = factories.principal(session, "admin")
+    with pytest.raises(Invalid):
+        rules.add_rule_version(session, principal=admin, code="reception.chairman_days", value=52, unit="per_year",
+                               legal_basis="Luật 136/2025/QH15", effective_from=date(2027, 1, 1))
+
+
+def test_an_accepted_visit_makes_a_one_line_subject_and_keeps_no_stray_refusal(session):
+    clerk = factories.principal(session, "reception")
+    s = a_session(session, clerk)
+    text = "Đơn " + " " * 400 + "khiếu nại việc thu hồi đất"
+    v = svc.log_visit(session, principal=clerk, session_id=s.id, data=visit_input(
+        case_kind="complaint", outcome="accepted", summary=text, refusal_reason="threatening"))
+    session.commit()
+    case = session.get(Complaint, v.complaint_id)
+    assert case.subject == "Đơn khiếu nại việc thu hồi đất" and v.refusal_reason == ""
+
+
+def test_supervisors_see_a_case_senders_id_masked(session):
+    from app.services import complaints
+
+    clerk = factories.principal(session, "reception")
+    supervisor = factories.principal(session, "supervisor")
+    s = a_session(session, clerk)
+    v = svc.log_visit(session, principal=clerk, session_id=s.id, data=visit_input(
+        case_kind="complaint", outcome="accepted", summary="Khiếu nại quyết định thu hồi đất"))
+    session.commit()
+    assert complaints.view(session, principal=supervisor, complaint_id=v.complaint_id).sender[
+        "sender_id_number"] == "••••••••7890"
+    assert complaints.view(session, principal=clerk, complaint_id=v.complaint_id).sender[
+        "sender_id_number"] == "001234567890"

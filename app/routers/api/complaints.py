@@ -136,7 +136,7 @@ def _case_out(case: Complaint, sender: dict[str, str] | None, model=CaseOut, **e
 def _sender_if_allowed(case: Complaint, principal: Principal) -> dict[str, str] | None:
     if case.identity_protected or case.anonymous or not svc.identity_allowed(case, principal):
         return None
-    return {k: getattr(case, k) for k in svc.IDENTITY_FIELDS}
+    return svc.sender_fields(case, principal)
 
 
 def _detail(session: Session, principal: Principal, complaint_id: int) -> CaseDetailOut:

@@ -44,9 +44,10 @@ def reception_page(request: Request, session: SessionDep,
             "holiday": cal.holiday_name(day) if not cal.is_working_day(day) else None,
             "day_off": not cal.is_working_day(day),
         })
-    chairman = [s for s in schedule.sessions_between(session, today, today + timedelta(days=schedule.HORIZON_DAYS),
-                                                     host_role=HostRole.chairman, limit=50)
-                if s.status == SessionStatus.scheduled][:UPCOMING_CHAIRMAN]
+    # (session, the Monday of its week): the link to the week that shows it.
+    chairman = [(s, _monday(schedule.session_day(s))) for s in schedule.sessions_between(
+        session, today, today + timedelta(days=schedule.HORIZON_DAYS), host_role=HostRole.chairman, limit=50)
+        if s.status == SessionStatus.scheduled][:UPCOMING_CHAIRMAN]
     ctx = {
         "monday": monday,
         "days": days,

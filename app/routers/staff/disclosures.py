@@ -40,7 +40,7 @@ def staff_home(request: Request, session: SessionDep, principal: CurrentStaff):
         "principal": principal,
         "reception_today": (reception_schedule.sessions_between(session, today, today)
                             if principal.can("reception:read") else []),
-        "notices": reception.pending_notices(session) if principal.can("reception:register") else [],
+        "notices": reception.notice_counts(session, today) if principal.can("reception:register") else None,
     }
     return render(request, "staff/home.html", ctx)
 

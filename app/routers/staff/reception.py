@@ -35,6 +35,7 @@ from app.timeutil import local_today
 
 router = APIRouter(prefix="/staff/reception", include_in_schema=False)
 
+NO_STORE = {"Cache-Control": "no-store"}
 LIST_DAYS_BACK = 7
 LIST_DAYS_AHEAD = 14
 MAX_LIST_DAYS = 92
@@ -73,6 +74,7 @@ def _sessions_page(request: Request, session: Session, principal: Principal, *, 
         "sessions": rows,
         "counts": svc.counts_for(session, [s.id for s in rows]),
         "notices": svc.pending_notices(session) if principal.can("reception:register") else [],
+        "notice_counts": svc.notice_counts(session, today) if principal.can("reception:register") else None,
         "values": values or {"day": today.isoformat(), "start": "07:30", "end": "11:30", "type": "ad_hoc",
                              "host_role": "officer"},
         "errors": errors or {},
@@ -209,8 +211,9 @@ def _session_action(name: str, permission: str, call):
 def _move(session, principal, session_id, values):
     day, start, end = (parse_date(values.get("day", "")), parse_time(values.get("start", "")),
                        parse_time(values.get("end", "")))
-    if day is None or start is None or end is None:
-        raise Invalid(_("Ngày hoặc giờ không hợp lệ"), fields={"day" if day is None else "start": "invalid"})
+    bad = {name: "invalid" for name, value in (("day", day), ("start", start), ("end", end)) if value is None}
+    if bad:
+        raise Invalid(_("Ngày hoặc giờ không hợp lệ"), fields=bad)
     schedule.move_session(session, principal=principal, session_id=session_id, day=day, start=start, end=end,
                           reason=values.get("reason", ""), place=values.get("place", ""))
 
@@ -262,7 +265,8 @@ def _visit_page(request: Request, session: Session, principal: Principal, visit_
         "fix": values if failed == "correct" else {c: getattr(view.visit, c) for c in shown_columns},
         "corrections": [(c, json.loads(c.before)) for c in svc.corrections_of(session, view.visit.id)],
     }
-    return render(request, "staff/reception/visit.html", ctx, status_code=status_code)
+    # The full ID number: not kept in a shared desk computer's cache.
+    return render(request, "staff/reception/visit.html", ctx, status_code=status_code, headers=NO_STORE)
 
 
 @router.post("/visits/{visit_id}/notified", name="staff_reception_visit_notified")

@@ -124,4 +124,5 @@ def register_page(request: Request, session: SessionDep, principal: Principal = 
     except Invalid as exc:
         error = exc.message
     ctx = {"principal": principal, "entries": entries, "first": first, "last": last, "error": error}
-    return render(request, "staff/reception/register.html", ctx, status_code=422 if error else 200)
+    return render(request, "staff/reception/register.html", ctx, status_code=422 if error else 200,
+                  headers={"Cache-Control": "no-store"})
