@@ -154,6 +154,7 @@ def seed_demo(session: Session, settings: Settings) -> None:
     _amend_and_withdraw(session, publisher)
     seed_cases(session, users)
     seed_reception(session, users)
+    seed_dialogues(session, users)
 
 
 def fold_filename(title: str) -> str:
@@ -282,3 +283,60 @@ def seed_reception(session: Session, users: dict) -> None:
             reception.log_visit(session, principal=clerk, session_id=last.id,
                                 data=reception.VisitInput.model_validate(visit))
         reception.close_session(session, principal=clerk, session_id=last.id)
+
+
+def seed_dialogues(session: Session, users: dict) -> None:
+    """A dialogue held last month with its results published (questions, answers, one commitment
+    done, one in progress, one overdue) and one announced for the coming weeks."""
+    from app.models.dialogue import Dialogue
+    from app.services import dialogues
+
+    leader = auth.principal_for_user(users[Role.leader], "127.0.0.1")
+    today = local_today()
+    base = {"organised_with": "Ủy ban MTTQ Việt Nam phường Phú La", "chair": "Nguyễn Văn Minh, Chủ tịch UBND phường",
+            "invited_groups": "Tổ trưởng 12 tổ dân phố; Hội Cựu chiến binh; Hội Phụ nữ; Đoàn Thanh niên",
+            "place": "Hội trường UBND phường Phú La", "format": "hybrid",
+            "online_url": "https://hop.phula.example.vn/doi-thoai"}
+    held = dialogues.plan(session, principal=leader, data=dialogues.DialogueInput(
+        title="Đối thoại với Nhân dân về trật tự đô thị và vệ sinh môi trường",
+        topics="Lấn chiếm vỉa hè tuyến Văn Phú; thu gom rác thải sinh hoạt; chiếu sáng ngõ xóm",
+        starts_at=datetime.combine(today + timedelta(days=10), time(8, 0), tzinfo=LOCAL_TZ), **base))
+    dialogues.announce(session, principal=leader, dialogue_id=held.id)
+    past = session.get(Dialogue, held.id)  # announced 50 days ago, held 40 days ago (demo history)
+    past.starts_at = datetime.combine(today - timedelta(days=40), time(8, 0), tzinfo=LOCAL_TZ)
+    past.announced_on = today - timedelta(days=50)
+    session.flush()
+    dialogues.record_held(session, principal=leader, dialogue_id=held.id, data=dialogues.HeldInput(
+        attendance=126, minutes="Hội nghị đối thoại khai mạc lúc 8 giờ. Có 126 đại biểu tham dự.\n\n"
+                                "Chủ tịch UBND phường trả lời 3 nhóm ý kiến; các cam kết được ghi dưới đây."))
+    answers = [
+        ("TDP 5", "Bao giờ lắp đèn chiếu sáng ngõ 12 Văn Phú?", "Phường lắp trong tháng tới.",
+         "Chủ tịch UBND phường", "Lắp 4 đèn LED chiếu sáng ngõ 12 Văn Phú", "Bộ phận Kinh tế - Hạ tầng", 20, "done"),
+        ("Hội Cựu chiến binh", "Tình trạng lấn chiếm vỉa hè tuyến Văn Phú xử lý thế nào?",
+         "Ra quân lập lại trật tự hằng tuần, xử phạt tái phạm.", "Phó Chủ tịch UBND phường",
+         "Ra quân lập lại trật tự vỉa hè tuyến Văn Phú hằng tuần", "Đội Trật tự đô thị", 60, "in_progress"),
+        ("Bà Nguyễn Thị Mai (TDP 7, đồng ý nêu tên)", "Điểm tập kết rác gần trường tiểu học gây ô nhiễm.",
+         "Di dời điểm tập kết rác trước ngày 15 tháng sau.", "Chủ tịch UBND phường",
+         "Di dời điểm tập kết rác gần Trường Tiểu học Phú La", "Bộ phận Kinh tế - Hạ tầng", 25, "open"),
+    ]
+    for asked_by, content, answer, answered_by, title, owner, due_days, status in answers:
+        q = dialogues.add_question(session, principal=leader, dialogue_id=held.id, data=dialogues.QuestionInput(
+            asked_by=asked_by, content=content, answer=answer, answered_by=answered_by))
+        c = dialogues.add_commitment(session, principal=leader, dialogue_id=held.id, data=dialogues.CommitmentInput(
+            title=title, owner_department=owner, due_on=today - timedelta(days=40) + timedelta(days=due_days),
+            question_id=q.id))
+        if status != "open":
+            dialogues.add_progress(session, principal=leader, commitment_id=c.id, data=dialogues.ProgressInput(
+                on=today - timedelta(days=30), note="Đã khảo sát hiện trạng, lập kế hoạch thực hiện",
+                status="in_progress"))
+        if status == "done":
+            dialogues.add_progress(session, principal=leader, commitment_id=c.id, data=dialogues.ProgressInput(
+                on=today - timedelta(days=22), note="Đã lắp đặt và nghiệm thu 4 đèn LED", status="done"))
+    dialogues.publish(session, principal=leader, dialogue_id=held.id)
+    session.get(Dialogue, held.id).results_published_on = today - timedelta(days=33)  # on time, as it was
+    upcoming = dialogues.plan(session, principal=leader, data=dialogues.DialogueInput(
+        title="Đối thoại về thủ tục hành chính và chuyển đổi số",
+        topics="Thủ tục đất đai; dịch vụ công trực tuyến; thanh toán không dùng tiền mặt",
+        starts_at=datetime.combine(today + timedelta(days=14), time(14, 0), tzinfo=LOCAL_TZ),
+        trigger="annual_plan", **base))
+    dialogues.announce(session, principal=leader, dialogue_id=upcoming.id)

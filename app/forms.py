@@ -52,6 +52,11 @@ MESSAGES = {
     "time_parsing": N_("Giờ không hợp lệ (HH:MM)"),
     "time_type": N_("Giờ không hợp lệ (HH:MM)"),
     "list_type": N_("Giá trị không hợp lệ, hãy chọn trong danh sách"),
+    # Dialogues (app/services/dialogues.py).
+    "url_invalid": N_("Địa chỉ phải bắt đầu bằng https://"),
+    "place_required": N_("Đối thoại trực tiếp cần ghi địa điểm"),
+    "online_url_required": N_("Đối thoại trực tuyến cần đường dẫn tham gia"),
+    "answered_by_required": N_("Ghi rõ ai đã trả lời"),
 }
 # Errors of a whole model, shown on the field they are about.
 MODEL_ERROR_FIELDS = {
@@ -60,6 +65,9 @@ MODEL_ERROR_FIELDS = {
     "anonymous_not_allowed": "anonymous",
     "sender_name_required": "sender_name",
     "sender_address_required": "sender_address",
+    "place_required": "place",
+    "online_url_required": "online_url",
+    "answered_by_required": "answered_by",
 }
 MAX_FILES_PER_FORM = 10
 

@@ -26,14 +26,18 @@ from app.i18n import N_
 from app.routers.api import complaints as api_complaints
 from app.routers.api import complaints_public as api_complaints_public
 from app.routers.api import deadlines as api_deadlines
+from app.routers.api import dialogues as api_dialogues
 from app.routers.api import disclosures as api_disclosures
 from app.routers.api import reception as api_reception
 from app.routers.public import complaints as public_complaints
+from app.routers.public import dialogues as public_dialogues
 from app.routers.public import disclosures as public_disclosures
+from app.routers.public import following as public_following
 from app.routers.public import pages
 from app.routers.public import reception as public_reception
 from app.routers.staff import admin as staff_admin
 from app.routers.staff import auth as staff_auth
+from app.routers.staff import dialogues as staff_dialogues
 from app.routers.staff import complaints as staff_complaints
 from app.routers.staff import disclosures as staff_disclosures
 from app.routers.staff import reception as staff_reception
@@ -134,9 +138,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(WebMiddleware, secure_cookies=settings.cookie_secure)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    for module in (pages, public_disclosures, public_complaints, public_reception, staff_auth, staff_disclosures,
-                   staff_complaints, staff_reception, staff_reception_admin, staff_admin, api_disclosures, api_deadlines,
-                   api_complaints_public, api_complaints, api_reception):
+    for module in (pages, public_disclosures, public_complaints, public_reception, public_following, public_dialogues, staff_auth,
+                   staff_disclosures, staff_complaints, staff_reception, staff_reception_admin, staff_dialogues,
+                   staff_admin, api_disclosures, api_deadlines, api_complaints_public, api_complaints, api_reception,
+                   api_dialogues):
         app.include_router(module.router)
     _install_error_handlers(app)
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,12 @@ from markupsafe import Markup
 from app import i18n
 from app.i18n import N_
 from app.models.complaint import CASE_STATUS_LABELS, CHANNEL_LABELS, FIELD_LABELS, KIND_LABELS, CaseField, CaseKind
+from app.models.dialogue import (
+    COMMITMENT_STATUS_LABELS,
+    DIALOGUE_STATUS_LABELS,
+    FORMAT_LABELS,
+    TRIGGER_LABELS,
+)
 from app.models.disclosure import CATEGORY_LABELS, METHOD_LABELS, STATUS_LABELS, Category, Method
 from app.models.reception import (
     HOST_ROLE_LABELS,
@@ -103,13 +110,29 @@ def label(mapping: dict, key: str) -> str:
     return key
 
 
+def demote_headings(html: str, levels: int = 1) -> Markup:
+    """Sanitised HTML (the `markdown` filter's) with its headings moved down, so text shown under
+    a page's own heading keeps the outline in order (h2 -> h3 ...; at most h6)."""
+    def shift(m: re.Match) -> str:
+        return f"<{m.group(1)}h{min(int(m.group(2)) + levels, 6)}{m.group(3) or ''}>"
+
+    return Markup(re.sub(r"<(/?)h([1-6])(\s[^>]*)?>", shift, str(html)))
+
+
+def http_url(value: str | None) -> str:
+    """The address if it is an http(s) link (safe as an href), else empty."""
+    value = (value or "").strip()
+    return value if value.lower().startswith(("https://", "http://")) else ""
+
+
 def tr(text: str) -> str:
     """Translate stored text that may be a source-language message (e.g. a system change note)."""
     return i18n.gettext(text) if text else ""
 
 
 env.filters.update(tr=tr, vn_date=vn_date, vn_datetime=vn_datetime, hhmm=hhmm, local_date=local_date_filter,
-                   weekday_name=weekday_name, iso_date=iso_date, filesize=filesize, markdown=markdown)
+                   weekday_name=weekday_name, iso_date=iso_date, filesize=filesize, markdown=markdown,
+                   http_url=http_url, demote_headings=demote_headings)
 env.globals.update(
     CATEGORIES=list(Category),
     METHODS=list(Method),
@@ -133,6 +156,10 @@ env.globals.update(
     session_status_label=lambda k: label(SESSION_STATUS_LABELS, k),
     outcome_label=lambda k: label(OUTCOME_LABELS, k),
     refusal_label=lambda k: label(REFUSAL_LABELS, k),
+    dialogue_format_label=lambda k: label(FORMAT_LABELS, k),
+    dialogue_trigger_label=lambda k: label(TRIGGER_LABELS, k),
+    dialogue_status_label=lambda k: label(DIALOGUE_STATUS_LABELS, k),
+    commitment_status_label=lambda k: label(COMMITMENT_STATUS_LABELS, k),
 )
 
 

@@ -2,6 +2,16 @@
 
 from app.models.audit import AuditEvent
 from app.models.complaint import Complaint, ComplaintAttachment, ComplaintEvent, ComplaintPause
+from app.models.dialogue import (
+    Commitment,
+    CommitmentLink,
+    CommitmentUpdate,
+    Dialogue,
+    DialogueCorrection,
+    DialogueFile,
+    DialogueQuestion,
+    Follow,
+)
 from app.models.disclosure import (
     Attachment,
     Disclosure,
@@ -14,6 +24,14 @@ from app.models.rules import CalendarOverride, LegalRule
 from app.models.user import ApiToken, LoginAttempt, StaffSession, StaffUser
 
 __all__ = [
+    "Commitment",
+    "CommitmentLink",
+    "CommitmentUpdate",
+    "Dialogue",
+    "DialogueCorrection",
+    "DialogueFile",
+    "DialogueQuestion",
+    "Follow",
     "ApiToken",
     "Attachment",
     "AuditEvent",

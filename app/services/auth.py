@@ -34,9 +34,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     }),
     Role.leader: frozenset({"staff:access", "disclosure:read", "disclosure:edit", "disclosure:publish", "audit:read",
                             *_CASES_HANDLE, "complaint:assign", "complaint:resolve",
-                            *_RECEPTION_KEEPER, "reception:reopen"}),
+                            *_RECEPTION_KEEPER, "reception:reopen", "dialogue:manage"}),
     Role.publisher: frozenset({"staff:access", "disclosure:read", "disclosure:edit", "disclosure:publish"}),
-    Role.officer: frozenset({"staff:access", "disclosure:read", "disclosure:edit", *_CASES_HANDLE, "reception:read"}),
+    Role.officer: frozenset({"staff:access", "disclosure:read", "disclosure:edit", *_CASES_HANDLE, "reception:read",
+                             "dialogue:manage"}),
     Role.reception: frozenset({"staff:access", "disclosure:read", "complaint:read", "complaint:intake",
                                *_RECEPTION_KEEPER}),
     # Supervisors see how cases are handled and how often citizens are received; a denouncer's

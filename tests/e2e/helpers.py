@@ -84,6 +84,9 @@ class LiveServer:
         # The reception pages' ids, looked up here (conftest's `_demo_ids` predates reception).
         if self.ids and "reception_visit" not in self.ids:
             self.ids.update(reception_ids(self.database_url))
+        # And the dialogues' (the feature came after both).
+        if self.ids and "dialogue_published" not in self.ids:
+            self.ids.update(dialogue_ids(self.database_url))
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -123,6 +126,34 @@ def reception_ids(database_url: str) -> dict[str, int]:
     assert visit is not None and upcoming is not None, "the demo data lacks reception visits or sessions"
     return {"reception_visit": visit.id, "reception_held_session": visit.session_id,
             "reception_next_session": upcoming.id}
+
+
+OVERDUE_DEMO_COMMITMENT = "Di dời điểm tập kết rác gần Trường Tiểu học Phú La"
+
+
+def dialogue_ids(database_url: str) -> dict[str, int]:
+    """Ids of the demo dialogues (read only): the one held 40 days ago with its results
+    published, the one announced for the coming weeks, and the published one's overdue
+    commitment."""
+    from sqlmodel import select
+
+    from app.db import make_engine, session_for
+    from app.models.dialogue import Commitment, Dialogue, DialogueStatus
+
+    engine = make_engine(database_url)
+    try:
+        with session_for(engine, write=False) as s:
+            published = s.exec(select(Dialogue).where(Dialogue.status == DialogueStatus.published)
+                               .order_by(Dialogue.id)).first()
+            announced = s.exec(select(Dialogue).where(Dialogue.status == DialogueStatus.announced)
+                               .order_by(Dialogue.id)).first()
+            overdue = s.exec(select(Commitment).where(Commitment.title == OVERDUE_DEMO_COMMITMENT)).first()
+    finally:
+        engine.dispose()
+    assert published is not None and announced is not None and overdue is not None, \
+        "the demo data lacks the published dialogue, the announced one or the overdue commitment"
+    return {"dialogue_published": published.id, "dialogue_announced": announced.id,
+            "commitment_overdue": overdue.id}
 
 
 def next_weekday_holiday(after: date | None = None) -> date:
@@ -173,6 +204,10 @@ def public_pages(ids: dict[str, int]) -> dict[str, str]:
         "track": "/track",
         "reception": "/reception",
         "reception-holiday-week": f"/reception?week={next_weekday_holiday().isoformat()}",
+        "dialogues": "/dialogues",
+        "dialogue-published": f"/dialogues/{ids['dialogue_published']}",
+        "dialogue-announced": f"/dialogues/{ids['dialogue_announced']}",
+        "dialogue-commitments": "/dialogues/commitments",
     }
 
 
@@ -198,6 +233,10 @@ def staff_pages(ids: dict[str, int]) -> dict[str, str]:
         "staff-reception-held": f"/staff/reception/sessions/{ids['reception_held_session']}",
         "staff-reception-rules": "/staff/reception/rules",
         "staff-reception-compliance": "/staff/reception/compliance",
+        # The administrator reads dialogues (staff:access) but may not manage them (no
+        # dialogue:manage): the pages without their forms. The forms are in dialogue_pages().
+        "staff-dialogues": "/staff/dialogues",
+        "staff-dialogue-published": f"/staff/dialogues/{ids['dialogue_published']}",
     }
 
 
@@ -216,6 +255,20 @@ def reception_pages(ids: dict[str, int]) -> dict[str, str]:
         "clerk-reception-visit": f"/staff/reception/visits/{ids['reception_visit']}",
         "clerk-reception-register": f"/staff/reception/register?from={(today - timedelta(days=60)).isoformat()}"
                                     f"&to={today.isoformat()}",
+    }
+
+
+DIALOGUE_MANAGER = "lanhdao"  # a demo account with dialogue:manage (the leader)
+
+
+def dialogue_pages(ids: dict[str, int]) -> dict[str, str]:
+    """Name -> path of the dialogue pages with their forms, which only those who manage
+    dialogues see (checked as DIALOGUE_MANAGER, in test_dialogues.py)."""
+    return {
+        "manager-dialogues": "/staff/dialogues",
+        "manager-dialogue-new": "/staff/dialogues/new",
+        "manager-dialogue-published": f"/staff/dialogues/{ids['dialogue_published']}",
+        "manager-dialogue-announced": f"/staff/dialogues/{ids['dialogue_announced']}",
     }
 
 

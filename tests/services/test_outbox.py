@@ -109,3 +109,18 @@ def test_the_running_app_sends_queued_mail_in_the_background(settings, smtp_serv
             time.sleep(0.2)
     app.state.engine.dispose()
     assert len(inbox.messages) == 1
+
+
+def test_a_long_vietnamese_subject_keeps_its_spaces():
+    """Folding at the default line length lost a space in such subjects (Python 3.11)."""
+    from email import message_from_bytes
+    from email.message import EmailMessage
+
+    from app.services.outbox import MAIL_POLICY
+
+    subject = "[Cam kết] Ra quân lập lại trật tự vỉa hè tuyến Văn Phú hằng tuần, xử lý tái phạm"
+    msg = EmailMessage(policy=MAIL_POLICY)
+    msg["Subject"] = subject
+    msg.set_content("x")
+    parsed = message_from_bytes(msg.as_bytes(), policy=MAIL_POLICY)
+    assert str(parsed["Subject"]) == subject

@@ -7,12 +7,11 @@ from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
-from icalendar import Calendar, Event
 
 from app.deps import SessionDep
 from app.forms import parse_date
 from app.models.reception import HOST_ROLE_LABELS, SESSION_TYPE_LABELS, HostRole, SessionStatus
+from app.services import ical
 from app.services import reception_schedule as schedule
 from app.services.rules import work_calendar
 from app.templating import label, render
@@ -67,33 +66,17 @@ def reception_calendar(request: Request, session: SessionDep):
     today = local_today()
     rows = schedule.sessions_between(session, today - timedelta(days=FEED_DAYS_BACK),
                                      today + timedelta(days=schedule.HORIZON_DAYS), limit=5000)
-    cal = Calendar()
-    cal.add("prodid", "-//Minh Bach//Lich tiep cong dan//VI")
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", f"Lịch tiếp công dân - {settings.ward_name}")
-    cal.add("x-wr-timezone", "Asia/Ho_Chi_Minh")
-    host = settings.public_base_url.split("://", 1)[-1].split("/", 1)[0] or "minhbach"
+    cal = ical.calendar(f"Lịch tiếp công dân - {settings.ward_name}", "Lich tiep cong dan")
+    host = ical.uid_host(settings.public_base_url)
     for s in rows:
-        ev = Event()
-        ev.add("uid", f"reception-session-{s.id}@{host}")
-        ev.add("dtstamp", s.updated_at)
-        ev.add("last-modified", s.updated_at)
-        ev.add("dtstart", s.starts_at)
-        ev.add("dtend", s.ends_at)
-        role = label(HOST_ROLE_LABELS, s.host_role)
-        ev.add("summary", f"Tiếp công dân: {s.host_name} ({role})")
-        ev.add("location", s.place)
         description = [str(label(SESSION_TYPE_LABELS, s.type))]
         if s.moved_from:
             description.append(f"Dời lịch: {s.move_reason}")
         if s.status == SessionStatus.cancelled:
             description.append(f"Đã hủy: {s.cancel_reason}")
-        ev.add("description", "\n".join(description))
-        ev.add("status", "CANCELLED" if s.status == SessionStatus.cancelled else "CONFIRMED")
-        ev.add("url", f"{settings.public_base_url.rstrip('/')}/reception?week={_monday(schedule.session_day(s))}")
-        cal.add_component(ev)
-    return Response(cal.to_ical(), media_type="text/calendar; charset=utf-8",
-                    headers={"Content-Disposition": 'inline; filename="lich-tiep-cong-dan.ics"',
-                             "Cache-Control": "public, max-age=300"})
+        cal.add_component(ical.event(
+            uid=f"reception-session-{s.id}@{host}", changed=s.updated_at, starts=s.starts_at, ends=s.ends_at,
+            summary=f"Tiếp công dân: {s.host_name} ({label(HOST_ROLE_LABELS, s.host_role)})", location=s.place,
+            description="\n".join(description), cancelled=s.status == SessionStatus.cancelled,
+            url=f"{settings.public_base_url.rstrip('/')}/reception?week={_monday(schedule.session_day(s))}"))
+    return ical.response(cal, "lich-tiep-cong-dan.ics")

@@ -16,7 +16,7 @@ from app.forms import form_values, read_uploads, validate
 from app.i18n import _
 from app.models.disclosure import Category, Disclosure, DisclosureStatus
 from app.services import disclosures as svc
-from app.services import reception, reception_schedule, rules
+from app.services import dialogues, reception, reception_schedule, rules
 from app.services.auth import Principal
 from app.templating import is_htmx, render
 from app.timeutil import local_today
@@ -41,6 +41,7 @@ def staff_home(request: Request, session: SessionDep, principal: CurrentStaff):
         "reception_today": (reception_schedule.sessions_between(session, today, today)
                             if principal.can("reception:read") else []),
         "notices": reception.notice_counts(session, today) if principal.can("reception:register") else None,
+        "dialogues": dialogues.held_in_year(session, today.year),
     }
     return render(request, "staff/home.html", ctx)
 

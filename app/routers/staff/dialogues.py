@@ -1,0 +1,254 @@
+"""Back office for dialogues with residents: the list with the year's count against the rule,
+planning and announcing (with the notice warning), recording the dialogue (attendance, minutes,
+the signed scan), questions and answers, commitments and their progress, and publishing the
+results within the publication rule. Every form works without JavaScript."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from app.deps import RowId, SessionDep, require
+from app.errors import AppError, Invalid
+from app.forms import field_errors, form_values, parse_date, parse_time, read_uploads
+from app.i18n import _
+from app.models.dialogue import (
+    COMMITMENT_STATUS_LABELS,
+    FORMAT_LABELS,
+    TRIGGER_LABELS,
+    Dialogue,
+    DialogueStatus,
+)
+from app.services import dialogues as svc
+from app.services import following
+from app.services.auth import Principal
+from app.services.disclosures import Upload
+from app.services.rules import get_rule
+from app.templating import render
+from app.timeutil import LOCAL_TZ, local_date, local_today, to_local
+from app.validation import int_in_range
+
+router = APIRouter(prefix="/staff/dialogues", include_in_schema=False)
+
+PLAN_FIELDS = ("title", "topics", "day", "start", "end", "format", "place", "online_url", "organised_with", "chair",
+               "invited_groups", "trigger")
+
+
+def _options(labels: dict) -> list[tuple[str, str]]:
+    return [(k.value, str(v)) for k, v in labels.items()]
+
+
+def _url(request: Request, dialogue_id: int, anchor: str = "", **query) -> RedirectResponse:
+    url = request.app.url_path_for("staff_dialogue", dialogue_id=dialogue_id)
+    if query:
+        url += "?" + "&".join(f"{k}={v}" for k, v in query.items())
+    return RedirectResponse(url + anchor, status_code=303)
+
+
+# The list and planning --------------------------------------------------------------------------
+
+@router.get("", name="staff_dialogues")
+def dialogues_page(request: Request, session: SessionDep, principal: Principal = require("staff:access"),
+                   year: Annotated[int | None, Query(ge=2000, le=2100)] = None):
+    today = local_today()
+    year = year or today.year
+    rows = svc.staff_list(session)
+    ctx = {"principal": principal, "rows": rows, "today": today, "year": year,
+           "count": svc.held_in_year(session, year),
+           "deadlines": {d.id: svc.publication_deadline(session, d) for d in rows if d.status == DialogueStatus.held}}
+    return render(request, "staff/dialogues/list.html", ctx)
+
+
+def _plan_form(request: Request, principal: Principal, session: Session, *, values: dict, errors: dict,
+               dialogue: Dialogue | None = None, status_code: int = 200):
+    ctx = {"principal": principal, "values": values, "errors": errors, "dialogue": dialogue,
+           "formats": _options(FORMAT_LABELS), "triggers": _options(TRIGGER_LABELS),
+           "notice_rule": get_rule(session, svc.NOTICE_RULE, on=local_today())}
+    return render(request, "staff/dialogues/form.html", ctx, status_code=status_code)
+
+
+@router.get("/new", name="staff_dialogue_new")
+def new_page(request: Request, session: SessionDep, principal: Principal = require("dialogue:manage")):
+    values = {"format": "in_person", "trigger": "annual_plan", "start": "08:00", "end": "11:00"}
+    return _plan_form(request, principal, session, values=values, errors={})
+
+
+def _dialogue_input(values: dict) -> tuple[svc.DialogueInput | None, dict[str, str]]:
+    errors: dict[str, str] = {}
+    day, start = parse_date(values.get("day", "")), parse_time(values.get("start", ""))
+    end = parse_time(values.get("end", "")) if values.get("end", "").strip() else None
+    if day is None:
+        errors["day"] = _("Ngày không hợp lệ (dd/mm/yyyy)")
+    if start is None:
+        errors["start"] = _("Giờ không hợp lệ (HH:MM)")
+    if values.get("end", "").strip() and end is None:
+        errors["end"] = _("Giờ không hợp lệ (HH:MM)")
+    fields = {k: values.get(k, "") for k in PLAN_FIELDS if k not in ("day", "start", "end")}
+    fields = {k: v for k, v in fields.items() if v.strip() or k in ("place", "online_url")}
+    if day is not None and start is not None:
+        fields["starts_at"] = datetime.combine(day, start, LOCAL_TZ)
+        if end is not None:
+            fields["ends_at"] = datetime.combine(day, end, LOCAL_TZ)
+    try:
+        data = svc.DialogueInput.model_validate(fields)
+    except ValidationError as exc:
+        found = field_errors(exc)
+        errors.update({("day" if k == "starts_at" else "end" if k in ("ends_at", "__all__") else k): v
+                       for k, v in found.items() if ("day" if k == "starts_at" else k) not in errors})
+        return None, errors
+    return (None, errors) if errors else (data, {})
+
+
+@router.post("", name="staff_dialogue_create")
+async def create(request: Request, session: SessionDep, principal: Principal = require("dialogue:manage")):
+    values = form_values(await request.form(), date_fields=("day",))
+    data, errors = _dialogue_input(values)
+    if errors:
+        return _plan_form(request, principal, session, values=values, errors=errors, status_code=422)
+    row = svc.plan(session, principal=principal, data=data)
+    return _url(request, row.id)
+
+
+# A dialogue's page -------------------------------------------------------------------------------
+
+def _page(request: Request, session: Session, principal: Principal, dialogue_id: int, *, failed: str = "",
+          values: dict | None = None, errors: dict | None = None, status_code: int = 200, notice: str = ""):
+    row = svc.get(session, dialogue_id)
+    commitments = svc.commitments(session, row.id)
+    questions = svc.questions(session, row.id)
+    today = local_today()
+    local = to_local(row.starts_at)
+    plan_values = {"title": row.title, "topics": row.topics, "day": local.date().isoformat(),
+                   "start": local.strftime("%H:%M"), "end": to_local(row.ends_at).strftime("%H:%M") if row.ends_at else "",
+                   "format": row.format, "place": row.place, "online_url": row.online_url,
+                   "organised_with": row.organised_with, "chair": row.chair, "invited_groups": row.invited_groups,
+                   "trigger": row.trigger}
+    ctx = {
+        "principal": principal,
+        "d": row,
+        "today": today,
+        "past": row.starts_at <= datetime.now(LOCAL_TZ),
+        "notice": svc.notice_check(session, row) if row.status == DialogueStatus.planned else None,
+        "announced_short": notice == "short",
+        "publication": svc.publication_deadline(session, row) if row.status in (DialogueStatus.held,
+                                                                                 DialogueStatus.published) else None,
+        "questions": questions,
+        "question_options": [(str(q.id), f"{q.position}. {q.content[:80]}") for q in questions],
+        "commitments": commitments,
+        "progress": svc.progress_of(session, [c.id for c in commitments]),
+        "scans": svc.minutes_scans(session, row.id),
+        "corrections": svc.corrections(session, row.id),
+        "failed": failed,
+        "values": values or {},
+        "errors": errors or {},
+        "plan_values": values if failed == "edit" else plan_values,
+        "formats": _options(FORMAT_LABELS),
+        "triggers": _options(TRIGGER_LABELS),
+        "commitment_statuses": _options(COMMITMENT_STATUS_LABELS),
+        "overdue": lambda c: svc.overdue(c, today),
+        "local_date": local_date,
+    }
+    return render(request, "staff/dialogues/detail.html", ctx, status_code=status_code)
+
+
+@router.get("/{dialogue_id}", name="staff_dialogue")
+def dialogue_page(request: Request, session: SessionDep, dialogue_id: RowId,
+                  principal: Principal = require("staff:access"),
+                  notice: Annotated[str, Query(max_length=10)] = ""):
+    return _page(request, session, principal, dialogue_id, notice=notice)
+
+
+def _action(name: str, call, *, uploads: bool = False, anchor: str = ""):
+    """A POST that changes the dialogue and goes back to its page, or shows the form's errors
+    (422) with what was typed."""
+
+    async def endpoint(request: Request, session: SessionDep, dialogue_id: RowId,
+                       principal: Principal = require("dialogue:manage")):
+        values = form_values(await request.form(), date_fields=("day", "due_on", "on"))
+        files = await read_uploads(request) if uploads else []
+        try:
+            result = call(request, session, principal, dialogue_id, values, files)
+        except ValidationError as exc:
+            session.rollback()
+            return _page(request, session, principal, dialogue_id, failed=name, values=values,
+                         errors=field_errors(exc), status_code=422)
+        except AppError as exc:
+            if exc.status_code not in (409, 422):
+                raise
+            session.rollback()
+            errors = {k: (v if len(v) > 20 else exc.message) for k, v in exc.fields.items()} or {"__all__": exc.message}
+            return _page(request, session, principal, dialogue_id, failed=name, values=values, errors=errors,
+                         status_code=exc.status_code)
+        return result if isinstance(result, RedirectResponse) else _url(request, dialogue_id, anchor)
+
+    router.add_api_route(f"/{{dialogue_id}}/{name}", endpoint, methods=["POST"], name=f"staff_dialogue_{name}")
+
+
+def _edit(request, session, principal, dialogue_id, values, files):
+    data, errors = _dialogue_input(values)
+    if errors:
+        raise Invalid(next(iter(errors.values())), fields=errors)
+    svc.update(session, principal=principal, dialogue_id=dialogue_id, data=data, reason=values.get("reason", ""))
+
+
+def _announce(request, session, principal, dialogue_id, values, files):
+    check = svc.announce(session, principal=principal, dialogue_id=dialogue_id)
+    return _url(request, dialogue_id, **({"notice": "short"} if check.short else {}))
+
+
+def _held(request, session, principal, dialogue_id, values, files):
+    svc.record_held(session, principal=principal, dialogue_id=dialogue_id,
+                    data=svc.HeldInput.model_validate({k: values.get(k, "") for k in ("attendance", "minutes")}))
+
+
+def _scan(request, session, principal, dialogue_id, values, files):
+    if not files:
+        raise Invalid(_("Chọn tệp biên bản đã ký (PDF hoặc ảnh)"), fields={"files": "required"})
+    for upload in files:
+        svc.attach_minutes_scan(session, principal=principal, dialogue_id=dialogue_id, upload=upload,
+                                store=request.app.state.settings.file_store)
+
+
+def _question(request, session, principal, dialogue_id, values, files):
+    data = svc.QuestionInput.model_validate({k: values.get(k, "") for k in ("asked_by", "content", "answer",
+                                                                           "answered_by")})
+    svc.add_question(session, principal=principal, dialogue_id=dialogue_id, data=data, reason=values.get("reason", ""))
+
+
+def _commitment(request, session, principal, dialogue_id, values, files):
+    fields = {k: values.get(k, "") for k in ("title", "owner_department", "due_on")}
+    if values.get("question_id", "").strip():
+        fields["question_id"] = values["question_id"]
+    svc.add_commitment(session, principal=principal, dialogue_id=dialogue_id,
+                       data=svc.CommitmentInput.model_validate(fields), reason=values.get("reason", ""))
+
+
+def _progress(request, session, principal, dialogue_id, values, files):
+    commitment = svc.get_commitment(session, int_in_range(values.get("commitment_id"), 1, 2_147_483_647) or 0)
+    if commitment.dialogue_id != dialogue_id:
+        raise Invalid(_("Cam kết không thuộc cuộc đối thoại này"), fields={"commitment_id": "other"})
+    data = svc.ProgressInput.model_validate({k: values.get(k, "") for k in ("on", "note", "status")})
+    step = svc.add_progress(session, principal=principal, commitment_id=commitment.id, data=data,
+                            uploads=[Upload(u.data, u.filename) for u in files],
+                            store=request.app.state.settings.file_store)
+    following.notify_progress(session, commitment=commitment, step=step,
+                              base_url=request.app.state.settings.public_base_url)
+
+
+def _publish(request, session, principal, dialogue_id, values, files):
+    svc.publish(session, principal=principal, dialogue_id=dialogue_id)
+
+
+_action("edit", _edit)
+_action("announce", _announce)
+_action("held", _held, anchor="#minutes")
+_action("scan", _scan, uploads=True, anchor="#minutes")
+_action("question", _question, anchor="#questions")
+_action("commitment", _commitment, anchor="#commitments")
+_action("progress", _progress, uploads=True, anchor="#commitments")
+_action("publish", _publish)

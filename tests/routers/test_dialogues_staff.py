@@ -1,0 +1,111 @@
+"""Dialogue back office without JavaScript: plan, announce (with the short-notice warning),
+record, questions, commitments, progress with evidence, publish, corrections; 422s keep input."""
+
+from datetime import datetime, time, timedelta
+
+from sqlmodel import select
+
+from app.models.dialogue import Commitment, CommitmentUpdate, Dialogue, DialogueCorrection, DialogueQuestion
+from app.pdf import simple_pdf
+from app.timeutil import LOCAL_TZ, local_today
+from tests import factories
+
+PLAN = {"title": "Đối thoại về trật tự đô thị", "topics": "Lấn chiếm vỉa hè; thu gom rác", "start": "08:00",
+        "end": "11:00", "format": "in_person", "place": "Hội trường UBND phường", "online_url": "",
+        "organised_with": "Ủy ban MTTQ phường", "chair": "Nguyễn Văn Minh", "invited_groups": "TDP 1–12",
+        "trigger": "annual_plan"}
+
+
+def plan(client, token, days_ahead=10, **kw):
+    day = (local_today() + timedelta(days=days_ahead)).strftime("%d/%m/%Y")
+    return client.post("/staff/dialogues", data={**PLAN, "day": day, **kw, "csrf_token": token},
+                       follow_redirects=False)
+
+
+def test_plan_and_announce_with_a_short_notice_warning(client, session, login):
+    login("leader")
+    token = factories.csrf(client, "/staff/dialogues/new")
+    bad = plan(client, token, title="", format="online")
+    assert bad.status_code == 422 and 'id="e-title"' in bad.text and "Lấn chiếm vỉa hè" in bad.text
+    r = plan(client, token, days_ahead=3)
+    assert r.status_code == 303
+    page = client.get(r.headers["location"])
+    assert "chỉ được báo trước 3 ngày" in page.text
+    announced = client.post(r.headers["location"] + "/announce", data={"csrf_token": token}, follow_redirects=False)
+    assert announced.status_code == 303 and "notice=short" in announced.headers["location"]
+    assert "ngắn hơn quy định" in client.get(announced.headers["location"]).text
+    assert session.exec(select(Dialogue)).one().status == "announced"
+
+
+def test_the_whole_cycle_to_published_results(client, session, login, settings):
+    login("officer")
+    token = factories.csrf(client, "/staff/dialogues/new")
+    r = plan(client, token)
+    url = r.headers["location"]
+    client.post(url + "/announce", data={"csrf_token": token})
+    session.rollback()
+    d = session.exec(select(Dialogue)).one()
+    d.starts_at = datetime.combine(local_today() - timedelta(days=1), time(8), LOCAL_TZ)  # it took place
+    session.add(d)
+    session.commit()
+    assert client.post(url + "/held", data={"csrf_token": token, "attendance": "-3"}).status_code == 422
+    assert client.post(url + "/held", data={"csrf_token": token, "attendance": "84", "minutes": "Biên bản..."},
+                       follow_redirects=False).status_code == 303
+    assert client.post(url + "/question", data={"csrf_token": token, "asked_by": "TDP 5",
+                       "content": "Bao giờ lắp đèn ngõ 12?", "answer": "Trong quý I",
+                       "answered_by": "Chủ tịch UBND"}, follow_redirects=False).status_code == 303
+    session.rollback()
+    q = session.exec(select(DialogueQuestion)).one()
+    bad = client.post(url + "/commitment", data={"csrf_token": token, "title": "Lắp đèn ngõ 12",
+                      "owner_department": "", "due_on": (local_today() - timedelta(days=30)).isoformat()})
+    assert bad.status_code == 422 and 'id="e-c-owner_department"' in bad.text
+    assert client.post(url + "/commitment", data={"csrf_token": token, "title": "Lắp đèn ngõ 12",
+                       "owner_department": "Phòng Kinh tế", "due_on": (local_today() + timedelta(days=30)).isoformat(),
+                       "question_id": str(q.id)}, follow_redirects=False).status_code == 303
+    session.rollback()  # a fresh snapshot: the app wrote since this session last read
+    c = session.exec(select(Commitment)).one()
+    pdf = simple_pdf("Nghiem thu", ["4 bong den"])
+    r = client.post(url + "/progress", data={"csrf_token": token, "commitment_id": str(c.id),
+                    "on": local_today().isoformat(), "note": "Đã lắp 4 bóng đèn", "status": "done"},
+                    files={"files": ("nghiem-thu.pdf", pdf, "application/pdf")}, follow_redirects=False)
+    assert r.status_code == 303
+    session.rollback()
+    assert session.exec(select(CommitmentUpdate)).one().status == "done"
+    assert client.post(url + "/publish", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    session.rollback()
+    session.refresh(d)
+    assert d.status == "published" and d.results_published_on == local_today()
+    # After publication a change is a correction, with a reason.
+    r = client.post(url + "/question", data={"csrf_token": token, "asked_by": "TDP 2", "content": "Câu hỏi bổ sung"})
+    assert r.status_code == 422 and 'id="e-q-reason"' in r.text
+    assert client.post(url + "/question", data={"csrf_token": token, "asked_by": "TDP 2",
+                       "content": "Câu hỏi bổ sung", "reason": "Sót trong biên bản"},
+                       follow_redirects=False).status_code == 303
+    session.rollback()
+    assert len(session.exec(select(DialogueCorrection)).all()) == 1
+
+
+def test_supervisors_read_but_do_not_manage(client, session, login):
+    login("supervisor")
+    assert client.get("/staff/dialogues").status_code == 200
+    assert client.get("/staff/dialogues/new").status_code == 403
+    token = factories.csrf(client, "/staff/dialogues")
+    assert plan(client, token).status_code == 403
+
+
+def test_odd_input_is_4xx(client, session, login):
+    login("leader")
+    token = factories.csrf(client, "/staff/dialogues/new")
+    url = plan(client, token).headers["location"]
+    assert client.post(url + "/progress", data={"csrf_token": token, "commitment_id": "x"}).status_code == 404
+    assert client.post(url + "/held", data={"csrf_token": token, "attendance": "10"}).status_code == 409
+    assert client.get("/staff/dialogues/99999999999").status_code == 422
+    assert client.get("/staff/dialogues?year=1").status_code == 422
+
+
+def test_announcing_a_past_dialogue_says_why(client, session, login):
+    login("leader")
+    token = factories.csrf(client, "/staff/dialogues/new")
+    url = plan(client, token, days_ahead=-2).headers["location"]
+    r = client.post(url + "/announce", data={"csrf_token": token})
+    assert r.status_code == 422 and "Thời điểm đối thoại đã qua" in r.text
