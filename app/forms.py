@@ -3,7 +3,7 @@ into one Vietnamese message per field so the form can be shown again with the in
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -116,6 +116,30 @@ def parse_time(value: str) -> time | None:
         return time.fromisoformat(value)
     except ValueError:
         return None
+
+
+def local_span(values: dict[str, str], *, end_required: bool = True) -> tuple[datetime | None, datetime | None,
+                                                                                dict[str, str]]:
+    """A form's `day`, `start` and `end` fields as times in the ward's zone, with one message per
+    bad field (every form that schedules something: sessions, moves, dialogues)."""
+    from app.i18n import _
+    from app.timeutil import LOCAL_TZ
+
+    errors: dict[str, str] = {}
+    day, start = parse_date(values.get("day", "")), parse_time(values.get("start", ""))
+    given_end = values.get("end", "").strip()
+    end = parse_time(given_end) if given_end else None
+    if day is None:
+        errors["day"] = _("Ngày không hợp lệ (dd/mm/yyyy)")
+    if start is None:
+        errors["start"] = _("Giờ không hợp lệ (HH:MM)")
+    if (given_end or end_required) and end is None:
+        errors["end"] = _("Giờ không hợp lệ (HH:MM)")
+    elif end is not None and start is not None and end <= start:
+        errors["end"] = _("Giờ kết thúc phải sau giờ bắt đầu")
+    if errors:
+        return None, None, errors
+    return (datetime.combine(day, start, LOCAL_TZ), datetime.combine(day, end, LOCAL_TZ) if end else None, {})
 
 
 def form_values(form: FormData, *, date_fields: tuple[str, ...] = ()) -> dict[str, str]:

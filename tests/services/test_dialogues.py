@@ -167,3 +167,20 @@ def test_changing_an_announced_dialogue_is_a_recorded_correction(session):
     session.commit()
     [fix] = session.exec(select(DialogueCorrection)).all()
     assert "Hội trường UBND phường" in fix.before and fix.reason == "Hội trường đang sửa chữa"
+
+
+def test_correcting_a_published_answer_keeps_what_it_said(session):
+    leader = factories.principal(session, "leader")
+    d = held_dialogue(session, leader)
+    q = svc.add_question(session, principal=leader, dialogue_id=d.id, data=svc.QuestionInput(
+        asked_by="TDP 5", content="Bao giờ lắp đèn ngõ 12?", answer="Trong quý I", answered_by="Chủ tịch UBND"))
+    svc.publish(session, principal=leader, dialogue_id=d.id)
+    fixed = svc.QuestionInput(asked_by="TDP 5", content="Bao giờ lắp đèn ngõ 12?", answer="Trong quý II",
+                              answered_by="Chủ tịch UBND")
+    with pytest.raises(Invalid):
+        svc.update_question(session, principal=leader, question_id=q.id, data=fixed)
+    svc.update_question(session, principal=leader, question_id=q.id, data=fixed, reason="Ghi nhầm quý trong biên bản")
+    session.commit()
+    assert q.answer == "Trong quý II"
+    [fix] = svc.corrections(session, d.id)
+    assert "Trong quý I" in fix.before and fix.entity == f"question:{q.id}"

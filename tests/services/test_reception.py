@@ -367,3 +367,18 @@ def test_supervisors_see_a_case_senders_id_masked(session):
         "sender_id_number"] == "••••••••7890"
     assert complaints.view(session, principal=clerk, complaint_id=v.complaint_id).sender[
         "sender_id_number"] == "001234567890"
+
+
+def test_owed_answers_are_counted_with_the_overdue_ones(session):
+    clerk = factories.principal(session, "reception")
+    long_ago = a_session(session, clerk, day=local_today() - timedelta(days=30))
+    today = a_session(session, clerk)
+    svc.log_visit(session, principal=clerk, session_id=long_ago.id, data=visit_input(
+        outcome="guided", guided_to="Công an phường"))
+    svc.log_visit(session, principal=clerk, session_id=today.id, data=visit_input(
+        outcome="transferred", transferred_to="UBND thành phố"))
+    v = svc.log_visit(session, principal=clerk, session_id=today.id, data=visit_input(
+        outcome="guided", guided_to="Tòa án"))
+    svc.mark_notified(session, principal=clerk, visit_id=v.id, on=local_today(), number="12/TB")
+    session.commit()
+    assert svc.notice_counts(session, local_today()) == svc.NoticeCounts(owed=2, overdue=1)

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from app.deps import RowId, SessionDep, require
 from app.errors import AppError, Invalid
-from app.forms import field_errors, form_values, parse_date, parse_time, read_uploads
+from app.forms import field_errors, form_values, local_span, read_uploads
 from app.i18n import _
 from app.models.dialogue import (
     COMMITMENT_STATUS_LABELS,
@@ -79,21 +79,13 @@ def new_page(request: Request, session: SessionDep, principal: Principal = requi
 
 
 def _dialogue_input(values: dict) -> tuple[svc.DialogueInput | None, dict[str, str]]:
-    errors: dict[str, str] = {}
-    day, start = parse_date(values.get("day", "")), parse_time(values.get("start", ""))
-    end = parse_time(values.get("end", "")) if values.get("end", "").strip() else None
-    if day is None:
-        errors["day"] = _("Ngày không hợp lệ (dd/mm/yyyy)")
-    if start is None:
-        errors["start"] = _("Giờ không hợp lệ (HH:MM)")
-    if values.get("end", "").strip() and end is None:
-        errors["end"] = _("Giờ không hợp lệ (HH:MM)")
+    starts_at, ends_at, errors = local_span(values, end_required=False)
     fields = {k: values.get(k, "") for k in PLAN_FIELDS if k not in ("day", "start", "end")}
     fields = {k: v for k, v in fields.items() if v.strip() or k in ("place", "online_url")}
-    if day is not None and start is not None:
-        fields["starts_at"] = datetime.combine(day, start, LOCAL_TZ)
-        if end is not None:
-            fields["ends_at"] = datetime.combine(day, end, LOCAL_TZ)
+    if starts_at is not None:
+        fields["starts_at"] = starts_at
+        if ends_at is not None:
+            fields["ends_at"] = ends_at
     try:
         data = svc.DialogueInput.model_validate(fields)
     except ValidationError as exc:

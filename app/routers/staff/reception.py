@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from app.deps import RowId, SessionDep, require
 from app.errors import AppError, Invalid
-from app.forms import field_errors, form_values, parse_date, parse_time, required_date, validate
+from app.forms import field_errors, form_values, local_span, parse_date, required_date, validate
 from app.i18n import _
 from app.models.complaint import FIELD_LABELS, KIND_LABELS, CaseField
 from app.models.reception import (
@@ -86,21 +86,10 @@ def _sessions_page(request: Request, session: Session, principal: Principal, *, 
 
 def _session_input(values: dict) -> tuple[schedule.SessionInput | None, dict[str, str]]:
     """The one-off session form: a day and two times, in the ward's time zone."""
-    errors: dict[str, str] = {}
-    day = parse_date(values.get("day", ""))
-    start, end = parse_time(values.get("start", "")), parse_time(values.get("end", ""))
-    if day is None:
-        errors["day"] = _("Ngày không hợp lệ (dd/mm/yyyy)")
-    if start is None:
-        errors["start"] = _("Giờ không hợp lệ (HH:MM)")
-    if end is None:
-        errors["end"] = _("Giờ không hợp lệ (HH:MM)")
-    elif start is not None and end <= start:
-        errors["end"] = _("Giờ kết thúc phải sau giờ bắt đầu")
+    starts_at, ends_at, errors = local_span(values)
     fields = {k: values.get(k, "") for k in ("host_name", "host_role", "type", "place", "assisting_staff", "notes")}
     if not errors:
-        fields["starts_at"] = schedule.local_datetime(day, start).isoformat()
-        fields["ends_at"] = schedule.local_datetime(day, end).isoformat()
+        fields["starts_at"], fields["ends_at"] = starts_at.isoformat(), ends_at.isoformat()
     data, more = validate(schedule.SessionInput, fields)
     more = {("end" if k in ("__all__", "ends_at", "starts_at") else k): v for k, v in more.items()}
     errors = {**more, **errors}
@@ -209,13 +198,12 @@ def _session_action(name: str, permission: str, call):
 
 
 def _move(session, principal, session_id, values):
-    day, start, end = (parse_date(values.get("day", "")), parse_time(values.get("start", "")),
-                       parse_time(values.get("end", "")))
-    bad = {name: "invalid" for name, value in (("day", day), ("start", start), ("end", end)) if value is None}
-    if bad:
-        raise Invalid(_("Ngày hoặc giờ không hợp lệ"), fields=bad)
-    schedule.move_session(session, principal=principal, session_id=session_id, day=day, start=start, end=end,
-                          reason=values.get("reason", ""), place=values.get("place", ""))
+    starts_at, ends_at, errors = local_span(values)
+    if errors:
+        raise Invalid(next(iter(errors.values())), fields=errors)
+    schedule.move_session(session, principal=principal, session_id=session_id, day=starts_at.date(),
+                          start=starts_at.time(), end=ends_at.time(), reason=values.get("reason", ""),
+                          place=values.get("place", ""))
 
 
 def _details(session, principal, session_id, values):
