@@ -285,6 +285,23 @@ def seed_reception(session: Session, users: dict) -> None:
         reception.close_session(session, principal=clerk, session_id=last.id)
 
 
+def _link_lighting(session: Session, leader, dialogue_id: int) -> None:
+    """The lighting commitment is carried out by the resident's report (a case) and by the
+    answer to the voters' petition (a disclosure): both linked, as staff would."""
+    from app.models.complaint import Complaint
+    from app.models.dialogue import Commitment
+    from app.services import commitment_links, complaints
+
+    lighting = session.exec(select(Commitment).where(Commitment.dialogue_id == dialogue_id)
+                            .order_by(Commitment.id)).first()
+    case = session.exec(select(Complaint).where(Complaint.subject.startswith("Đèn chiếu sáng ngõ 12"))).first()
+    answer = session.exec(select(Disclosure).where(Disclosure.summary.contains("chiếu sáng công cộng"),
+                                                   Disclosure.published_at.is_not(None))).first()
+    for target in (case and complaints.format_code(case.tracking_code), answer and str(answer.id)):
+        if target:
+            commitment_links.link(session, principal=leader, commitment_id=lighting.id, ref=target)
+
+
 def seed_dialogues(session: Session, users: dict) -> None:
     """A dialogue held last month with its results published (questions, answers, one commitment
     done, one in progress, one overdue) and one announced for the coming weeks."""
@@ -334,6 +351,7 @@ def seed_dialogues(session: Session, users: dict) -> None:
                 on=today - timedelta(days=22), note="Đã lắp đặt và nghiệm thu 4 đèn LED", status="done"))
     dialogues.publish(session, principal=leader, dialogue_id=held.id)
     session.get(Dialogue, held.id).results_published_on = today - timedelta(days=33)  # on time, as it was
+    _link_lighting(session, leader, held.id)
     upcoming = dialogues.plan(session, principal=leader, data=dialogues.DialogueInput(
         title="Đối thoại về thủ tục hành chính và chuyển đổi số",
         topics="Thủ tục đất đai; dịch vụ công trực tuyến; thanh toán không dùng tiền mặt",

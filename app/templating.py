@@ -32,6 +32,7 @@ from app.models.reception import (
 from app.models.rules import UNIT_LABELS
 from app.models.user import ROLE_LABELS
 from app.services.case_views import STAGE_LABELS
+from app.services.complaints import format_code
 from app.services.text import render_markdown
 from app.timeutil import to_local
 
@@ -132,7 +133,7 @@ def tr(text: str) -> str:
 
 env.filters.update(tr=tr, vn_date=vn_date, vn_datetime=vn_datetime, hhmm=hhmm, local_date=local_date_filter,
                    weekday_name=weekday_name, iso_date=iso_date, filesize=filesize, markdown=markdown,
-                   http_url=http_url, demote_headings=demote_headings)
+                   http_url=http_url, demote_headings=demote_headings, case_code=format_code)
 env.globals.update(
     CATEGORIES=list(Category),
     METHODS=list(Method),

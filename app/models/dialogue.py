@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, String, Text
+from sqlalchemy import CheckConstraint, Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime
@@ -171,15 +171,24 @@ class CommitmentUpdate(SQLModel, table=True):
 
 
 class CommitmentLink(SQLModel, table=True):
-    """A commitment's link to a case or a disclosure that carries it out."""
+    """A commitment's link to a case or a disclosure that carries it out: exactly one of the two.
+    A case or a disclosure is linked to a commitment at most once."""
 
     __tablename__ = "commitment_link"
-    __table_args__ = (Index("ix_commitment_link_commitment", "commitment_id"),)
+    __table_args__ = (
+        UniqueConstraint("commitment_id", "complaint_id", name="uq_commitment_link_case"),
+        UniqueConstraint("commitment_id", "disclosure_id", name="uq_commitment_link_disclosure"),
+        CheckConstraint("(complaint_id IS NULL) <> (disclosure_id IS NULL)", name="ck_commitment_link_one"),
+        # The way back: a case's or a disclosure's page lists the commitments it serves.
+        Index("ix_commitment_link_complaint", "complaint_id"),
+        Index("ix_commitment_link_disclosure", "disclosure_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     commitment_id: int = Field(foreign_key="commitment.id")
     complaint_id: int | None = Field(default=None, foreign_key="complaint.id")
     disclosure_id: int | None = Field(default=None, foreign_key="disclosure.id")
+    created_at: datetime = created_at_field()
 
 
 class DialogueCorrection(SQLModel, table=True):

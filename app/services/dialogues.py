@@ -47,7 +47,7 @@ PUBLICATION_RULE = "dialogue.results_publication"
 FREQUENCY_RULE = "dialogue.per_year"
 
 
-def _require(principal: Principal) -> None:
+def require_manager(principal: Principal) -> None:
     if not principal.can("dialogue:manage"):
         raise Forbidden(_("Bạn không có quyền quản lý đối thoại"))
 
@@ -59,7 +59,7 @@ def get(session: Session, dialogue_id: int) -> Dialogue:
     return row
 
 
-def _touch(session: Session, row) -> None:
+def touch(session: Session, row) -> None:
     row.updated_at = utcnow()
     session.add(row)
 
@@ -117,7 +117,7 @@ def _snapshot(row) -> dict:
 
 
 def plan(session: Session, *, principal: Principal, data: DialogueInput) -> Dialogue:
-    _require(principal)
+    require_manager(principal)
     row = Dialogue(**{k: (getattr(data, k).value if k in ("format", "trigger") else getattr(data, k)) for k in FIELDS})
     session.add(row)
     session.flush()
@@ -130,7 +130,7 @@ def update(session: Session, *, principal: Principal, dialogue_id: int, data: Di
            reason: str = "") -> Dialogue:
     """Change the plan. Once announced, residents may have read it: the change is recorded as a
     correction (with a reason), and the start cannot move into the past."""
-    _require(principal)
+    require_manager(principal)
     row = get(session, dialogue_id)
     if row.status in (DialogueStatus.held, DialogueStatus.published):
         raise Conflict(_("Cuộc đối thoại đã diễn ra; chỉ sửa được biên bản và kết quả"))
@@ -145,8 +145,8 @@ def update(session: Session, *, principal: Principal, dialogue_id: int, data: Di
         v = getattr(data, k)
         setattr(row, k, v.value if k in ("format", "trigger") else v)
     if row.status != DialogueStatus.planned:
-        _correction(session, principal, row, f"dialogue:{row.id}", before, reason[:500])
-    _touch(session, row)
+        record_correction(session, principal, row, f"dialogue:{row.id}", before, reason[:500])
+    touch(session, row)
     audit.record(session, actor=principal.actor, action="dialogue.update", entity_type="dialogue", entity_id=row.id,
                  before=before, after=_snapshot(row))
     return row
@@ -175,7 +175,7 @@ def announce(session: Session, *, principal: Principal, dialogue_id: int) -> Not
     """Publish the dialogue on /dialogues and in the calendar feed. A start in the past is
     refused; notice shorter than the rule is allowed (a request by voters may be urgent) but
     returned, so staff see the warning and the record shows it."""
-    _require(principal)
+    require_manager(principal)
     row = get(session, dialogue_id)
     if row.status != DialogueStatus.planned:
         raise Conflict(_("Chỉ thông báo được cuộc đối thoại đang ở bước kế hoạch"))
@@ -185,7 +185,7 @@ def announce(session: Session, *, principal: Principal, dialogue_id: int) -> Not
     check = notice_check(session, row)
     row.status = DialogueStatus.announced
     row.announced_on = local_today()
-    _touch(session, row)
+    touch(session, row)
     audit.record(session, actor=principal.actor, action="dialogue.announce", entity_type="dialogue",
                  entity_id=row.id, after={"days_ahead": check.days_ahead, "rule": check.rule.label,
                                           "short_notice": check.short})
@@ -199,17 +199,28 @@ class HeldInput(InputModel):
     minutes: str = Field(default="", max_length=100_000)
 
 
-def record_held(session: Session, *, principal: Principal, dialogue_id: int, data: HeldInput) -> Dialogue:
-    _require(principal)
+def record_held(session: Session, *, principal: Principal, dialogue_id: int, data: HeldInput,
+                reason: str = "") -> Dialogue:
+    """Attendance and the minutes' text. After publication this corrects them: the reason is
+    required and the earlier text is kept in the correction."""
+    require_manager(principal)
     row = get(session, dialogue_id)
-    if row.status not in (DialogueStatus.announced, DialogueStatus.held):
+    if row.status not in (DialogueStatus.announced, DialogueStatus.held, DialogueStatus.published):
         raise Conflict(_("Chỉ ghi kết quả cho cuộc đối thoại đã thông báo"))
     if row.starts_at > utcnow():
         raise Conflict(_("Cuộc đối thoại chưa diễn ra"))
+    reason = correction_reason(row, reason)
+    if row.status == DialogueStatus.published and not data.minutes.strip():
+        raise Invalid(_("Kết quả đã công bố: biên bản không được để trống"), fields={"minutes": "required"})
     before = {"attendance": row.attendance, "minutes": row.minutes}
     row.attendance, row.minutes = data.attendance, data.minutes.strip()
-    row.status = DialogueStatus.held
-    _touch(session, row)
+    if row.status == DialogueStatus.published:
+        if before == {"attendance": row.attendance, "minutes": row.minutes}:
+            return row  # nothing changed: no correction to show residents
+        record_correction(session, principal, row, f"minutes:{row.id}", before, reason)
+    else:
+        row.status = DialogueStatus.held
+    touch(session, row)
     audit.record(session, actor=principal.actor, action="dialogue.held", entity_type="dialogue", entity_id=row.id,
                  before=before, after={"attendance": row.attendance, "minutes_chars": len(row.minutes)})
     return row
@@ -218,7 +229,7 @@ def record_held(session: Session, *, principal: Principal, dialogue_id: int, dat
 def attach_minutes_scan(session: Session, *, principal: Principal, dialogue_id: int, upload,
                         store: FileStore) -> DialogueFile:
     """The signed minutes, as scanned. A new scan after publication is kept beside the old one."""
-    _require(principal)
+    require_manager(principal)
     row = get(session, dialogue_id)
     if row.status not in (DialogueStatus.held, DialogueStatus.published):
         raise Conflict(_("Chỉ đính kèm biên bản sau khi đối thoại đã diễn ra"))
@@ -267,18 +278,18 @@ def _after_held(row: Dialogue) -> None:
 
 def add_question(session: Session, *, principal: Principal, dialogue_id: int, data: QuestionInput,
                  reason: str = "") -> DialogueQuestion:
-    _require(principal)
+    require_manager(principal)
     row = get(session, dialogue_id)
     _after_held(row)
-    reason = _correction_reason(row, reason)
+    reason = correction_reason(row, reason)
     position = (session.exec(select(func.max(DialogueQuestion.position))
                              .where(DialogueQuestion.dialogue_id == row.id)).one() or 0) + 1
     q = DialogueQuestion(dialogue_id=row.id, position=position, **data.model_dump())
     session.add(q)
     session.flush()
     if row.status == DialogueStatus.published:
-        _correction(session, principal, row, f"question:{q.id}", {}, reason)
-    _touch(session, row)
+        record_correction(session, principal, row, f"question:{q.id}", {}, reason)
+    touch(session, row)
     audit.record(session, actor=principal.actor, action="dialogue.question", entity_type="dialogue_question",
                  entity_id=q.id, after={"dialogue_id": row.id, "position": position})
     return q
@@ -286,21 +297,28 @@ def add_question(session: Session, *, principal: Principal, dialogue_id: int, da
 
 def update_question(session: Session, *, principal: Principal, question_id: int, data: QuestionInput,
                     reason: str = "") -> DialogueQuestion:
-    _require(principal)
-    q = session.get(DialogueQuestion, question_id)
-    if q is None:
-        raise NotFound(_("Không tìm thấy câu hỏi"))
+    require_manager(principal)
+    q = get_question(session, question_id)
     row = get(session, q.dialogue_id)
-    reason = _correction_reason(row, reason)
+    reason = correction_reason(row, reason)
     before = {k: getattr(q, k) for k in ("asked_by", "content", "answer", "answered_by")}
+    if before == data.model_dump():
+        return q
     for k, v in data.model_dump().items():
         setattr(q, k, v)
     session.add(q)
     if row.status == DialogueStatus.published:
-        _correction(session, principal, row, f"question:{q.id}", before, reason)
-    _touch(session, row)
+        record_correction(session, principal, row, f"question:{q.id}", before, reason)
+    touch(session, row)
     audit.record(session, actor=principal.actor, action="dialogue.question_update", entity_type="dialogue_question",
                  entity_id=q.id, before=before, after=data.model_dump())
+    return q
+
+
+def get_question(session: Session, question_id: int) -> DialogueQuestion:
+    q = session.get(DialogueQuestion, question_id)
+    if q is None:
+        raise NotFound(_("Không tìm thấy câu hỏi"))
     return q
 
 
@@ -323,24 +341,55 @@ class CommitmentInput(InputModel):
 
 def add_commitment(session: Session, *, principal: Principal, dialogue_id: int, data: CommitmentInput,
                    reason: str = "") -> Commitment:
-    _require(principal)
+    require_manager(principal)
     row = get(session, dialogue_id)
     _after_held(row)
-    reason = _correction_reason(row, reason)
+    reason = correction_reason(row, reason)
+    _check_commitment(session, row, data)
+    c = Commitment(dialogue_id=row.id, **data.model_dump())
+    session.add(c)
+    session.flush()
+    if row.status == DialogueStatus.published:
+        record_correction(session, principal, row, f"commitment:{c.id}", {}, reason)
+    touch(session, row)
+    audit.record(session, actor=principal.actor, action="commitment.create", entity_type="commitment",
+                 entity_id=c.id, after={**data.model_dump(), "dialogue_id": row.id})
+    return c
+
+
+def _check_commitment(session: Session, row: Dialogue, data: CommitmentInput) -> None:
     if data.due_on < local_date(row.starts_at):
         raise Invalid(_("Hạn thực hiện không được trước ngày đối thoại"), fields={"due_on": "before_dialogue"})
     if data.question_id is not None:
         q = session.get(DialogueQuestion, data.question_id)
         if q is None or q.dialogue_id != row.id:
             raise Invalid(_("Câu hỏi không thuộc cuộc đối thoại này"), fields={"question_id": "other_dialogue"})
-    c = Commitment(dialogue_id=row.id, **data.model_dump())
-    session.add(c)
-    session.flush()
+
+
+COMMITMENT_FIELDS = ("title", "owner_department", "due_on", "question_id")
+
+
+def update_commitment(session: Session, *, principal: Principal, commitment_id: int, data: CommitmentInput,
+                      reason: str = "") -> Commitment:
+    """Correct what was promised, who owns it or by when. After publication the reason is
+    required and the earlier values are kept; a moved due date shows on the public page."""
+    require_manager(principal)
+    c = get_commitment(session, commitment_id)
+    row = get(session, c.dialogue_id)
+    reason = correction_reason(row, reason)
+    _check_commitment(session, row, data)
+    before = {k: getattr(c, k) for k in COMMITMENT_FIELDS}
+    after = data.model_dump()
+    if before == after:
+        return c
+    for k, v in after.items():
+        setattr(c, k, v)
     if row.status == DialogueStatus.published:
-        _correction(session, principal, row, f"commitment:{c.id}", {}, reason)
-    _touch(session, row)
-    audit.record(session, actor=principal.actor, action="commitment.create", entity_type="commitment",
-                 entity_id=c.id, after={**data.model_dump(), "dialogue_id": row.id})
+        record_correction(session, principal, row, f"commitment:{c.id}", before, reason)
+    touch(session, c)
+    touch(session, row)
+    audit.record(session, actor=principal.actor, action="commitment.update", entity_type="commitment",
+                 entity_id=c.id, before=before, after=after)
     return c
 
 
@@ -357,7 +406,7 @@ def add_progress(session: Session, *, principal: Principal, commitment_id: int, 
                  uploads: list = (), store: FileStore | None = None) -> CommitmentUpdate:
     """A dated step: what was done, the status after it, evidence files. Dropping a commitment
     needs the step's note as its reason; a finished or dropped commitment takes no more steps."""
-    _require(principal)
+    require_manager(principal)
     c = get_commitment(session, commitment_id)
     row = get(session, c.dialogue_id)
     if c.status not in OPEN_COMMITMENT_STATUSES:
@@ -381,8 +430,8 @@ def add_progress(session: Session, *, principal: Principal, commitment_id: int, 
         c.done_on = data.on
     if data.status == CommitmentStatus.dropped:
         c.drop_reason = data.note[:1000]
-    _touch(session, c)
-    _touch(session, row)  # the dialogue's results changed: API readers syncing by updated_since see it
+    touch(session, c)
+    touch(session, row)  # the dialogue's results changed: API readers syncing by updated_since see it
     audit.record(session, actor=principal.actor, action="commitment.progress", entity_type="commitment",
                  entity_id=c.id, before={"status": before}, after={"status": c.status, "on": data.on,
                                                                    "files": len(uploads)})
@@ -432,7 +481,7 @@ def publication_deadline(session: Session, row: Dialogue) -> Deadline:
 
 
 def publish(session: Session, *, principal: Principal, dialogue_id: int) -> Dialogue:
-    _require(principal)
+    require_manager(principal)
     row = get(session, dialogue_id)
     if row.status != DialogueStatus.held:
         raise Conflict(_("Chỉ công bố kết quả của cuộc đối thoại đã diễn ra"))
@@ -440,7 +489,7 @@ def publish(session: Session, *, principal: Principal, dialogue_id: int) -> Dial
         raise Invalid(_("Cần có biên bản trước khi công bố kết quả"), fields={"minutes": "required"})
     row.status = DialogueStatus.published
     row.results_published_on = local_today()
-    _touch(session, row)
+    touch(session, row)
     deadline = publication_deadline(session, row)
     audit.record(session, actor=principal.actor, action="dialogue.publish", entity_type="dialogue", entity_id=row.id,
                  after={"on": row.results_published_on, "due_on": deadline.due_on, "rule": deadline.rule.label,
@@ -448,7 +497,7 @@ def publish(session: Session, *, principal: Principal, dialogue_id: int) -> Dial
     return row
 
 
-def _correction_reason(row: Dialogue, reason: str) -> str:
+def correction_reason(row: Dialogue, reason: str) -> str:
     """Once results are published a change is a correction: its reason is checked before
     anything changes."""
     reason = reason.strip()
@@ -457,8 +506,8 @@ def _correction_reason(row: Dialogue, reason: str) -> str:
     return reason[:500]
 
 
-def _correction(session: Session, principal: Principal, row: Dialogue, entity: str, before: dict,
-                reason: str) -> None:
+def record_correction(session: Session, principal: Principal, row: Dialogue, entity: str, before: dict,
+                      reason: str) -> None:
     session.add(DialogueCorrection(dialogue_id=row.id, entity=entity, reason=reason,
                                    before=json.dumps(before, ensure_ascii=False, default=str),
                                    actor=principal.actor.label[:120]))

@@ -244,7 +244,7 @@ def test_record_and_publish_a_dialogue(new_context, live_server, tmp_path):
         {"asked_by": "Hội Phụ nữ phường", "content": f"Đề nghị kẻ vạch đi bộ qua đường trước cổng trường ({run})",
          "answer": "Phường đề nghị quận kẻ vạch trong quý này.", "answered_by": "Phó Chủ tịch UBND phường"},
     ]
-    details = page.locator("#questions details")
+    details = page.locator("#questions details").filter(has_text="Ghi câu hỏi")
     details.locator("summary").click()
     details.locator("#f-q-asked_by").fill("Tổ dân phố 8")
     details.locator("#f-q-content").fill("Đèn?")
@@ -259,7 +259,7 @@ def test_record_and_publish_a_dialogue(new_context, live_server, tmp_path):
     assert page.locator("#questions ol li").count() == 0, "nothing was written"
     for q in questions:
         page.goto(url)
-        details = page.locator("#questions details")
+        details = page.locator("#questions details").filter(has_text="Ghi câu hỏi")
         details.locator("summary").click()
         for name, value in q.items():
             details.locator(f"#f-q-{name}").fill(value)

@@ -109,3 +109,100 @@ def test_announcing_a_past_dialogue_says_why(client, session, login):
     url = plan(client, token, days_ahead=-2).headers["location"]
     r = client.post(url + "/announce", data={"csrf_token": token})
     assert r.status_code == 422 and "Thời điểm đối thoại đã qua" in r.text
+
+
+def _published(session):
+    """A published dialogue with one question and one commitment, made through the services."""
+    from app.services import dialogues as svc
+    from tests.routers.test_dialogues_public import commitment, held, publish, question
+
+    leader = factories.principal(session, "leader")
+    d = held(session, leader)
+    q = question(session, leader, d)
+    c = commitment(session, leader, d, question_id=q.id)
+    publish(session, leader, d)
+    assert svc.get(session, d.id).status == "published"
+    return d, q, c
+
+
+def test_corrections_of_published_results_from_the_staff_page(client, session, login):
+    d, q, c = _published(session)
+    login("officer")
+    url = f"/staff/dialogues/{d.id}"
+    token = factories.csrf(client, url)
+    page = client.get(url)
+    assert f'id="f-qe{q.id}-answer"' in page.text and f'id="f-ce{c.id}-due_on"' in page.text
+    assert 'id="f-held-reason"' in page.text  # the minutes can be corrected, with a reason
+
+    # A correction without its reason is refused with what was typed kept, on the right form.
+    q_form = {"csrf_token": token, "question_id": str(q.id), "asked_by": q.asked_by, "content": q.content,
+              "answer": "Trong quý II", "answered_by": q.answered_by}
+    bad = client.post(url + "/question_edit", data=q_form)
+    assert bad.status_code == 422 and f'id="e-qe{q.id}-reason"' in bad.text and "Trong quý II" in bad.text
+    assert client.post(url + "/question_edit", data={**q_form, "reason": "Ghi nhầm quý"},
+                       follow_redirects=False).status_code == 303
+
+    due = (local_today() + timedelta(days=90)).isoformat()
+    c_form = {"csrf_token": token, "commitment_id": str(c.id), "title": c.title, "owner_department": "Phòng Kinh tế",
+              "due_on": due, "question_id": str(q.id)}
+    bad = client.post(url + "/commitment_edit", data={**c_form, "owner_department": "", "reason": "Dời hạn"})
+    assert bad.status_code == 422 and f'id="e-ce{c.id}-owner_department"' in bad.text
+    assert client.post(url + "/commitment_edit", data={**c_form, "reason": "Chờ kinh phí thành phố"},
+                       follow_redirects=False).status_code == 303
+
+    assert client.post(url + "/held", data={"csrf_token": token, "attendance": "90", "minutes": "Biên bản đã sửa",
+                                            "reason": "Đếm lại danh sách"}, follow_redirects=False).status_code == 303
+    session.rollback()
+    fixes = session.exec(select(DialogueCorrection).where(DialogueCorrection.dialogue_id == d.id)).all()
+    assert [f.entity for f in fixes] == [f"question:{q.id}", f"commitment:{c.id}", f"minutes:{d.id}"]
+    session.expire_all()
+    assert session.get(Commitment, c.id).due_on.isoformat() == due, session.get(DialogueCorrection, fixes[1].id).before
+    public = client.get(f"/dialogues/{d.id}").text
+    assert "Chờ kinh phí thành phố" in public and "Biên bản đã sửa" in public and "Trong quý II" in public
+
+
+def test_linking_a_commitment_to_a_case_and_a_disclosure(client, session, login):
+    from app.services import complaints
+    from tests.services.test_complaints import CITIZEN, case_input
+
+    d, _q, c = _published(session)
+    petition = complaints.file_case(session, data=case_input(kind="petition", subject="Xin lắp đèn ngõ 12 Văn Phú"),
+                                    channel="web", actor=CITIZEN)
+    doc = factories.published(session, factories.principal(session, "publisher"), title="Quyết định lắp đèn ngõ 12")
+    session.commit()
+    login("leader")
+    url = f"/staff/dialogues/{d.id}"
+    token = factories.csrf(client, url)
+    bad = client.post(url + "/link", data={"csrf_token": token, "commitment_id": str(c.id), "ref": "ZZZZ"})
+    assert bad.status_code == 422 and f'id="e-l{c.id}-ref"' in bad.text and "ZZZZ" in bad.text
+    code = complaints.format_code(petition.tracking_code)
+    for ref in (code, f"/disclosures/{doc.id}"):
+        assert client.post(url + "/link", data={"csrf_token": token, "commitment_id": str(c.id), "ref": ref},
+                           follow_redirects=False).status_code == 303
+    assert client.post(url + "/link", data={"csrf_token": token, "commitment_id": str(c.id), "ref": code}
+                       ).status_code == 409
+
+    staff_page = client.get(url).text
+    assert code in staff_page and "Quyết định lắp đèn ngõ 12" in staff_page
+    assert f"/staff/dialogues/{d.id}#c-{c.id}" in client.get(f"/staff/complaints/{petition.id}").text
+
+    public = client.get(f"/dialogues/{d.id}").text
+    assert f'href="/disclosures/{doc.id}"' in public and "Kiến nghị" in public
+    assert petition.tracking_code not in public and code not in public and "Xin lắp đèn" not in public
+    assert f'href="/dialogues/{d.id}#c-{c.id}"' in client.get(f"/disclosures/{doc.id}").text
+    [item] = client.get(f"/api/v1/dialogues/{d.id}").json()["commitments"]
+    assert [x["id"] for x in item["disclosures"]] == [doc.id]
+    assert item["cases"] == [{"kind": "petition", "field": "urban_order", "status": petition.status, "summary": ""}]
+
+    from app.models.dialogue import CommitmentLink
+    session.rollback()
+    link = session.exec(select(CommitmentLink).where(CommitmentLink.complaint_id == petition.id)).one()
+    form = {"csrf_token": token, "commitment_id": str(c.id), "link_id": str(link.id)}
+    assert client.post(url + "/unlink", data=form).status_code == 422  # published: needs a reason
+    assert client.post(url + "/unlink", data={**form, "reason": "Gắn nhầm hồ sơ"},
+                       follow_redirects=False).status_code == 303
+    assert "Gắn nhầm hồ sơ" in client.get(f"/dialogues/{d.id}").text
+    session.rollback()  # a fresh snapshot before this session writes (SQLite)
+    login("supervisor")
+    assert client.post(url + "/link", data={"csrf_token": factories.csrf(client, url), "commitment_id": str(c.id),
+                                            "ref": code}).status_code == 403

@@ -184,3 +184,95 @@ def test_correcting_a_published_answer_keeps_what_it_said(session):
     assert q.answer == "Trong quý II"
     [fix] = svc.corrections(session, d.id)
     assert "Trong quý I" in fix.before and fix.entity == f"question:{q.id}"
+
+
+def _published_with_commitment(session, leader):
+    d = held_dialogue(session, leader)
+    c = svc.add_commitment(session, principal=leader, dialogue_id=d.id, data=svc.CommitmentInput(
+        title="Lắp đèn ngõ 12", owner_department="Phòng Kinh tế", due_on=local_today() + timedelta(days=30)))
+    svc.publish(session, principal=leader, dialogue_id=d.id)
+    session.commit()
+    return d, c
+
+
+def test_correcting_a_published_commitment_keeps_its_old_due_date(session):
+    leader = factories.principal(session, "leader")
+    d, c = _published_with_commitment(session, leader)
+    moved = svc.CommitmentInput(title="Lắp đèn ngõ 12", owner_department="Phòng Kinh tế - Hạ tầng",
+                                due_on=local_today() + timedelta(days=60))
+    with pytest.raises(Invalid):
+        svc.update_commitment(session, principal=leader, commitment_id=c.id, data=moved)
+    with pytest.raises(Invalid):  # never before the dialogue
+        svc.update_commitment(session, principal=leader, commitment_id=c.id, reason="Sửa hạn cho đúng",
+                              data=svc.CommitmentInput(title=c.title, owner_department="Phòng Kinh tế",
+                                                       due_on=local_today() - timedelta(days=30)))
+    old_due = c.due_on
+    svc.update_commitment(session, principal=leader, commitment_id=c.id, data=moved,
+                          reason="Chờ kinh phí bổ sung của thành phố")
+    session.commit()
+    assert c.due_on == moved.due_on and c.owner_department == "Phòng Kinh tế - Hạ tầng"
+    [fix] = svc.corrections(session, d.id)
+    assert old_due.isoformat() in fix.before and fix.entity == f"commitment:{c.id}"
+    # Saving the same values again records nothing.
+    svc.update_commitment(session, principal=leader, commitment_id=c.id, data=moved, reason="Không đổi gì cả")
+    session.commit()
+    assert len(svc.corrections(session, d.id)) == 1
+
+
+def test_correcting_published_minutes_keeps_the_earlier_text(session):
+    leader = factories.principal(session, "leader")
+    d, _c = _published_with_commitment(session, leader)
+    fixed = svc.HeldInput(attendance=86, minutes="Biên bản đối thoại (bản đã sửa số người dự)")
+    with pytest.raises(Invalid):
+        svc.record_held(session, principal=leader, dialogue_id=d.id, data=fixed)
+    with pytest.raises(Invalid):  # published minutes cannot be emptied
+        svc.record_held(session, principal=leader, dialogue_id=d.id, data=svc.HeldInput(attendance=86, minutes=" "),
+                        reason="Xóa biên bản")
+    svc.record_held(session, principal=leader, dialogue_id=d.id, data=fixed, reason="Đếm lại danh sách ký tên")
+    session.commit()
+    assert (d.status, d.attendance) == ("published", 86)
+    [fix] = svc.corrections(session, d.id)
+    assert fix.entity == f"minutes:{d.id}" and "Biên bản đối thoại..." in fix.before and '"attendance": 84' in fix.before
+
+
+def test_links_to_cases_and_disclosures_show_only_what_is_public(session):
+    from app.services import commitment_links as links
+    from app.services import complaints
+    from tests.services.test_complaints import CITIZEN, case_input
+
+    leader = factories.principal(session, "leader")
+    d, c = _published_with_commitment(session, leader)
+    petition = complaints.file_case(session, data=case_input(kind="petition"), channel="web", actor=CITIZEN)
+    denunciation = complaints.file_case(session, data=case_input(kind="denunciation"), channel="web", actor=CITIZEN)
+    doc = factories.published(session, factories.principal(session, "publisher"), document_number="15/QĐ-UBND")
+    session.commit()
+
+    links.link(session, principal=leader, commitment_id=c.id, ref=complaints.format_code(petition.tracking_code).lower())
+    links.link(session, principal=leader, commitment_id=c.id, ref=f"https://phuong.example.vn/disclosures/{doc.id}")
+    with pytest.raises(Conflict):  # once only
+        links.link(session, principal=leader, commitment_id=c.id, ref="15/QĐ-UBND")
+    with pytest.raises(Invalid):  # a denouncer's case never hangs off a public commitment
+        links.link(session, principal=leader, commitment_id=c.id, ref=denunciation.tracking_code)
+    with pytest.raises(Invalid):
+        links.link(session, principal=leader, commitment_id=c.id, ref="không có gì")
+    with pytest.raises(Forbidden):
+        links.link(session, principal=factories.principal(session, "supervisor"), commitment_id=c.id, ref="12")
+    session.commit()
+
+    found = links.links_of(session, [c.id])[c.id]
+    shown = links.public_links(found)
+    assert [x.id for x in shown.disclosures] == [doc.id]
+    assert [(k.kind, k.status) for k in shown.cases] == [("petition", petition.status)]
+    assert not any(petition.tracking_code in str(v) for k in shown.cases for v in vars(k).values())
+    assert [x.id for x in links.commitments_serving(session, disclosure_id=doc.id, public_only=True)] == [c.id]
+    assert [x.id for x in links.commitments_serving(session, complaint_id=petition.id)] == [c.id]
+
+    # Unlinking from published results is a correction with its reason.
+    case_link = next(lk for lk in found if lk.case is not None)
+    with pytest.raises(Invalid):
+        links.unlink(session, principal=leader, link_id=case_link.id)
+    links.unlink(session, principal=leader, link_id=case_link.id, reason="Gắn nhầm hồ sơ")
+    session.commit()
+    assert [lk.disclosure.id for lk in links.links_of(session, [c.id])[c.id]] == [doc.id]
+    [fix] = svc.corrections(session, d.id)
+    assert fix.reason == "Gắn nhầm hồ sơ" and str(petition.id) in fix.before

@@ -33,6 +33,7 @@ from app.models.dialogue import (
     DialogueStatus,
     DialogueTrigger,
 )
+from app.services import commitment_links as links
 from app.services import dialogues as svc
 from app.services.pagination import paginate
 from app.timeutil import local_today, to_local
@@ -63,6 +64,19 @@ class ProgressOut(BaseModel):
     files: list[FileOut] = Field(description="evidence")
 
 
+class LinkedDisclosureOut(BaseModel):
+    id: int
+    title: str
+    url: str
+
+
+class LinkedCaseOut(BaseModel):
+    kind: str = Field(description="complaint, petition or feedback (a denunciation is never linked)")
+    field: str
+    status: str
+    summary: str = Field(description="the case's public summary once it has an outcome; no personal data")
+
+
 class CommitmentOut(BaseModel):
     id: int
     title: str
@@ -74,6 +88,8 @@ class CommitmentOut(BaseModel):
     drop_reason: str = Field(description="why a dropped commitment is not carried out")
     question_position: int | None = Field(description="the question it answers (`position` in `questions`)")
     progress: list[ProgressOut] = Field(description="dated steps, oldest first")
+    disclosures: list[LinkedDisclosureOut] = Field(description="published documents that carry it out")
+    cases: list[LinkedCaseOut] = Field(description="cases that carry it out, without tracking code or sender")
 
 
 class QuestionOut(BaseModel):
@@ -127,7 +143,7 @@ def _public():
 
 
 def _serialise(request: Request, session: Session, rows: list[tuple[Dialogue, datetime]]) -> list[DialogueOut]:
-    """Many dialogues with their results in five queries, whatever the page's size (no N+1)."""
+    """Many dialogues with their results in six queries, whatever the page's size (no N+1)."""
     base = request.app.state.settings.public_base_url.rstrip("/")
     today = local_today()
     ids = [d.id for d, _changed in rows]
@@ -146,7 +162,10 @@ def _serialise(request: Request, session: Session, rows: list[tuple[Dialogue, da
         for f in session.exec(select(DialogueFile).where(DialogueFile.dialogue_id.in_(published))
                               .order_by(DialogueFile.id)):
             (evidence[f.commitment_update_id] if f.commitment_update_id else scans[f.dialogue_id]).append(f)
-    steps = svc.progress_of(session, [c.id for cs in commitments.values() for c in cs])
+    commitment_ids = [c.id for cs in commitments.values() for c in cs]
+    steps = svc.progress_of(session, commitment_ids)
+    linked = {cid: links.public_links(found) for cid, found in links.links_of(session, commitment_ids).items()}
+    nothing = links.PublicLinks([], [])
     if ids:
         fixes = dict(session.exec(select(DialogueCorrection.dialogue_id, func.count(DialogueCorrection.id))
                                   .where(DialogueCorrection.dialogue_id.in_(ids))
@@ -175,7 +194,11 @@ def _serialise(request: Request, session: Session, rows: list[tuple[Dialogue, da
                 overdue=svc.overdue(c, today), done_on=c.done_on, drop_reason=c.drop_reason,
                 question_position=positions.get(c.question_id),
                 progress=[ProgressOut(on=s.on, note=s.note, status=s.status,
-                                      files=[file_out(d, f) for f in evidence[s.id]]) for s in steps[c.id]])
+                                      files=[file_out(d, f) for f in evidence[s.id]]) for s in steps[c.id]],
+                disclosures=[LinkedDisclosureOut(id=doc.id, title=doc.title, url=f"{base}/disclosures/{doc.id}")
+                             for doc in linked.get(c.id, nothing).disclosures],
+                cases=[LinkedCaseOut(kind=k.kind, field=k.field, status=k.status, summary=k.summary)
+                       for k in linked.get(c.id, nothing).cases])
                 for c in commitments[d.id]],
             corrections=fixes.get(d.id, 0),
             url=f"{base}/dialogues/{d.id}",

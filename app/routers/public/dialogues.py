@@ -20,6 +20,7 @@ from app.deps import RowId, SessionDep
 from app.errors import NotFound
 from app.i18n import _
 from app.models.dialogue import OPEN_COMMITMENT_STATUSES, Commitment, Dialogue, DialogueFile, DialogueStatus
+from app.services import commitment_links as links
 from app.services import dialogues as svc
 from app.services import files, ical
 from app.templating import http_url, render
@@ -142,6 +143,8 @@ def dialogue_detail(request: Request, session: SessionDep, dialogue_id: RowId):
             evidence=evidence_files(session, [d.id]),
             scans=svc.minutes_scans(session, d.id),
             overdue={c.id: (today - c.due_on).days for c in commitments if svc.overdue(c, today)},
+            links={cid: links.public_links(found)
+                   for cid, found in links.links_of(session, [c.id for c in commitments]).items()},
         )
     return render(request, "public/dialogues/detail.html", ctx)
 

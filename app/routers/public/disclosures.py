@@ -17,7 +17,7 @@ from app.errors import NotFound
 from app.i18n import _
 from app.models.disclosure import Category, DisclosureStatus
 from app.services import disclosures as svc
-from app.services import files, rules
+from app.services import commitment_links, files, rules
 from app.templating import is_htmx, render
 from app.validation import int_in_range
 
@@ -93,6 +93,7 @@ def disclosure_detail(request: Request, session: SessionDep, user: OptionalUser,
         "attachments": svc.attachments(session, [d.id], as_of_version=shown.version if shown else None)[d.id],
         "methods": svc.methods(session, [d.id])[d.id],
         "deadline_rule": rules.rule_for_label(session, d.deadline_rule),
+        "commitments": commitment_links.commitments_serving(session, disclosure_id=d.id, public_only=True),
     }
     return render(request, "public/disclosures/detail.html", ctx)
 

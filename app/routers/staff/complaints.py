@@ -33,6 +33,7 @@ from app.models.complaint import (
 )
 from app.models.reception import ReceptionVisit
 from app.services import case_queries as q
+from app.services import commitment_links
 from app.services import complaints as svc
 from app.services import files
 from app.services.auth import Principal
@@ -377,6 +378,7 @@ def _case_page(request: Request, session: Session, principal: Principal, complai
         "parts": svc.parts_of(session, case.id),
         "source": session.get(Complaint, case.source_id) if case.source_id else None,
         "visit": session.exec(select(ReceptionVisit).where(ReceptionVisit.complaint_id == case.id)).first(),
+        "commitments": commitment_links.commitments_serving(session, complaint_id=case.id),
     }
     return render(request, "staff/complaints/detail.html", ctx, status_code=status_code)
 

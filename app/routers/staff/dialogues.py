@@ -21,9 +21,11 @@ from app.models.dialogue import (
     COMMITMENT_STATUS_LABELS,
     FORMAT_LABELS,
     TRIGGER_LABELS,
+    CommitmentLink,
     Dialogue,
     DialogueStatus,
 )
+from app.services import commitment_links as links
 from app.services import dialogues as svc
 from app.services import following
 from app.services.auth import Principal
@@ -133,6 +135,7 @@ def _page(request: Request, session: Session, principal: Principal, dialogue_id:
         "question_options": [(str(q.id), f"{q.position}. {q.content[:80]}") for q in questions],
         "commitments": commitments,
         "progress": svc.progress_of(session, [c.id for c in commitments]),
+        "links": links.links_of(session, [c.id for c in commitments]),
         "scans": svc.minutes_scans(session, row.id),
         "corrections": svc.corrections(session, row.id),
         "failed": failed,
@@ -195,7 +198,8 @@ def _announce(request, session, principal, dialogue_id, values, files):
 
 def _held(request, session, principal, dialogue_id, values, files):
     svc.record_held(session, principal=principal, dialogue_id=dialogue_id,
-                    data=svc.HeldInput.model_validate({k: values.get(k, "") for k in ("attendance", "minutes")}))
+                    data=svc.HeldInput.model_validate({k: values.get(k, "") for k in ("attendance", "minutes")}),
+                    reason=values.get("reason", ""))
 
 
 def _scan(request, session, principal, dialogue_id, values, files):
@@ -206,24 +210,69 @@ def _scan(request, session, principal, dialogue_id, values, files):
                                 store=request.app.state.settings.file_store)
 
 
+def _question_input(values: dict) -> svc.QuestionInput:
+    return svc.QuestionInput.model_validate({k: values.get(k, "") for k in ("asked_by", "content", "answer",
+                                                                            "answered_by")})
+
+
 def _question(request, session, principal, dialogue_id, values, files):
-    data = svc.QuestionInput.model_validate({k: values.get(k, "") for k in ("asked_by", "content", "answer",
-                                                                           "answered_by")})
-    svc.add_question(session, principal=principal, dialogue_id=dialogue_id, data=data, reason=values.get("reason", ""))
+    svc.add_question(session, principal=principal, dialogue_id=dialogue_id, data=_question_input(values),
+                     reason=values.get("reason", ""))
 
 
-def _commitment(request, session, principal, dialogue_id, values, files):
+def _question_edit(request, session, principal, dialogue_id, values, files):
+    question = svc.get_question(session, _row_id(values, "question_id"))
+    if question.dialogue_id != dialogue_id:
+        raise Invalid(_("Câu hỏi không thuộc cuộc đối thoại này"), fields={"question_id": "other"})
+    svc.update_question(session, principal=principal, question_id=question.id, data=_question_input(values),
+                        reason=values.get("reason", ""))
+
+
+def _commitment_input(values: dict) -> svc.CommitmentInput:
     fields = {k: values.get(k, "") for k in ("title", "owner_department", "due_on")}
     if values.get("question_id", "").strip():
         fields["question_id"] = values["question_id"]
-    svc.add_commitment(session, principal=principal, dialogue_id=dialogue_id,
-                       data=svc.CommitmentInput.model_validate(fields), reason=values.get("reason", ""))
+    return svc.CommitmentInput.model_validate(fields)
+
+
+def _commitment(request, session, principal, dialogue_id, values, files):
+    svc.add_commitment(session, principal=principal, dialogue_id=dialogue_id, data=_commitment_input(values),
+                       reason=values.get("reason", ""))
+
+
+def _row_id(values: dict, name: str) -> int:
+    return int_in_range(values.get(name), 1, 2_147_483_647) or 0
+
+
+def _own_commitment(session: Session, dialogue_id: int, values: dict):
+    """The commitment the form names, if it belongs to this dialogue."""
+    commitment = svc.get_commitment(session, _row_id(values, "commitment_id"))
+    if commitment.dialogue_id != dialogue_id:
+        raise Invalid(_("Cam kết không thuộc cuộc đối thoại này"), fields={"commitment_id": "other"})
+    return commitment
+
+
+def _commitment_edit(request, session, principal, dialogue_id, values, files):
+    commitment = _own_commitment(session, dialogue_id, values)
+    svc.update_commitment(session, principal=principal, commitment_id=commitment.id,
+                          data=_commitment_input(values), reason=values.get("reason", ""))
+
+
+def _link(request, session, principal, dialogue_id, values, files):
+    commitment = _own_commitment(session, dialogue_id, values)
+    links.link(session, principal=principal, commitment_id=commitment.id, ref=values.get("ref", ""))
+
+
+def _unlink(request, session, principal, dialogue_id, values, files):
+    commitment = _own_commitment(session, dialogue_id, values)
+    link = session.get(CommitmentLink, _row_id(values, "link_id"))
+    if link is None or link.commitment_id != commitment.id:
+        raise Invalid(_("Liên kết không thuộc cam kết này"), fields={"link_id": "other"})
+    links.unlink(session, principal=principal, link_id=link.id, reason=values.get("reason", ""))
 
 
 def _progress(request, session, principal, dialogue_id, values, files):
-    commitment = svc.get_commitment(session, int_in_range(values.get("commitment_id"), 1, 2_147_483_647) or 0)
-    if commitment.dialogue_id != dialogue_id:
-        raise Invalid(_("Cam kết không thuộc cuộc đối thoại này"), fields={"commitment_id": "other"})
+    commitment = _own_commitment(session, dialogue_id, values)
     data = svc.ProgressInput.model_validate({k: values.get(k, "") for k in ("on", "note", "status")})
     step = svc.add_progress(session, principal=principal, commitment_id=commitment.id, data=data,
                             uploads=[Upload(u.data, u.filename) for u in files],
@@ -241,6 +290,10 @@ _action("announce", _announce)
 _action("held", _held, anchor="#minutes")
 _action("scan", _scan, uploads=True, anchor="#minutes")
 _action("question", _question, anchor="#questions")
+_action("question_edit", _question_edit, anchor="#questions")
 _action("commitment", _commitment, anchor="#commitments")
+_action("commitment_edit", _commitment_edit, anchor="#commitments")
+_action("link", _link, anchor="#commitments")
+_action("unlink", _unlink, anchor="#commitments")
 _action("progress", _progress, uploads=True, anchor="#commitments")
 _action("publish", _publish)
