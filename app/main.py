@@ -27,6 +27,7 @@ from app.routers.api import complaints as api_complaints
 from app.routers.api import complaints_public as api_complaints_public
 from app.routers.api import deadlines as api_deadlines
 from app.routers.api import dialogues as api_dialogues
+from app.routers.api import events as api_events
 from app.routers.api import disclosures as api_disclosures
 from app.routers.api import reception as api_reception
 from app.routers.public import complaints as public_complaints
@@ -141,7 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (pages, public_disclosures, public_complaints, public_reception, public_following, public_dialogues, staff_auth,
                    staff_disclosures, staff_complaints, staff_reception, staff_reception_admin, staff_dialogues,
                    staff_admin, api_disclosures, api_deadlines, api_complaints_public, api_complaints, api_reception,
-                   api_dialogues):
+                   api_dialogues, api_events):
         app.include_router(module.router)
     _install_error_handlers(app)
     return app

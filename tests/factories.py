@@ -73,3 +73,10 @@ def published(session: Session, principal: auth.Principal, **overrides):
 
 def pdf_bytes(title: str = "Tài liệu") -> bytes:
     return simple_pdf(title, ["Nội dung thử nghiệm"])
+
+
+def bearer(session: Session, *scopes: str, user: StaffUser | None = None) -> dict[str, str]:
+    """The Authorization header of a new API token with these scopes (or acting as `user`)."""
+    token = auth.create_token(session, actor=Actor.system("test"), name="thanh-pho", scopes=list(scopes), user=user)
+    session.commit()
+    return {"Authorization": f"Bearer {token}"}

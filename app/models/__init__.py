@@ -18,6 +18,7 @@ from app.models.disclosure import (
     DisclosureMethod,
     DisclosureVersion,
 )
+from app.models.event import PublicEvent
 from app.models.outbox import OutboxMessage
 from app.models.reception import ReceptionRule, ReceptionSession, ReceptionVisit, ReceptionVisitCorrection
 from app.models.rules import CalendarOverride, LegalRule
@@ -46,6 +47,7 @@ __all__ = [
     "LegalRule",
     "LoginAttempt",
     "OutboxMessage",
+    "PublicEvent",
     "ReceptionRule",
     "ReceptionSession",
     "ReceptionVisit",

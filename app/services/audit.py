@@ -24,7 +24,7 @@ from app.models.audit import AuditEvent
 
 GENESIS = "0" * 64
 # PostgreSQL advisory lock id for appending to the chain (any constant unique to this use).
-_PG_LOCK_ID = 7_140_211
+PG_LOCK_ID = 7_140_211
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def record(
     """Append one event to the chain, in the caller's transaction."""
     key = _session_key(session)
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_ID})
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_LOCK_ID})
     last = session.exec(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).first()
     event = AuditEvent(
         seq=(last.seq + 1) if last else 1,

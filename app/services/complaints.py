@@ -21,6 +21,8 @@ from app.i18n import N_, _
 from app.models.complaint import (
     ANONYMOUS_ALLOWED,
     CASE_STATUS_LABELS,
+    FIELD_LABELS,
+    KIND_LABELS,
     CaseField,
     CaseKind,
     CaseStatus,
@@ -30,8 +32,9 @@ from app.models.complaint import (
     ComplaintEvent,
     ComplaintPause,
 )
+from app.models.event import Audience
 from app.models.user import Role
-from app.services import audit, files, outbox
+from app.services import audit, events, files, outbox
 from app.services.audit import Actor
 from app.services.auth import Principal
 from app.services.deadlines import Deadline, case_deadline, deadline_after
@@ -166,6 +169,7 @@ def file_case(session: Session, *, data: CaseInput, channel: str, actor: Actor, 
     audit.record(session, actor=actor, action="complaint.receive", entity_type="complaint", entity_id=case.id,
                  after={"kind": case.kind, "channel": channel, "field": case.field, "anonymous": case.anonymous,
                         "attachments": len(uploads)})
+    _feed(session, case, "case.received", "")
     return case
 
 
@@ -301,7 +305,18 @@ def transition(session: Session, *, principal: Principal, complaint_id: int, dat
     session.flush()
     audit.record(session, actor=principal.actor, action=f"complaint.{data.action}", entity_type="complaint",
                  entity_id=case.id, before=before, after={"status": case.status, "note": note})
+    if case.status != from_status:
+        _feed(session, case, "case.status", from_status)
     return case
+
+
+def _feed(session: Session, case: Complaint, type: str, from_status: str) -> None:
+    """The change feed says what kind of case moved where: never who sent it nor its subject
+    (which may name people), and only to readers of cases."""
+    what = f"{KIND_LABELS[CaseKind(case.kind)].message} ({FIELD_LABELS[CaseField(case.field)].message})"
+    moved = (f"{CASE_STATUS_LABELS[CaseStatus(from_status)].message} → " if from_status else "")
+    events.record(session, type=type, entity="case", entity_id=case.id, audience=Audience.cases,
+                  summary=f"{what}: {moved}{CASE_STATUS_LABELS[CaseStatus(case.status)].message}")
 
 
 def _default_note(data: TransitionInput) -> str:

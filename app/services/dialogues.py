@@ -21,6 +21,7 @@ from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.i18n import _
 from app.models.dialogue import (
+    COMMITMENT_STATUS_LABELS,
     OPEN_COMMITMENT_STATUSES,
     PUBLIC_STATUSES,
     Commitment,
@@ -34,7 +35,7 @@ from app.models.dialogue import (
     DialogueStatus,
     DialogueTrigger,
 )
-from app.services import audit, files
+from app.services import audit, events, files
 from app.services.auth import Principal
 from app.services.deadlines import Deadline, deadline_after
 from app.services.files import FileStore
@@ -189,6 +190,7 @@ def announce(session: Session, *, principal: Principal, dialogue_id: int) -> Not
     audit.record(session, actor=principal.actor, action="dialogue.announce", entity_type="dialogue",
                  entity_id=row.id, after={"days_ahead": check.days_ahead, "rule": check.rule.label,
                                           "short_notice": check.short})
+    events.record(session, type="dialogue.announced", entity="dialogue", entity_id=row.id, summary=row.title)
     return check
 
 
@@ -435,6 +437,8 @@ def add_progress(session: Session, *, principal: Principal, commitment_id: int, 
     audit.record(session, actor=principal.actor, action="commitment.progress", entity_type="commitment",
                  entity_id=c.id, before={"status": before}, after={"status": c.status, "on": data.on,
                                                                    "files": len(uploads)})
+    events.record(session, type="commitment.progress", entity="commitment", entity_id=c.id,
+                  summary=f"{c.title}: {COMMITMENT_STATUS_LABELS[CommitmentStatus(c.status)].message}")
     return step
 
 
@@ -494,6 +498,7 @@ def publish(session: Session, *, principal: Principal, dialogue_id: int) -> Dial
     audit.record(session, actor=principal.actor, action="dialogue.publish", entity_type="dialogue", entity_id=row.id,
                  after={"on": row.results_published_on, "due_on": deadline.due_on, "rule": deadline.rule.label,
                         "late": row.results_published_on > deadline.due_on})
+    events.record(session, type="dialogue.published", entity="dialogue", entity_id=row.id, summary=row.title)
     return row
 
 
@@ -511,6 +516,8 @@ def record_correction(session: Session, principal: Principal, row: Dialogue, ent
     session.add(DialogueCorrection(dialogue_id=row.id, entity=entity, reason=reason,
                                    before=json.dumps(before, ensure_ascii=False, default=str),
                                    actor=principal.actor.label[:120]))
+    events.record(session, type="dialogue.corrected", entity="dialogue", entity_id=row.id,
+                  summary=f"{row.title}: {reason}")
 
 
 def corrections(session: Session, dialogue_id: int) -> list[DialogueCorrection]:

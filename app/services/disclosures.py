@@ -25,7 +25,7 @@ from app.models.disclosure import (
     DisclosureVersion,
     Method,
 )
-from app.services import audit, files
+from app.services import audit, events, files
 from app.services.files import FileStore
 from app.services.auth import Principal
 from app.services.deadlines import deadline_after
@@ -221,6 +221,9 @@ def update(session: Session, *, principal: Principal, disclosure_id: int, data: 
     after = audit.snapshot(d, CONTENT_FIELDS + ("version", "posted_on", "posting_ends_on"))
     audit.record(session, actor=principal.actor, action=action, entity_type="disclosure", entity_id=d.id,
                  before=before, after={**after, "attachments": _attachment_facts(atts)})
+    if action == "disclosure.amend":
+        events.record(session, type="disclosure.amended", entity="disclosure", entity_id=d.id,
+                      summary=f"Phiên bản {d.version}: {d.title}")
     return d
 
 
@@ -275,6 +278,7 @@ def publish(session: Session, *, principal: Principal, disclosure_id: int) -> Di
     audit.record(session, actor=principal.actor, action="disclosure.publish", entity_type="disclosure",
                  entity_id=d.id, before={"status": DisclosureStatus.draft, "version": 0}, after={"status": d.status, "version": d.version, "posted_on": d.posted_on,
                                         "posting_ends_on": d.posting_ends_on, "late": d.late})
+    events.record(session, type="disclosure.published", entity="disclosure", entity_id=d.id, summary=d.title)
     return d
 
 
@@ -295,6 +299,7 @@ def withdraw(session: Session, *, principal: Principal, disclosure_id: int, reas
     audit.record(session, actor=principal.actor, action="disclosure.withdraw", entity_type="disclosure",
                  entity_id=d.id, before={"status": DisclosureStatus.published},
                  after={"status": d.status, "reason": d.withdrawal_reason})
+    events.record(session, type="disclosure.withdrawn", entity="disclosure", entity_id=d.id, summary=d.title)
     return d
 
 

@@ -7,8 +7,6 @@ import pytest
 from sqlmodel import select
 
 from app.models.disclosure import Disclosure
-from app.services import auth
-from app.services.audit import Actor
 from tests import factories
 
 CONTRACT_FIELDS = {
@@ -21,9 +19,7 @@ NEW = {"title": "Danh sách hộ cận nghèo năm 2027", "category": "social_su
 
 
 def _token(session, scopes=("disclosures:write",), user=None):
-    token = auth.create_token(session, actor=Actor.system("test"), name="thanh-pho", scopes=list(scopes), user=user)
-    session.commit()
-    return {"Authorization": f"Bearer {token}"}
+    return factories.bearer(session, *scopes, user=user)
 
 
 @pytest.fixture

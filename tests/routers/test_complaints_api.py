@@ -8,7 +8,6 @@ from sqlmodel import select
 
 from app.models.complaint import Complaint
 from app.services import auth
-from app.services.audit import Actor
 from app.timeutil import local_today
 from tests import factories
 from tests.routers.complaint_helpers import act, filed
@@ -25,10 +24,7 @@ TRANSFER = {"kind": "complaint", "subject": "Khiếu nại về bồi thường 
             "sender_name": "Vũ Văn Chuyển", "sender_address": "Số 4 Văn Phú", "external_ref": "123/TTTP-TCD"}
 
 
-def _token(session, *scopes, user=None):
-    token = auth.create_token(session, actor=Actor.system("test"), name="thanh-pho", scopes=list(scopes), user=user)
-    session.commit()
-    return {"Authorization": f"Bearer {token}"}
+_token = factories.bearer
 
 
 @pytest.fixture

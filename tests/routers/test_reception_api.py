@@ -11,11 +11,9 @@ from sqlmodel import select
 
 from app.models.audit import AuditEvent
 from app.models.complaint import Complaint
-from app.services import auth
 from app.services import complaints as cases
 from app.services import reception as svc
 from app.services import reception_schedule as schedule
-from app.services.audit import Actor
 from app.services.reception_export import FIRST_DATA_ROW
 from app.timeutil import LOCAL_TZ, local_today
 from tests import factories
@@ -31,10 +29,7 @@ VISIT_FIELDS = {"id", "number", "visit_on", "visitor_name", "visitor_address", "
                 "case_tracking_code", "notice_due_on", "notified_on"}
 
 
-def _token(session, *scopes, user=None):
-    token = auth.create_token(session, actor=Actor.system("test"), name="thanh-pho", scopes=list(scopes), user=user)
-    session.commit()
-    return {"Authorization": f"Bearer {token}"}
+_token = factories.bearer
 
 
 def _visit(**kw) -> dict:
