@@ -71,6 +71,7 @@ def session_for(engine: Engine, *, write: bool, audit_key: str | None = None) ->
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Reads that write an audit row (a view of a denouncer's identity, the register's personal data).
 WRITING_READS = ("/staff/complaints/", "/staff/reception/visits/", "/staff/reception/register", "/api/v1/reception/",
+                 "/api/v1/reports/periodic.xlsx",  # an export is audited
                  "/follow/")  # confirming or leaving a follow is a link in a mail, so a GET
 
 

@@ -16,6 +16,7 @@ from app.models.user import StaffUser
 from app.security import SESSION_COOKIE, client_addr
 from app.services import auth
 from app.services.auth import Principal
+from app.services.ratelimit import limiter_for
 
 # Row ids as path parameters: bounded, so a huge number is a 422, not a database overflow.
 RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
@@ -89,6 +90,8 @@ def api_principal(request: Request, session: SessionDep) -> Principal | None:
     principal = auth.principal_for_token(session, token.strip(), client_addr(request))
     if principal is None:
         raise Unauthorized(_("Mã truy cập không hợp lệ hoặc đã bị thu hồi"))
+    # Per token, whatever address it calls from: 429 with Retry-After beyond its limit.
+    limiter_for(request.app).hit(f"token:{principal.token_id}", principal.rate_limit, 60)
     return principal
 
 

@@ -22,14 +22,17 @@ from app.config import Settings, get_settings
 from app.db import make_engine, session_for
 from app.deps import LoginRequired
 from app.errors import AppError, TooManyRequests
+from app.etag import ETagMiddleware
 from app.i18n import N_
+from app.routers import open311
 from app.routers.api import complaints as api_complaints
 from app.routers.api import complaints_public as api_complaints_public
 from app.routers.api import deadlines as api_deadlines
 from app.routers.api import dialogues as api_dialogues
-from app.routers.api import events as api_events
 from app.routers.api import disclosures as api_disclosures
+from app.routers.api import events as api_events
 from app.routers.api import reception as api_reception
+from app.routers.api import reports as api_reports
 from app.routers.public import complaints as public_complaints
 from app.routers.public import dialogues as public_dialogues
 from app.routers.public import disclosures as public_disclosures
@@ -38,11 +41,12 @@ from app.routers.public import pages
 from app.routers.public import reception as public_reception
 from app.routers.staff import admin as staff_admin
 from app.routers.staff import auth as staff_auth
-from app.routers.staff import dialogues as staff_dialogues
 from app.routers.staff import complaints as staff_complaints
+from app.routers.staff import dialogues as staff_dialogues
 from app.routers.staff import disclosures as staff_disclosures
 from app.routers.staff import reception as staff_reception
 from app.routers.staff import reception_admin as staff_reception_admin
+from app.routers.staff import reports as staff_reports
 from app.security import BodyLimitMiddleware, WebMiddleware, csrf_guard
 from app.services import outbox, reception_schedule
 from app.services.outbox import SmtpSettings
@@ -135,6 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.secret_key = settings.resolved_secret_key()
     app.state.engine = make_engine(settings.database_url)
 
+    app.add_middleware(ETagMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes + 1024 * 1024)
     app.add_middleware(WebMiddleware, secure_cookies=settings.cookie_secure)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -142,7 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (pages, public_disclosures, public_complaints, public_reception, public_following, public_dialogues, staff_auth,
                    staff_disclosures, staff_complaints, staff_reception, staff_reception_admin, staff_dialogues,
                    staff_admin, api_disclosures, api_deadlines, api_complaints_public, api_complaints, api_reception,
-                   api_dialogues, api_events):
+                   api_dialogues, api_events, api_reports, staff_reports, open311):
         app.include_router(module.router)
     _install_error_handlers(app)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, String
+from sqlalchemy import Column, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime, utcnow
@@ -71,6 +71,9 @@ class ApiToken(SQLModel, table=True):
     user_id: int | None = Field(default=None, foreign_key="staff_user.id")
     created_at: datetime = created_at_field()
     last_used_at: datetime | None = timestamp_field()
+    last_used_addr: str = Field(default="", sa_column=Column(String(64), nullable=False, server_default=""))
+    # Calls allowed per minute; more get 429 with Retry-After (counted per process).
+    rate_limit: int = Field(default=600, sa_column=Column(Integer, nullable=False, server_default="600"))
     revoked_at: datetime | None = timestamp_field()
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from pwdlib import PasswordHash
@@ -12,7 +12,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from app.db import utcnow
-from app.errors import Conflict, Invalid, TooManyRequests, Unauthorized
+from app.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthorized
 from app.i18n import _, ngettext
 from app.models.user import ApiToken, LoginAttempt, Role, StaffSession, StaffUser
 from app.services import audit
@@ -30,11 +30,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.admin: frozenset({
         "staff:access", "disclosure:read", "disclosure:edit", "disclosure:publish",
         "user:manage", "audit:read", "rules:manage", *_CASES_HANDLE, "complaint:assign", "complaint:resolve",
-        "reception:read", "reception:schedule",
+        "reception:read", "reception:schedule", "report:read", "token:manage",
     }),
     Role.leader: frozenset({"staff:access", "disclosure:read", "disclosure:edit", "disclosure:publish", "audit:read",
                             *_CASES_HANDLE, "complaint:assign", "complaint:resolve",
-                            *_RECEPTION_KEEPER, "reception:reopen", "dialogue:manage"}),
+                            *_RECEPTION_KEEPER, "reception:reopen", "dialogue:manage", "report:read"}),
     Role.publisher: frozenset({"staff:access", "disclosure:read", "disclosure:edit", "disclosure:publish"}),
     Role.officer: frozenset({"staff:access", "disclosure:read", "disclosure:edit", *_CASES_HANDLE, "reception:read",
                              "dialogue:manage"}),
@@ -42,7 +42,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
                                *_RECEPTION_KEEPER}),
     # Supervisors see how cases are handled and how often citizens are received; a denouncer's
     # identity and the register's names stay hidden from them.
-    Role.supervisor: frozenset({"staff:access", "disclosure:read", "audit:read", "complaint:read", "reception:read"}),
+    Role.supervisor: frozenset({"staff:access", "disclosure:read", "audit:read", "complaint:read", "reception:read",
+                                "report:read"}),
 }
 
 # What an integration token's scope lets it do, in the same permission terms as a role.
@@ -53,6 +54,7 @@ SCOPES: dict[str, frozenset[str]] = {
     "complaints:write": frozenset({"complaint:read", "complaint:intake"}),
     "reception:read": frozenset({"reception:read"}),
     "reception:personal": frozenset({"reception:read", "reception:personal"}),
+    "reports:read": frozenset({"report:read"}),
 }
 
 MIN_PASSWORD_LENGTH = 10
@@ -65,6 +67,8 @@ class Principal:
     actor: Actor
     permissions: frozenset[str]
     user: StaffUser | None = None
+    token_id: int | None = None  # when it came with an API token
+    rate_limit: int = 0  # the token's calls per minute (0: no token, not limited here)
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions
@@ -174,21 +178,74 @@ def user_for_session(session: Session, token: str) -> StaffUser | None:
     return user if user and user.is_active else None
 
 
-def create_token(session: Session, *, actor: Actor, name: str, scopes: list[str], user: StaffUser | None = None) -> str:
-    """Create an API token and return it; it cannot be shown again (only its hash is kept)."""
+TOKEN_NAME_MAX = 100
+RATE_LIMIT_RANGE = (1, 100_000)
+# A token's last use is written at most this often: not a database write on every call.
+LAST_USE_PRECISION = timedelta(minutes=1)
+
+
+def _check_token_fields(name: str, scopes: list[str], rate_limit: int) -> None:
     unknown = [s for s in scopes if s not in SCOPES]
     if unknown:
-        raise Invalid(_("Phạm vi không hợp lệ: %s") % ", ".join(unknown))
+        raise Invalid(_("Phạm vi không hợp lệ: %s") % ", ".join(unknown), fields={"scopes": "unknown"})
+    if not name.strip():
+        raise Invalid(_("Cần đặt tên cho mã truy cập (ví dụ: tên cơ quan dùng nó)"), fields={"name": "required"})
+    low, high = RATE_LIMIT_RANGE
+    if not low <= rate_limit <= high:
+        raise Invalid(_("Giới hạn phải từ %(a)d đến %(b)d lượt mỗi phút") % {"a": low, "b": high}, fields={"rate_limit": "range"})
+
+
+def create_token(session: Session, *, actor: Actor, name: str, scopes: list[str], user: StaffUser | None = None,
+                 rate_limit: int = 600) -> str:
+    """Create an API token and return it; it cannot be shown again (only its hash is kept)."""
+    _check_token_fields(name, scopes, rate_limit)
     if not scopes and user is None:
-        raise Invalid(_("Cần ít nhất một phạm vi (--scope) hoặc một người dùng (--user)"))
+        raise Invalid(_("Cần ít nhất một phạm vi (--scope) hoặc một người dùng (--user)"), fields={"scopes": "required"})
     token = "mb_" + secrets.token_urlsafe(32)
-    row = ApiToken(name=name[:100], token_hash=hash_secret(token), scopes=" ".join(sorted(set(scopes))),
-                   user_id=user.id if user else None)
+    row = ApiToken(name=name.strip()[:TOKEN_NAME_MAX], token_hash=hash_secret(token),
+                   scopes=" ".join(sorted(set(scopes))), user_id=user.id if user else None, rate_limit=rate_limit)
     session.add(row)
     session.flush()
     audit.record(session, actor=actor, action="token.create", entity_type="api_token", entity_id=row.id,
-                 after={"name": row.name, "scopes": row.scopes, "user_id": row.user_id})
+                 after={"name": row.name, "scopes": row.scopes, "user_id": row.user_id, "rate_limit": rate_limit})
     return token
+
+
+def _live_token(session: Session, token_id: int) -> ApiToken:
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise NotFound(_("Không tìm thấy mã truy cập"))
+    if row.revoked_at is not None:
+        raise Conflict(_("Mã truy cập đã bị thu hồi"))
+    return row
+
+
+def update_token(session: Session, *, actor: Actor, token_id: int, scopes: list[str], rate_limit: int) -> ApiToken:
+    """Change what a scoped token may do, or how often; a personal token keeps its user's role."""
+    row = _live_token(session, token_id)
+    _check_token_fields(row.name, scopes, rate_limit)
+    if not scopes and row.user_id is None:
+        raise Invalid(_("Cần ít nhất một phạm vi"), fields={"scopes": "required"})
+    before = {"scopes": row.scopes, "rate_limit": row.rate_limit}
+    row.scopes, row.rate_limit = " ".join(sorted(set(scopes))), rate_limit
+    session.add(row)
+    audit.record(session, actor=actor, action="token.update", entity_type="api_token", entity_id=row.id,
+                 before=before, after={"scopes": row.scopes, "rate_limit": row.rate_limit})
+    return row
+
+
+def revoke_token(session: Session, *, actor: Actor, token_id: int) -> ApiToken:
+    row = _live_token(session, token_id)
+    row.revoked_at = utcnow()
+    session.add(row)
+    audit.record(session, actor=actor, action="token.revoke", entity_type="api_token", entity_id=row.id,
+                 after={"name": row.name})
+    return row
+
+
+def list_tokens(session: Session) -> list[ApiToken]:
+    """Every token, live ones first, newest first (a ward has a handful)."""
+    return list(session.exec(select(ApiToken).order_by(ApiToken.revoked_at.is_not(None), ApiToken.id.desc())))
 
 
 def principal_for_token(session: Session, token: str, client_addr: str = "") -> Principal | None:
@@ -197,11 +254,15 @@ def principal_for_token(session: Session, token: str, client_addr: str = "") -> 
     ).first()
     if row is None:
         return None
-    row.last_used_at = utcnow()
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USE_PRECISION or row.last_used_addr != client_addr[:64]:
+        row.last_used_at, row.last_used_addr = now, client_addr[:64]
+        session.add(row)
+    limits = {"token_id": row.id, "rate_limit": row.rate_limit}
     if row.user_id is not None:
         user = session.get(StaffUser, row.user_id)
         if user is None or not user.is_active:
             return None
-        return principal_for_user(user, client_addr, via=f"token:{row.name}:user")
+        return replace(principal_for_user(user, client_addr, via=f"token:{row.name}:user"), **limits)
     perms = frozenset().union(*(SCOPES.get(s, frozenset()) for s in row.scope_set))
-    return Principal(actor=Actor(f"token:{row.name}", None, None, client_addr), permissions=perms)
+    return Principal(actor=Actor(f"token:{row.name}", None, None, client_addr), permissions=perms, **limits)
