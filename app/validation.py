@@ -35,6 +35,13 @@ def stripped(*fields: str):
     return field_validator(*fields, mode="before")(lambda cls, v: v.strip() if isinstance(v, str) else v)
 
 
+def one_line(*fields: str):
+    """A pydantic validator for single-line text (titles, names, places): trims it and folds any
+    line break or run of spaces into one space. A browser's <input> cannot send a line break,
+    but an API call can, and such text ends up in mail subjects and one-line lists."""
+    return field_validator(*fields, mode="before")(lambda cls, v: " ".join(v.split()) if isinstance(v, str) else v)
+
+
 def require_date_in_range(value: date, field: str) -> date:
     """For service code outside a model: a date outside the plausible range is a 422."""
     from app.errors import Invalid

@@ -96,6 +96,9 @@ class Dialogue(SQLModel, table=True):
     trigger: str = Field(max_length=20)
     status: str = Field(default=DialogueStatus.planned, max_length=20)
     announced_on: date | None = None
+    # Days between the announcement (or the last change of time) and the dialogue: the notice
+    # residents actually got, judged against the `dialogue.notice` rule.
+    notice_days: int | None = None
     attendance: int | None = None
     minutes: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     results_published_on: date | None = None
@@ -121,7 +124,7 @@ class DialogueFile(SQLModel, table=True):
 
 class DialogueQuestion(SQLModel, table=True):
     __tablename__ = "dialogue_question"
-    __table_args__ = (Index("ix_dialogue_question_dialogue", "dialogue_id", "position"),)
+    __table_args__ = (Index("ix_dialogue_question_dialogue", "dialogue_id", "position", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     dialogue_id: int = Field(foreign_key="dialogue.id")
@@ -148,6 +151,9 @@ class Commitment(SQLModel, table=True):
     title: str = Field(max_length=300)
     owner_department: str = Field(max_length=200)
     due_on: date
+    # The due date promised at the dialogue: a later correction moves `due_on`, never this, so
+    # residents see that the date was moved.
+    first_due_on: date | None = None
     status: str = Field(default=CommitmentStatus.open, max_length=20)
     drop_reason: str = Field(default="", max_length=1000)
     done_on: date | None = None

@@ -2,9 +2,10 @@
 petition handled as a case, the decision or plan published as a disclosure.
 
 Residents see a linked disclosure (title and page) and a linked case only as its kind, field,
-status and public summary: never its tracking code (the sender's key to the case) nor anything
-about its sender. A denunciation, or any case whose sender is protected, is never linked: a
-public commitment must not point at a denouncer's case. Removing a link from published results
+status and public summary (written for the public, without personal data): never its tracking
+code (the sender's key to the case) nor anything about its sender. Only petitions and feedback
+are linked: a complaint is one person's grievance, and a denouncer's case must never be pointed
+at from a public page (a case reclassified later drops out of what residents see). Removing a link from published results
 is a correction, recorded with its reason."""
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ from app.services.auth import Principal
 # the number of a disclosure. Anything else ("15/QĐ-UBND") is a document number.
 _DISCLOSURE_NUMBER = re.compile(r"^#?(\d{1,9})$")
 _DISCLOSURE_URL = re.compile(r"/disclosures/(\d{1,9})(?:[/?#].*)?$")
+
+
+# A petition or a feedback is about the neighbourhood; a complaint is one person's grievance
+# and a denunciation protects its sender: neither is shown beside a public commitment.
+LINKABLE_KINDS = (CaseKind.petition, CaseKind.feedback)
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,9 @@ def link(session: Session, *, principal: Principal, commitment_id: int, ref: str
         if case.identity_protected:
             raise Invalid(_("Không gắn đơn tố cáo vào cam kết công khai (bảo vệ người tố cáo)"),
                           fields={"ref": "protected"})
+        if case.kind not in LINKABLE_KINDS:
+            raise Invalid(_("Chỉ gắn được đơn kiến nghị, phản ánh: khiếu nại là việc riêng của người khiếu nại"),
+                          fields={"ref": "kind"})
         target = {"complaint_id": case.id}
     else:
         disclosure = _resolve_disclosure(session, ref[:300])
@@ -160,7 +169,7 @@ def public_links(links: list[LinkView]) -> PublicLinks:
     disclosures = [lk.disclosure for lk in links if lk.disclosure is not None and lk.disclosure.published_at]
     cases = []
     for lk in links:
-        if lk.case is None or lk.case.identity_protected or lk.case.kind == CaseKind.denunciation:
+        if lk.case is None or lk.case.identity_protected or lk.case.kind not in LINKABLE_KINDS:
             continue
         outcome = complaints.public_outcome(lk.case) or {}
         cases.append(PublicCase(lk.case.kind, lk.case.field, lk.case.status, outcome.get("summary") or ""))

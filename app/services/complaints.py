@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from pydantic import Field, field_validator, model_validator
+from sqlalchemy import update as sa_update
 from sqlmodel import Session, select
 
 from app.db import utcnow
@@ -32,6 +33,7 @@ from app.models.complaint import (
     ComplaintEvent,
     ComplaintPause,
 )
+from app.models.dialogue import Commitment, CommitmentLink
 from app.models.event import Audience
 from app.models.user import Role
 from app.services import audit, events, files, outbox
@@ -307,7 +309,15 @@ def transition(session: Session, *, principal: Principal, complaint_id: int, dat
                  entity_id=case.id, before=before, after={"status": case.status, "note": note})
     if case.status != from_status:
         _feed(session, case, "case.status", from_status)
+        _touch_commitments(session, case)
     return case
+
+
+def _touch_commitments(session: Session, case: Complaint) -> None:
+    """A commitment linked to this case shows the case's status: API readers syncing
+    dialogues by updated_since must see the change."""
+    linked = select(CommitmentLink.commitment_id).where(CommitmentLink.complaint_id == case.id)
+    session.execute(sa_update(Commitment).where(Commitment.id.in_(linked)).values(updated_at=utcnow()))
 
 
 def _feed(session: Session, case: Complaint, type: str, from_status: str) -> None:

@@ -41,7 +41,7 @@ from app.services.deadlines import Deadline, deadline_after
 from app.services.files import FileStore
 from app.services.rules import RuleRef, get_rule
 from app.timeutil import LOCAL_TZ, local_date, local_today
-from app.validation import InputModel, check_date_range, stripped
+from app.validation import InputModel, check_date_range, one_line, stripped
 
 NOTICE_RULE = "dialogue.notice"
 PUBLICATION_RULE = "dialogue.results_publication"
@@ -53,8 +53,10 @@ def require_manager(principal: Principal) -> None:
         raise Forbidden(_("Bạn không có quyền quản lý đối thoại"))
 
 
-def get(session: Session, dialogue_id: int) -> Dialogue:
-    row = session.get(Dialogue, dialogue_id)
+def get(session: Session, dialogue_id: int, *, for_update: bool = False) -> Dialogue:
+    """One dialogue; `for_update` locks its row (PostgreSQL) so that two clerks adding questions
+    at once number them one after the other."""
+    row = session.get(Dialogue, dialogue_id, with_for_update=for_update or None)
     if row is None:
         raise NotFound(_("Không tìm thấy cuộc đối thoại"))
     return row
@@ -80,7 +82,8 @@ class DialogueInput(InputModel):
     invited_groups: str = Field(default="", max_length=5000)
     trigger: DialogueTrigger = DialogueTrigger.annual_plan
 
-    _strip = stripped("title", "topics", "place", "online_url", "organised_with", "chair", "invited_groups")
+    _one = one_line("title", "place", "online_url", "organised_with", "chair")
+    _strip = stripped("topics", "invited_groups")
 
     @field_validator("starts_at", "ends_at")
     @classmethod
@@ -145,7 +148,11 @@ def update(session: Session, *, principal: Principal, dialogue_id: int, data: Di
     for k in FIELDS:
         v = getattr(data, k)
         setattr(row, k, v.value if k in ("format", "trigger") else v)
+    if _snapshot(row) == before:
+        return row  # saved unchanged: nothing to correct
     if row.status != DialogueStatus.planned:
+        if row.starts_at != before["starts_at"]:
+            row.notice_days = notice_check(session, row).days_ahead  # the notice for the new time
         record_correction(session, principal, row, f"dialogue:{row.id}", before, reason[:500])
     touch(session, row)
     audit.record(session, actor=principal.actor, action="dialogue.update", entity_type="dialogue", entity_id=row.id,
@@ -186,6 +193,7 @@ def announce(session: Session, *, principal: Principal, dialogue_id: int) -> Not
     check = notice_check(session, row)
     row.status = DialogueStatus.announced
     row.announced_on = local_today()
+    row.notice_days = check.days_ahead
     touch(session, row)
     audit.record(session, actor=principal.actor, action="dialogue.announce", entity_type="dialogue",
                  entity_id=row.id, after={"days_ahead": check.days_ahead, "rule": check.rule.label,
@@ -264,7 +272,8 @@ class QuestionInput(InputModel):
     answer: str = Field(default="", max_length=20_000)
     answered_by: str = Field(default="", max_length=200)
 
-    _strip = stripped("asked_by", "content", "answer", "answered_by")
+    _one = one_line("asked_by", "answered_by")
+    _strip = stripped("content", "answer")
 
     @model_validator(mode="after")
     def _answered_by(self):
@@ -281,7 +290,7 @@ def _after_held(row: Dialogue) -> None:
 def add_question(session: Session, *, principal: Principal, dialogue_id: int, data: QuestionInput,
                  reason: str = "") -> DialogueQuestion:
     require_manager(principal)
-    row = get(session, dialogue_id)
+    row = get(session, dialogue_id, for_update=True)
     _after_held(row)
     reason = correction_reason(row, reason)
     position = (session.exec(select(func.max(DialogueQuestion.position))
@@ -337,7 +346,7 @@ class CommitmentInput(InputModel):
     due_on: date
     question_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
 
-    _strip = stripped("title", "owner_department")
+    _one = one_line("title", "owner_department")
     _due = field_validator("due_on")(lambda cls, v: check_date_range(v))
 
 
@@ -348,7 +357,7 @@ def add_commitment(session: Session, *, principal: Principal, dialogue_id: int, 
     _after_held(row)
     reason = correction_reason(row, reason)
     _check_commitment(session, row, data)
-    c = Commitment(dialogue_id=row.id, **data.model_dump())
+    c = Commitment(dialogue_id=row.id, first_due_on=data.due_on, **data.model_dump())
     session.add(c)
     session.flush()
     if row.status == DialogueStatus.published:
@@ -409,7 +418,7 @@ def add_progress(session: Session, *, principal: Principal, commitment_id: int, 
     """A dated step: what was done, the status after it, evidence files. Dropping a commitment
     needs the step's note as its reason; a finished or dropped commitment takes no more steps."""
     require_manager(principal)
-    c = get_commitment(session, commitment_id)
+    c = get_commitment(session, commitment_id, for_update=True)  # two steps at once cannot both end it
     row = get(session, c.dialogue_id)
     if c.status not in OPEN_COMMITMENT_STATUSES:
         raise Conflict(_("Cam kết đã kết thúc (hoàn thành hoặc không thực hiện)"))
@@ -442,8 +451,8 @@ def add_progress(session: Session, *, principal: Principal, commitment_id: int, 
     return step
 
 
-def get_commitment(session: Session, commitment_id: int) -> Commitment:
-    c = session.get(Commitment, commitment_id)
+def get_commitment(session: Session, commitment_id: int, *, for_update: bool = False) -> Commitment:
+    c = session.get(Commitment, commitment_id, with_for_update=for_update or None)
     if c is None:
         raise NotFound(_("Không tìm thấy cam kết"))
     return c
@@ -482,6 +491,12 @@ def open_commitments(session: Session, *, today: date, limit: int = 200) -> list
 def publication_deadline(session: Session, row: Dialogue) -> Deadline:
     """Results are due within the publication rule's days of the dialogue."""
     return deadline_after(session, PUBLICATION_RULE, local_date(row.starts_at))
+
+
+def results_due(row: Dialogue) -> bool:
+    """The dialogue has taken place (recorded or not) and its results are not yet published:
+    the publication deadline runs."""
+    return row.status == DialogueStatus.held or (row.status == DialogueStatus.announced and row.starts_at <= utcnow())
 
 
 def publish(session: Session, *, principal: Principal, dialogue_id: int) -> Dialogue:

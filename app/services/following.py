@@ -8,14 +8,23 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from datetime import date
 
 from sqlmodel import Session, or_, select
 
 from app.db import utcnow
 from app.errors import Invalid, NotFound
 from app.i18n import _
-from app.models.dialogue import COMMITMENT_STATUS_LABELS, Commitment, CommitmentStatus, CommitmentUpdate, Follow
+from app.models.dialogue import (
+    COMMITMENT_STATUS_LABELS,
+    Commitment,
+    CommitmentStatus,
+    CommitmentUpdate,
+    Dialogue,
+    Follow,
+)
 from app.services import dialogues, outbox
+from app.timeutil import to_local
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
 
@@ -51,7 +60,8 @@ def follow(session: Session, *, email: str, base_url: str, dialogue_id: int | No
         raise Invalid(_("Địa chỉ thư điện tử không hợp lệ (ví dụ: ten@example.vn)"), fields={"email": "invalid"})
     if commitment_id is not None:
         c = dialogues.get_commitment(session, commitment_id)
-        dialogues.public_get(session, c.dialogue_id)  # only what residents can see
+        if dialogues.public_get(session, c.dialogue_id).status != "published":  # only what residents can see
+            raise NotFound(_("Không tìm thấy cam kết"))
         what = f'cam kết "{c.title}"'  # the mail is Vietnamese whatever the page's language
     else:
         d = dialogues.public_get(session, dialogue_id)
@@ -62,7 +72,10 @@ def follow(session: Session, *, email: str, base_url: str, dialogue_id: int | No
         row = Follow(email=email, dialogue_id=dialogue_id, commitment_id=commitment_id)
         session.add(row)
         session.flush()
-    row.unsubscribed_at = None
+    if row.unsubscribed_at is not None:
+        # Anyone can type an address: coming back after leaving needs the owner's confirmation
+        # again (confirm() clears the unsubscription), or a stranger could re-subscribe them.
+        row.confirmed_at = None
     session.add(row)
     body = (f"Kính gửi ông/bà,\n\nCó yêu cầu theo dõi {what} trên cổng thông tin của phường bằng địa chỉ này.\n"
             f"Để nhận thư khi có tiến độ mới, xin xác nhận tại:\n{_link(base_url, session, row, 'confirm')}\n\n"
@@ -89,27 +102,69 @@ def unsubscribe(session: Session, *, follow_id: int, given: str) -> Follow:
     return row
 
 
-def notify_progress(session: Session, *, commitment: Commitment, step: CommitmentUpdate, base_url: str) -> int:
-    """Mail the step to everyone who confirmed following the commitment or its dialogue (once
-    each, even if they follow both). Only for published dialogues: nothing is sent before the
-    results are public."""
-    dialogue = dialogues.get(session, commitment.dialogue_id)
-    if dialogue.status != "published":
-        return 0
-    rows = session.exec(select(Follow).where(
-        Follow.confirmed_at.is_not(None), Follow.unsubscribed_at.is_(None),
-        or_(Follow.commitment_id == commitment.id, Follow.dialogue_id == dialogue.id))
-        .order_by(Follow.commitment_id.is_(None), Follow.id)).all()
+def _notify(session: Session, dialogue: Dialogue, *, base_url: str, subject: str, text: str,
+            commitment: Commitment | None = None) -> int:
+    """Mail `text` to everyone who confirmed following the dialogue (or the commitment), once
+    each even if they follow both, with the page's link and a one-click unsubscribe."""
+    who = Follow.dialogue_id == dialogue.id
+    if commitment is not None:
+        who = or_(Follow.commitment_id == commitment.id, who)
+    rows = session.exec(select(Follow).where(Follow.confirmed_at.is_not(None), Follow.unsubscribed_at.is_(None), who)
+                        .order_by(Follow.commitment_id.is_(None), Follow.id)).all()
+    page = f"{base_url.rstrip('/')}/dialogues/{dialogue.id}" + (f"#c-{commitment.id}" if commitment else "")
+    topic = f"commitment:{commitment.id}" if commitment else f"dialogue:{dialogue.id}"
     seen: set[str] = set()
-    status = str(COMMITMENT_STATUS_LABELS[CommitmentStatus(step.status)])
     for row in rows:
         if row.email in seen:
             continue
         seen.add(row.email)
-        body = (f"Cam kết \"{commitment.title}\" (đối thoại \"{dialogue.title}\") có tiến độ mới.\n\n"
-                f"Ngày {step.on:%d/%m/%Y}: {step.note}\nTrạng thái: {status}\n\n"
-                f"Xem chi tiết: {base_url.rstrip('/')}/dialogues/{dialogue.id}#c-{commitment.id}\n\n"
+        body = (f"{text}\n\nXem chi tiết: {page}\n\n"
                 f"Hủy theo dõi (một lần bấm): {_link(base_url, session, row, 'unsubscribe')}\n")
-        outbox.enqueue(session, to=row.email, subject=f"[Cam kết] {commitment.title[:200]}", body=body,
-                       topic=f"commitment:{commitment.id}")
+        outbox.enqueue(session, to=row.email, subject=subject, body=body, topic=topic)
     return len(seen)
+
+
+def _published_dialogue_of(session: Session, commitment: Commitment) -> Dialogue | None:
+    dialogue = dialogues.get(session, commitment.dialogue_id)
+    return dialogue if dialogue.status == "published" else None
+
+
+def notify_progress(session: Session, *, commitment: Commitment, step: CommitmentUpdate, base_url: str) -> int:
+    """A commitment's new step. Only for published dialogues: nothing is sent before the results
+    are public."""
+    dialogue = _published_dialogue_of(session, commitment)
+    if dialogue is None:
+        return 0
+    status = COMMITMENT_STATUS_LABELS[CommitmentStatus(step.status)].message
+    text = (f"Cam kết \"{commitment.title}\" (đối thoại \"{dialogue.title}\") có tiến độ mới.\n\n"
+            f"Ngày {step.on:%d/%m/%Y}: {step.note}\nTrạng thái: {status}")
+    return _notify(session, dialogue, commitment=commitment, base_url=base_url,
+                   subject=f"[Cam kết] {commitment.title[:200]}", text=text)
+
+
+def notify_due_moved(session: Session, *, commitment: Commitment, old_due: date, reason: str, base_url: str) -> int:
+    """A published commitment's due date was corrected: those who follow it are told, with why."""
+    dialogue = _published_dialogue_of(session, commitment)
+    if dialogue is None or old_due == commitment.due_on:
+        return 0
+    text = (f"Hạn thực hiện cam kết \"{commitment.title}\" (đối thoại \"{dialogue.title}\") đã được điều chỉnh "
+            f"từ ngày {old_due:%d/%m/%Y} sang ngày {commitment.due_on:%d/%m/%Y}.\nLý do: {reason}")
+    return _notify(session, dialogue, commitment=commitment, base_url=base_url,
+                   subject=f"[Cam kết] Điều chỉnh hạn: {commitment.title[:180]}", text=text)
+
+
+def notify_published(session: Session, *, dialogue: Dialogue, base_url: str) -> int:
+    """The results are out: minutes, questions and answers, commitments."""
+    text = (f"Kết quả cuộc đối thoại \"{dialogue.title}\" đã được công bố: biên bản, các câu hỏi và trả lời, "
+            "các cam kết của UBND phường và thời hạn thực hiện.")
+    return _notify(session, dialogue, base_url=base_url, subject=f"[Đối thoại] Công bố kết quả: {dialogue.title[:180]}",
+                   text=text)
+
+
+def notify_changed(session: Session, *, dialogue: Dialogue, reason: str, base_url: str) -> int:
+    """An announced dialogue's time, place or link changed."""
+    where = " — ".join(x for x in (dialogue.place, dialogue.online_url) if x)
+    text = (f"Cuộc đối thoại \"{dialogue.title}\" có thay đổi.\n\n"
+            f"Thời gian: {to_local(dialogue.starts_at):%H:%M ngày %d/%m/%Y}\nĐịa điểm: {where}\nLý do: {reason}")
+    return _notify(session, dialogue, base_url=base_url, subject=f"[Đối thoại] Thay đổi: {dialogue.title[:180]}",
+                   text=text)

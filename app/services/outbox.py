@@ -35,6 +35,8 @@ class SmtpSettings:
 
 
 def enqueue(session: Session, *, to: str, subject: str, body: str, topic: str = "") -> OutboxMessage:
+    # A header is one line: a line break from some stored title would make the message unsendable.
+    subject = " ".join(subject.split())
     msg = OutboxMessage(to_address=to[:200], subject=subject[:300], body=body, topic=topic[:60],
                         next_attempt_at=utcnow())
     session.add(msg)
@@ -70,8 +72,10 @@ def deliver_due(session: Session, smtp: SmtpSettings, *, now: datetime | None = 
             _send(smtp, msg)
             msg.sent_at = utcnow()
             sent += 1
-        except (OSError, smtplib.SMTPException) as exc:
-            msg.attempts += 1
+        except (OSError, smtplib.SMTPException, ValueError) as exc:
+            # ValueError: the message itself cannot be built (a bad address or header). Retrying
+            # will not help, and it must not hold back the messages queued behind it.
+            msg.attempts = MAX_ATTEMPTS if isinstance(exc, ValueError) else msg.attempts + 1
             msg.last_error = f"{type(exc).__name__}: {exc}"[:500]
             if msg.attempts >= MAX_ATTEMPTS:
                 msg.failed_at = utcnow()

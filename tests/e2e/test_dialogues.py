@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date, datetime, time, timedelta
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import urlparse
 
 import pytest
 from icalendar import Calendar
@@ -157,11 +157,11 @@ def test_short_notice_dialogue_is_announced_with_a_warning(new_context):
     response = _announce(page)
     assert response.status == 200, page.locator("main").inner_text()[:2000]
     url = urlparse(page.url)
-    assert url.path == f"/staff/dialogues/{dialogue_id}" and parse_qs(url.query) == {"notice": ["short"]}
-    status = page.get_by_role("status").filter(has_text="ngắn hơn quy định")
+    assert url.path == f"/staff/dialogues/{dialogue_id}" and not url.query
+    status = page.get_by_role("status").filter(has_text="ngắn hơn quy định")  # kept with the dialogue
     expect(status).to_have_count(1)
     facts = page.locator("dl.facts").inner_text()
-    assert ANNOUNCED in facts and f"thông báo ngày {local_today():%d/%m/%Y}" in facts
+    assert ANNOUNCED in facts and f"thông báo ngày {local_today():%d/%m/%Y}" in facts and "báo trước 3 ngày" in facts
     assert page.get_by_role("button", name="Thông báo trên cổng và lịch").count() == 0
 
     # On the public list, among the dialogues to come ...

@@ -32,9 +32,12 @@ def test_plan_and_announce_with_a_short_notice_warning(client, session, login):
     page = client.get(r.headers["location"])
     assert "chỉ được báo trước 3 ngày" in page.text
     announced = client.post(r.headers["location"] + "/announce", data={"csrf_token": token}, follow_redirects=False)
-    assert announced.status_code == 303 and "notice=short" in announced.headers["location"]
-    assert "ngắn hơn quy định" in client.get(announced.headers["location"]).text
-    assert session.exec(select(Dialogue)).one().status == "announced"
+    assert announced.status_code == 303
+    page = client.get(announced.headers["location"]).text
+    assert "ngắn hơn quy định" in page and "chỉ được báo trước 3 ngày" in page  # kept with the dialogue
+    row = session.exec(select(Dialogue)).one()
+    assert (row.status, row.notice_days) == ("announced", 3)
+    assert "báo trước 3 ngày" in client.get(f"/dialogues/{row.id}").text  # residents see it too
 
 
 def test_the_whole_cycle_to_published_results(client, session, login, settings):
@@ -206,3 +209,43 @@ def test_linking_a_commitment_to_a_case_and_a_disclosure(client, session, login)
     login("supervisor")
     assert client.post(url + "/link", data={"csrf_token": factories.csrf(client, url), "commitment_id": str(c.id),
                                             "ref": code}).status_code == 403
+
+
+def test_staff_without_case_rights_never_see_a_linked_case_code(client, session, login):
+    from app.services import commitment_links, complaints
+    from tests.services.test_complaints import CITIZEN, case_input
+
+    d, _q, c = _published(session)
+    petition = complaints.file_case(session, data=case_input(kind="petition", subject="Xin lắp đèn ngõ 12 Văn Phú"),
+                                    channel="web", actor=CITIZEN)
+    commitment_links.link(session, principal=factories.principal(session, "leader"), commitment_id=c.id,
+                          ref=petition.tracking_code)
+    session.commit()
+    code = complaints.format_code(petition.tracking_code)
+    session.rollback()
+    login("publisher")
+    page = client.get(f"/staff/dialogues/{d.id}").text
+    assert code not in page and "Xin lắp đèn" not in page and "Kiến nghị" in page
+    session.rollback()
+    login("officer")
+    assert code in client.get(f"/staff/dialogues/{d.id}").text
+
+
+def test_staff_check_the_signed_scan_before_publishing(client, session, login, settings):
+    from app.services import dialogues as svc
+    from app.services.disclosures import Upload
+    from tests.routers.test_dialogues_public import held, pdf
+
+    leader = factories.principal(session, "leader")
+    d = held(session, leader)
+    scan = svc.attach_minutes_scan(session, principal=leader, dialogue_id=d.id, upload=Upload(pdf("Ky"), "bb.pdf"),
+                                   store=settings.file_store)
+    session.commit()
+    ids = (d.id, scan.id)
+    session.rollback()
+    assert client.get(f"/dialogues/{ids[0]}/files/{ids[1]}").status_code == 404  # not public yet
+    login("supervisor")
+    r = client.get(f"/staff/dialogues/{ids[0]}/files/{ids[1]}")
+    assert r.status_code == 200 and r.content.startswith(b"%PDF") and r.headers["cache-control"] == "private, no-store"
+    assert f'href="/staff/dialogues/{ids[0]}/files/{ids[1]}"' in client.get(f"/staff/dialogues/{ids[0]}").text
+    assert client.get(f"/staff/dialogues/{ids[0]}/files/999").status_code == 404

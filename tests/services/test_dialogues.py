@@ -276,3 +276,32 @@ def test_links_to_cases_and_disclosures_show_only_what_is_public(session):
     assert [lk.disclosure.id for lk in links.links_of(session, [c.id])[c.id]] == [doc.id]
     [fix] = svc.corrections(session, d.id)
     assert fix.reason == "Gắn nhầm hồ sơ" and str(petition.id) in fix.before
+
+
+def test_single_line_fields_fold_line_breaks():
+    data = dialogue_input(title="Đối thoại\r\nBcc: evil@example.org", chair="Nguyễn   Văn\tMinh")
+    assert data.title == "Đối thoại Bcc: evil@example.org" and data.chair == "Nguyễn Văn Minh"
+    c = svc.CommitmentInput(title="Lắp đèn\nngõ 12", owner_department=" Phòng\r\nKinh tế ", due_on=local_today())
+    assert (c.title, c.owner_department) == ("Lắp đèn ngõ 12", "Phòng Kinh tế")
+    assert svc.QuestionInput(asked_by="TDP\n5", content="Dòng 1\nDòng 2").content == "Dòng 1\nDòng 2"
+
+
+def test_a_complaint_is_not_linked_to_a_public_commitment(session):
+    from app.services import commitment_links as links
+    from app.services import complaints
+    from tests.services.test_complaints import CITIZEN, case_input
+
+    leader = factories.principal(session, "leader")
+    _d, c = _published_with_commitment(session, leader)
+    grievance = complaints.file_case(session, data=case_input(kind="complaint"), channel="web", actor=CITIZEN)
+    session.commit()
+    with pytest.raises(Invalid):
+        links.link(session, principal=leader, commitment_id=c.id, ref=grievance.tracking_code)
+
+
+def test_saving_an_announced_dialogue_unchanged_records_no_correction(session):
+    leader = factories.principal(session, "leader")
+    d = svc.plan(session, principal=leader, data=dialogue_input())
+    svc.announce(session, principal=leader, dialogue_id=d.id)
+    svc.update(session, principal=leader, dialogue_id=d.id, data=dialogue_input(), reason="Không đổi gì")
+    assert svc.corrections(session, d.id) == []

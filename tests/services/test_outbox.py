@@ -124,3 +124,16 @@ def test_a_long_vietnamese_subject_keeps_its_spaces():
     msg.set_content("x")
     parsed = message_from_bytes(msg.as_bytes(), policy=MAIL_POLICY)
     assert str(parsed["Subject"]) == subject
+
+
+def test_a_message_that_cannot_be_built_does_not_hold_back_the_queue(session, smtp_server):
+    """A broken address fails for good at once; the mail queued behind it still goes out."""
+    inbox, smtp = smtp_server
+    outbox.enqueue(session, to="a@example.org\r\nBcc: evil@example.org", subject="Thư hỏng", body="x")
+    outbox.enqueue(session, to="lan@example.org", subject="Dòng một\r\nBcc: evil@example.org", body="y")
+    session.commit()
+    assert outbox.deliver_due(session, smtp) == 1
+    broken, fine = session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert broken.failed_at is not None and "ValueError" in broken.last_error
+    assert fine.sent_at is not None and fine.subject == "Dòng một Bcc: evil@example.org"
+    assert [m["To"] for m in inbox.messages] == ["lan@example.org"] and inbox.messages[0]["Bcc"] is None

@@ -82,6 +82,8 @@ class CommitmentOut(BaseModel):
     title: str
     owner_department: str
     due_on: date
+    first_due_on: date = Field(description="the due date promised at the dialogue; differs from `due_on` when a "
+                                           "correction moved it")
     status: CommitmentStatus
     overdue: bool = Field(description="still open after its due date (the ward's local today)")
     done_on: date | None
@@ -190,7 +192,8 @@ def _serialise(request: Request, session: Session, rows: list[tuple[Dialogue, da
             questions=[QuestionOut(position=q.position, content=q.content, asked_by=q.asked_by, answer=q.answer,
                                    answered_by=q.answered_by) for q in questions[d.id]],
             commitments=[CommitmentOut(
-                id=c.id, title=c.title, owner_department=c.owner_department, due_on=c.due_on, status=c.status,
+                id=c.id, title=c.title, owner_department=c.owner_department, due_on=c.due_on,
+                first_due_on=c.first_due_on or c.due_on, status=c.status,
                 overdue=svc.overdue(c, today), done_on=c.done_on, drop_reason=c.drop_reason,
                 question_position=positions.get(c.question_id),
                 progress=[ProgressOut(on=s.on, note=s.note, status=s.status,

@@ -10,7 +10,6 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse
 from sqlalchemy import case as sql_case
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -20,9 +19,10 @@ from app.deps import RowId, SessionDep
 from app.errors import NotFound
 from app.i18n import _
 from app.models.dialogue import OPEN_COMMITMENT_STATUSES, Commitment, Dialogue, DialogueFile, DialogueStatus
+from app.routers import downloads
 from app.services import commitment_links as links
 from app.services import dialogues as svc
-from app.services import files, ical
+from app.services import ical
 from app.templating import http_url, render
 from app.timeutil import local_today
 
@@ -138,6 +138,7 @@ def dialogue_detail(request: Request, session: SessionDep, dialogue_id: RowId):
         ctx.update(
             questions=questions,
             question_numbers={q.id: q.position for q in questions},
+            commitment_titles={c.id: c.title for c in commitments},
             commitments=commitments,
             steps=svc.progress_of(session, [c.id for c in commitments]),
             evidence=evidence_files(session, [d.id]),
@@ -156,8 +157,5 @@ def dialogue_file(request: Request, session: SessionDep, dialogue_id: RowId, fil
     f = session.get(DialogueFile, file_id)
     if d.status != DialogueStatus.published or f is None or f.dialogue_id != d.id:
         raise NotFound(_("Không tìm thấy tệp đính kèm"))
-    path = files.path_for(request.app.state.settings.files_dir, f.sha256)
-    if not path.exists():
-        raise NotFound(_("Không tìm thấy tệp đính kèm"))
-    return FileResponse(path, media_type=f.content_type, filename=f.filename,
-                        headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"})
+    return downloads.stored_file(request.app.state.settings.files_dir, sha256=f.sha256, filename=f.filename,
+                                 content_type=f.content_type, cache=downloads.PUBLIC)

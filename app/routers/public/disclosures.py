@@ -7,17 +7,17 @@ from typing import Annotated
 
 import segno
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 from feedgen.feed import FeedGenerator
 from markupsafe import Markup
 
 from app.db import utcnow
 from app.deps import OptionalUser, RowId, SessionDep
-from app.errors import NotFound
 from app.i18n import _
 from app.models.disclosure import Category, DisclosureStatus
+from app.routers import downloads
+from app.services import commitment_links, rules
 from app.services import disclosures as svc
-from app.services import commitment_links, files, rules
 from app.templating import is_htmx, render
 from app.validation import int_in_range
 
@@ -114,11 +114,7 @@ def disclosure_file(request: Request, session: SessionDep, user: OptionalUser, d
                     attachment_id: RowId, filename: str):
     """Download an attachment. Drafts' files only for staff."""
     att = svc.get_attachment(session, disclosure_id, attachment_id, include_drafts=user is not None)
-    path = files.path_for(request.app.state.settings.files_dir, att.sha256)
-    if not path.exists():
-        raise NotFound(_("Không tìm thấy tệp đính kèm"))
     # A draft's file is seen only by staff: never let a shared cache keep it.
     public = svc.get(session, disclosure_id, include_drafts=True).status != DisclosureStatus.draft
-    cache = "public, max-age=86400" if public else "private, no-store"
-    return FileResponse(path, media_type=att.content_type, filename=att.filename,
-                        headers={"Cache-Control": cache, "X-Content-Type-Options": "nosniff"})
+    return downloads.stored_file(request.app.state.settings.files_dir, sha256=att.sha256, filename=att.filename,
+                                 content_type=att.content_type, cache=downloads.PUBLIC if public else downloads.PRIVATE)

@@ -11,12 +11,13 @@ from typing import Annotated
 
 from pydantic import ValidationError
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
 from sqlmodel import Session, select
 
 from app.deps import RowId, SessionDep, require
 from app.errors import AppError, Forbidden, Invalid, NotFound
 from app.forms import form_values, read_uploads, validate
+from app.routers import downloads
 from app.routers.case_forms import validate_case
 from app.i18n import N_, _
 from app.models.complaint import (
@@ -35,7 +36,6 @@ from app.models.reception import ReceptionVisit
 from app.services import case_queries as q
 from app.services import commitment_links
 from app.services import complaints as svc
-from app.services import files
 from app.services.auth import Principal
 from app.templating import is_htmx, render, vn_date
 from app.timeutil import local_today
@@ -462,8 +462,5 @@ def complaint_file(request: Request, session: SessionDep, complaint_id: RowId, a
                                                          ComplaintAttachment.complaint_id == complaint_id)).first()
     if att is None:
         raise NotFound(_("Không tìm thấy tệp đính kèm"))
-    path = files.path_for(request.app.state.settings.files_dir, att.sha256)
-    if not path.exists():
-        raise NotFound(_("Không tìm thấy tệp đính kèm"))
-    return FileResponse(path, media_type=att.content_type, filename=att.filename,
-                        headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+    return downloads.stored_file(request.app.state.settings.files_dir, sha256=att.sha256, filename=att.filename,
+                                 content_type=att.content_type, cache=downloads.PRIVATE)

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from app.deps import RowId, SessionDep, require
-from app.errors import AppError, Invalid
+from app.errors import AppError, Invalid, NotFound
 from app.forms import field_errors, form_values, local_span, read_uploads
 from app.i18n import _
 from app.models.dialogue import (
@@ -23,8 +23,10 @@ from app.models.dialogue import (
     TRIGGER_LABELS,
     CommitmentLink,
     Dialogue,
+    DialogueFile,
     DialogueStatus,
 )
+from app.routers import downloads
 from app.services import commitment_links as links
 from app.services import dialogues as svc
 from app.services import following
@@ -62,7 +64,7 @@ def dialogues_page(request: Request, session: SessionDep, principal: Principal =
     rows = svc.staff_list(session)
     ctx = {"principal": principal, "rows": rows, "today": today, "year": year,
            "count": svc.held_in_year(session, year),
-           "deadlines": {d.id: svc.publication_deadline(session, d) for d in rows if d.status == DialogueStatus.held}}
+           "deadlines": {d.id: svc.publication_deadline(session, d) for d in rows if svc.results_due(d)}}
     return render(request, "staff/dialogues/list.html", ctx)
 
 
@@ -111,7 +113,7 @@ async def create(request: Request, session: SessionDep, principal: Principal = r
 # A dialogue's page -------------------------------------------------------------------------------
 
 def _page(request: Request, session: Session, principal: Principal, dialogue_id: int, *, failed: str = "",
-          values: dict | None = None, errors: dict | None = None, status_code: int = 200, notice: str = ""):
+          values: dict | None = None, errors: dict | None = None, status_code: int = 200):
     row = svc.get(session, dialogue_id)
     commitments = svc.commitments(session, row.id)
     questions = svc.questions(session, row.id)
@@ -128,11 +130,13 @@ def _page(request: Request, session: Session, principal: Principal, dialogue_id:
         "today": today,
         "past": row.starts_at <= datetime.now(LOCAL_TZ),
         "notice": svc.notice_check(session, row) if row.status == DialogueStatus.planned else None,
-        "announced_short": notice == "short",
-        "publication": svc.publication_deadline(session, row) if row.status in (DialogueStatus.held,
-                                                                                 DialogueStatus.published) else None,
+        "notice_rule": get_rule(session, svc.NOTICE_RULE, on=row.announced_on or today),
+        "publication": svc.publication_deadline(session, row) if svc.results_due(row) or row.results_published_on
+        else None,
         "questions": questions,
         "question_options": [(str(q.id), f"{q.position}. {q.content[:80]}") for q in questions],
+        "question_numbers": {q.id: q.position for q in questions},
+        "commitment_titles": {c.id: c.title for c in commitments},
         "commitments": commitments,
         "progress": svc.progress_of(session, [c.id for c in commitments]),
         "links": links.links_of(session, [c.id for c in commitments]),
@@ -153,9 +157,19 @@ def _page(request: Request, session: Session, principal: Principal, dialogue_id:
 
 @router.get("/{dialogue_id}", name="staff_dialogue")
 def dialogue_page(request: Request, session: SessionDep, dialogue_id: RowId,
-                  principal: Principal = require("staff:access"),
-                  notice: Annotated[str, Query(max_length=10)] = ""):
-    return _page(request, session, principal, dialogue_id, notice=notice)
+                  principal: Principal = require("staff:access")):
+    return _page(request, session, principal, dialogue_id)
+
+
+@router.get("/{dialogue_id}/files/{file_id}", name="staff_dialogue_file")
+def dialogue_file(request: Request, session: SessionDep, dialogue_id: RowId, file_id: RowId,
+                  principal: Principal = require("staff:access")):
+    """A signed scan or evidence file, before publication too: staff check it before publishing."""
+    f = session.get(DialogueFile, file_id)
+    if f is None or f.dialogue_id != dialogue_id:
+        raise NotFound(_("Không tìm thấy tệp đính kèm"))
+    return downloads.stored_file(request.app.state.settings.files_dir, sha256=f.sha256, filename=f.filename,
+                                 content_type=f.content_type, cache=downloads.PRIVATE)
 
 
 def _action(name: str, call, *, uploads: bool = False, anchor: str = ""):
@@ -184,16 +198,24 @@ def _action(name: str, call, *, uploads: bool = False, anchor: str = ""):
     router.add_api_route(f"/{{dialogue_id}}/{name}", endpoint, methods=["POST"], name=f"staff_dialogue_{name}")
 
 
+def _base_url(request: Request) -> str:
+    return request.app.state.settings.public_base_url
+
+
 def _edit(request, session, principal, dialogue_id, values, files):
     data, errors = _dialogue_input(values)
     if errors:
         raise Invalid(next(iter(errors.values())), fields=errors)
+    row = svc.get(session, dialogue_id)
+    where_when = (row.starts_at, row.ends_at, row.place, row.online_url)
     svc.update(session, principal=principal, dialogue_id=dialogue_id, data=data, reason=values.get("reason", ""))
+    if row.status == DialogueStatus.announced and (row.starts_at, row.ends_at, row.place, row.online_url) != where_when:
+        following.notify_changed(session, dialogue=row, reason=values.get("reason", "").strip(),
+                                 base_url=_base_url(request))
 
 
 def _announce(request, session, principal, dialogue_id, values, files):
-    check = svc.announce(session, principal=principal, dialogue_id=dialogue_id)
-    return _url(request, dialogue_id, **({"notice": "short"} if check.short else {}))
+    svc.announce(session, principal=principal, dialogue_id=dialogue_id)
 
 
 def _held(request, session, principal, dialogue_id, values, files):
@@ -254,8 +276,11 @@ def _own_commitment(session: Session, dialogue_id: int, values: dict):
 
 def _commitment_edit(request, session, principal, dialogue_id, values, files):
     commitment = _own_commitment(session, dialogue_id, values)
+    old_due = commitment.due_on
     svc.update_commitment(session, principal=principal, commitment_id=commitment.id,
                           data=_commitment_input(values), reason=values.get("reason", ""))
+    following.notify_due_moved(session, commitment=commitment, old_due=old_due,
+                               reason=values.get("reason", "").strip(), base_url=_base_url(request))
 
 
 def _link(request, session, principal, dialogue_id, values, files):
@@ -277,12 +302,12 @@ def _progress(request, session, principal, dialogue_id, values, files):
     step = svc.add_progress(session, principal=principal, commitment_id=commitment.id, data=data,
                             uploads=[Upload(u.data, u.filename) for u in files],
                             store=request.app.state.settings.file_store)
-    following.notify_progress(session, commitment=commitment, step=step,
-                              base_url=request.app.state.settings.public_base_url)
+    following.notify_progress(session, commitment=commitment, step=step, base_url=_base_url(request))
 
 
 def _publish(request, session, principal, dialogue_id, values, files):
-    svc.publish(session, principal=principal, dialogue_id=dialogue_id)
+    row = svc.publish(session, principal=principal, dialogue_id=dialogue_id)
+    following.notify_published(session, dialogue=row, base_url=_base_url(request))
 
 
 _action("edit", _edit)
