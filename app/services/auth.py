@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthorized
-from app.i18n import _, ngettext
+from app.i18n import N_, _, ngettext
 from app.models.user import ApiToken, LoginAttempt, Role, StaffSession, StaffUser
 from app.services import audit
 from app.services.audit import Actor
@@ -55,6 +55,17 @@ SCOPES: dict[str, frozenset[str]] = {
     "reception:read": frozenset({"reception:read"}),
     "reception:personal": frozenset({"reception:read", "reception:personal"}),
     "reports:read": frozenset({"report:read"}),
+}
+
+# What each scope lets an integration do, in the words the administrator chooses by.
+SCOPE_LABELS = {
+    "disclosures:read": N_("Đọc văn bản công khai, kể cả bản nháp"),
+    "disclosures:write": N_("Soạn, đăng, sửa, thu hồi văn bản công khai"),
+    "complaints:read": N_("Đọc hồ sơ đơn thư (không thấy danh tính người tố cáo)"),
+    "complaints:write": N_("Nhập đơn thư (ví dụ từ ứng dụng phản ánh, Open311)"),
+    "reception:read": N_("Đọc lịch và số liệu tiếp công dân"),
+    "reception:personal": N_("Đọc sổ tiếp công dân có thông tin cá nhân"),
+    "reports:read": N_("Đọc báo cáo định kỳ"),
 }
 
 MIN_PASSWORD_LENGTH = 10
