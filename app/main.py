@@ -47,6 +47,7 @@ from app.routers.staff import disclosures as staff_disclosures
 from app.routers.staff import reception as staff_reception
 from app.routers.staff import reception_admin as staff_reception_admin
 from app.routers.staff import reports as staff_reports
+from app.routers.staff import tokens as staff_tokens
 from app.security import BodyLimitMiddleware, WebMiddleware, csrf_guard
 from app.services import outbox, reception_schedule
 from app.services.outbox import SmtpSettings
@@ -147,7 +148,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (pages, public_disclosures, public_complaints, public_reception, public_following, public_dialogues, staff_auth,
                    staff_disclosures, staff_complaints, staff_reception, staff_reception_admin, staff_dialogues,
                    staff_admin, api_disclosures, api_deadlines, api_complaints_public, api_complaints, api_reception,
-                   api_dialogues, api_events, api_reports, staff_reports, open311):
+                   api_dialogues, api_events, api_reports, staff_reports, staff_tokens, open311):
         app.include_router(module.router)
     _install_error_handlers(app)
     return app
