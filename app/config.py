@@ -39,6 +39,16 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_from: str = "Minh Bach <no-reply@localhost>"
     mail_interval_seconds: int = Field(default=30, ge=0, description="0: no background sender (use minhbach send-mail)")
+    webhook_interval_seconds: int = Field(default=15, ge=0, description="How often webhook deliveries are sent; 0: "
+                                                                        "never (deliveries wait)")
+    webhook_allow_loopback: bool = Field(default=False, description="Accept webhook endpoints on this machine "
+                                                                    "(127.0.0.1, over HTTP too): development and "
+                                                                    "tests only")
+
+    open311_public_posting: bool = Field(
+        default=False, description="Open311: accept POST requests.json without an api_key (feedback from anyone, "
+                                   "rate-limited per client like the web form); false: a token with "
+                                   "complaints:write is required")
 
     @model_validator(mode="after")
     def _defaults(self) -> "Settings":

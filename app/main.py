@@ -48,8 +48,9 @@ from app.routers.staff import reception as staff_reception
 from app.routers.staff import reception_admin as staff_reception_admin
 from app.routers.staff import reports as staff_reports
 from app.routers.staff import tokens as staff_tokens
+from app.routers.staff import webhooks as staff_webhooks
 from app.security import BodyLimitMiddleware, WebMiddleware, csrf_guard
-from app.services import outbox, reception_schedule
+from app.services import outbox, reception_schedule, webhooks
 from app.services.outbox import SmtpSettings
 from app.templating import is_htmx, render
 
@@ -78,6 +79,8 @@ async def lifespan(app: FastAPI):
     tasks = [asyncio.create_task(_schedule_loop(app, SCHEDULE_INTERVAL_SECONDS))]
     if settings.smtp_host and settings.mail_interval_seconds > 0:
         tasks.append(asyncio.create_task(_mail_loop(app, settings.mail_interval_seconds)))
+    if settings.webhook_interval_seconds > 0:
+        tasks.append(asyncio.create_task(_webhook_loop(app, settings.webhook_interval_seconds)))
     yield
     for task in tasks:
         task.cancel()
@@ -124,6 +127,26 @@ async def _mail_loop(app: FastAPI, interval: int) -> None:
             log.exception("mail delivery round failed")
 
 
+async def _webhook_loop(app: FastAPI, interval: int) -> None:
+    settings = app.state.settings
+
+    def deliver() -> None:
+        with session_for(app.state.engine, write=False) as session:
+            if not webhooks.any_work(session):
+                return
+        with session_for(app.state.engine, write=True, audit_key=app.state.secret_key) as session:
+            webhooks.enqueue_new(session)
+            session.commit()
+            webhooks.deliver_due(session, key=app.state.secret_key, allow_loopback=settings.webhook_allow_loopback)
+
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await run_in_threadpool(deliver)
+        except Exception:  # noqa: BLE001 - the loop must outlive a bad round; the error is logged
+            log.exception("webhook delivery round failed")
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.ensure_dirs()
@@ -148,7 +171,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (pages, public_disclosures, public_complaints, public_reception, public_following, public_dialogues, staff_auth,
                    staff_disclosures, staff_complaints, staff_reception, staff_reception_admin, staff_dialogues,
                    staff_admin, api_disclosures, api_deadlines, api_complaints_public, api_complaints, api_reception,
-                   api_dialogues, api_events, api_reports, staff_reports, staff_tokens, open311):
+                   api_dialogues, api_events, api_reports, staff_reports, staff_tokens, staff_webhooks,
+                   open311):
         app.include_router(module.router)
     _install_error_handlers(app)
     return app

@@ -23,6 +23,7 @@ from app.models.outbox import OutboxMessage
 from app.models.reception import ReceptionRule, ReceptionSession, ReceptionVisit, ReceptionVisitCorrection
 from app.models.rules import CalendarOverride, LegalRule
 from app.models.user import ApiToken, LoginAttempt, StaffSession, StaffUser
+from app.models.webhook import Webhook, WebhookDelivery
 
 __all__ = [
     "Commitment",
@@ -54,4 +55,6 @@ __all__ = [
     "ReceptionVisitCorrection",
     "StaffSession",
     "StaffUser",
+    "Webhook",
+    "WebhookDelivery",
 ]

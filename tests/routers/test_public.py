@@ -158,3 +158,19 @@ def test_non_ascii_csrf_token_is_403_not_500(client):
 
 def test_odd_digit_year_is_ignored(client):
     assert client.get("/disclosures", params={"year": "²"}).status_code == 200
+
+
+def test_shared_links_show_a_title_and_summary(client, session):
+    """Open Graph tags, so a link on Zalo or Facebook shows the document, not the portal's name."""
+    import html
+    import re
+
+    d = factories.published(session, factories.principal(session, "publisher"), title="Kế hoạch sử dụng đất 2027",
+                            summary="Diện tích đất ở tăng 2,5 ha; chi tiết theo tổ dân phố.")
+    page = client.get(f"/disclosures/{d.id}").text
+    og = {m[0]: html.unescape(m[1]) for m in re.findall(r'<meta property="og:(\w+)" content="([^"]*)">', page)}
+    assert og["title"] == "Kế hoạch sử dụng đất 2027" and og["type"] == "article"
+    assert og["description"].startswith("Diện tích đất ở tăng 2,5 ha")
+    assert og["url"] == f"http://testserver/disclosures/{d.id}"
+    home = client.get("/").text
+    assert '<meta property="og:type" content="website">' in home

@@ -1,0 +1,147 @@
+"""Webhooks delivered to a real HTTP receiver on this machine: the signature checks out with the
+secret shown at registration, failures are retried with backoff, a manual redeliver sends the
+event again, and endpoints that are not HTTPS or point inside the network are refused."""
+
+import hashlib
+import hmac
+import json
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from sqlmodel import select
+
+from app.db import utcnow
+from app.errors import Invalid
+from app.models.webhook import WebhookDelivery
+from app.services import webhooks
+from app.services.audit import Actor
+from tests import factories
+
+KEY = "test-secret-key"
+ADMIN = Actor.system("test")
+
+
+class Receiver:
+    """A local endpoint that records what it gets and answers with the queued status codes."""
+
+    def __init__(self):
+        self.received: list[tuple[dict, bytes]] = []
+        self.statuses: list[int] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - the standard library's name
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                outer.received.append((dict(self.headers), body))
+                self.send_response(outer.statuses.pop(0) if outer.statuses else 204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/minhbach"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    yield r
+    r.server.shutdown()
+
+
+def _hook(session, url, types=("disclosure.published",)):
+    hook, secret = webhooks.create(session, actor=ADMIN, key=KEY, name="Thanh tra thành phố", url=url,
+                                   event_types=list(types), allow_loopback=True)
+    session.commit()
+    return hook, secret
+
+
+def test_a_signed_delivery_reaches_the_receiver(session, receiver):
+    hook, secret = _hook(session, receiver.url)
+    doc = factories.published(session, factories.principal(session, "publisher"), title="Quyết định về phí vệ sinh")
+    assert webhooks.enqueue_new(session) == 1
+    session.commit()
+    assert webhooks.deliver_due(session, key=KEY, allow_loopback=True) == 1
+    [(headers, body)] = receiver.received
+    expected = hmac.new(secret.encode(), headers["X-MinhBach-Timestamp"].encode() + b"." + body,
+                        hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(headers["X-MinhBach-Signature"], "sha256=" + expected)
+    event = json.loads(body)["event"]
+    assert (event["type"], event["entity"], event["entity_id"]) == ("disclosure.published", "disclosure", doc.id)
+    assert headers["X-MinhBach-Event"] == "disclosure.published"
+    delivery = session.exec(select(WebhookDelivery)).one()
+    assert delivery.delivered_at is not None and delivery.last_status == 204
+    assert webhooks.enqueue_new(session) == 0  # each event once
+
+
+def test_failures_are_retried_with_backoff_then_redelivered_by_hand(session, receiver):
+    _hook(session, receiver.url)
+    factories.published(session, factories.principal(session, "publisher"))
+    webhooks.enqueue_new(session)
+    session.commit()
+    receiver.statuses = [500, 503]
+    assert webhooks.deliver_due(session, key=KEY, allow_loopback=True) == 0
+    d = session.exec(select(WebhookDelivery)).one()
+    assert d.attempts == 1 and d.last_status == 500 and d.next_attempt_at > utcnow() + timedelta(seconds=50)
+    assert webhooks.deliver_due(session, key=KEY, allow_loopback=True) == 0  # not due yet
+    later = utcnow() + timedelta(minutes=2)
+    assert webhooks.deliver_due(session, key=KEY, allow_loopback=True, now=later) == 0
+    assert d.attempts == 2 and d.next_attempt_at >= later + timedelta(minutes=1)  # waits twice as long
+    assert webhooks.deliver_due(session, key=KEY, allow_loopback=True, now=utcnow() + timedelta(minutes=10)) == 1
+    assert d.delivered_at is not None and len(receiver.received) == 3
+
+    again = webhooks.redeliver(session, actor=ADMIN, delivery_id=d.id)
+    session.commit()
+    assert webhooks.deliver_due(session, key=KEY, allow_loopback=True) == 1
+    assert again.event_id == d.event_id and len(receiver.received) == 4
+    assert json.loads(receiver.received[-1][1])["delivery_id"] == again.id
+
+
+def test_a_receiver_that_never_answers_is_given_up_after_the_last_attempt(session):
+    _hook(session, "http://127.0.0.1:9/nothing-listens")
+    factories.published(session, factories.principal(session, "publisher"))
+    webhooks.enqueue_new(session)
+    session.commit()
+    far = utcnow()
+    for _ in range(webhooks.MAX_ATTEMPTS):
+        far += webhooks.LONGEST_WAIT + timedelta(minutes=1)
+        webhooks.deliver_due(session, key=KEY, allow_loopback=True, now=far)
+    d = session.exec(select(WebhookDelivery)).one()
+    assert d.failed_at is not None and d.attempts == webhooks.MAX_ATTEMPTS and "Error" in d.last_error
+
+
+def test_only_the_chosen_event_types(session, receiver):
+    _hook(session, receiver.url, types=("dialogue.published",))
+    factories.published(session, factories.principal(session, "publisher"))
+    assert webhooks.enqueue_new(session) == 0
+
+
+@pytest.mark.parametrize("url", ["http://93.184.215.14/hook", "https://10.1.2.3/hook", "https://192.168.1.5/hook",
+                                 "https://169.254.169.254/latest", "https://[::1]/hook", "ftp://203.0.113.10/x",
+                                 "https://user:pw@203.0.113.10/x", "https://", "không phải địa chỉ",
+                                 "https://no-such-host.invalid/hook"])
+def test_endpoints_that_are_not_https_or_point_inside_are_refused(url):
+    with pytest.raises(Invalid):
+        webhooks.check_url(url, allow_loopback=False)
+
+
+def test_loopback_only_with_the_setting():
+    with pytest.raises(Invalid):
+        webhooks.check_url("https://127.0.0.1/hook", allow_loopback=False)
+    assert webhooks.check_url("http://127.0.0.1:8080/hook", allow_loopback=True)
+    with pytest.raises(Invalid):  # the setting opens loopback, not the private network
+        webhooks.check_url("https://10.0.0.1/hook", allow_loopback=True)
+    assert webhooks.check_url("https://93.184.215.14/hook", allow_loopback=False)  # a public address
+
+
+def test_a_revoked_webhook_gets_nothing_more(session, receiver):
+    hook, _secret = _hook(session, receiver.url)
+    factories.published(session, factories.principal(session, "publisher"))
+    webhooks.enqueue_new(session)
+    webhooks.revoke(session, actor=ADMIN, webhook_id=hook.id)
+    session.commit()
+    assert webhooks.deliver_due(session, key=KEY, allow_loopback=True) == 0 and receiver.received == []
