@@ -109,6 +109,7 @@ class Complaint(SQLModel, table=True):
         Index("ix_complaint_kind_status", "kind", "status"),
         Index("ix_complaint_updated", "updated_at", "id"),
         Index("ix_complaint_due", "due_on", "id"),
+        Index("ix_complaint_disclosure", "disclosure_id", "answer_published_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -157,6 +158,14 @@ class Complaint(SQLModel, table=True):
     transfer_body: str = Field(default="", max_length=200)
     transfer_number: str = Field(default="", max_length=100)
     reason: str = Field(default="", sa_type=Text)
+
+    # A resident's question about a disclosed document ("Hỏi về văn bản này"): a petition linked
+    # to it. Once answered, staff may publish a question and answer written for the public (no
+    # personal data) under the document.
+    disclosure_id: int | None = Field(default=None, foreign_key="disclosure.id")
+    public_question: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    public_answer: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    answer_published_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
 
     # The sender's rating of the answer (1–5), given once after resolution.
     satisfaction: int | None = None

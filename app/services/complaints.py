@@ -137,7 +137,7 @@ class CaseInput(InputModel):
 
 def file_case(session: Session, *, data: CaseInput, channel: str, actor: Actor, uploads: list = (),
               store: FileStore | None = None, principal: Principal | None = None, pakn_code: str = "",
-              external_ref: str = "", received_on: date | None = None) -> Complaint:
+              external_ref: str = "", received_on: date | None = None, disclosure_id: int | None = None) -> Complaint:
     """Register a letter: a case with a fresh tracking code, its files and a first public step.
     Staff entering a letter for a walk-in, post or phone sender pass their `principal`."""
     channel = Channel(channel).value
@@ -157,6 +157,7 @@ def file_case(session: Session, *, data: CaseInput, channel: str, actor: Actor, 
         sender_id_number=data.sender_id_number, subject=data.subject, content=data.content,
         place_address=data.address, latitude=data.latitude, longitude=data.longitude, field=data.field.value,
         received_on=received_on, identity_protected=data.kind == CaseKind.denunciation,
+        disclosure_id=_question_about(session, data, disclosure_id),
     )
     session.add(case)
     session.flush()
@@ -610,6 +611,82 @@ def public_outcome(case: Complaint) -> dict | None:
         "guidance_number": case.guidance_number or None,
         "transfer_body": case.transfer_body or None,
     }
+
+
+# Questions on documents ------------------------------------------------------------------------
+
+def _question_about(session: Session, data: CaseInput, disclosure_id: int | None) -> int | None:
+    """A question about a disclosed document is a petition about a public one."""
+    if disclosure_id is None:
+        return None
+    from app.models.disclosure import Disclosure
+
+    d = session.get(Disclosure, disclosure_id)
+    if d is None or d.published_at is None:
+        raise Invalid(_("Không tìm thấy văn bản công khai được hỏi"), fields={"about": "not_found"})
+    if data.kind != CaseKind.petition:
+        raise Invalid(_("Câu hỏi về văn bản được gửi dưới dạng kiến nghị"), fields={"kind": "petition"})
+    return d.id
+
+
+class AnswerInput(InputModel):
+    """The question and answer as published under the document: rewritten by staff for the
+    public, without the sender's name or any personal data."""
+
+    public_question: str = Field(min_length=10, max_length=5000)
+    public_answer: str = Field(min_length=10, max_length=20_000)
+
+    @field_validator("public_question", "public_answer", mode="before")
+    @classmethod
+    def _strip(cls, v):
+        return v.strip() if isinstance(v, str) else v
+
+
+def publish_answer(session: Session, *, principal: Principal, complaint_id: int, data: AnswerInput) -> Complaint:
+    """Show the question and its answer under the document (or correct what is shown)."""
+    if not principal.can("complaint:handle"):
+        raise Forbidden(_("Bạn không có quyền xử lý đơn"))
+    case = _for_change(session, complaint_id)
+    if case.disclosure_id is None or case.identity_protected:
+        raise Conflict(_("Đơn này không phải câu hỏi về một văn bản công khai"))
+    before = {"public_question": case.public_question, "public_answer": case.public_answer,
+              "published": case.answer_published_at is not None}
+    first = case.answer_published_at is None
+    case.public_question, case.public_answer = data.public_question, data.public_answer
+    case.answer_published_at = case.answer_published_at or utcnow()
+    case.updated_at = utcnow()
+    session.add(case)
+    audit.record(session, actor=principal.actor, action="complaint.answer_publish", entity_type="complaint",
+                 entity_id=case.id, before=before, after={**data.model_dump(), "published": True})
+    if first:
+        from app.models.disclosure import Disclosure
+
+        title = session.get(Disclosure, case.disclosure_id).title
+        events.record(session, type="disclosure.answered", entity="disclosure", entity_id=case.disclosure_id,
+                      summary=f"Trả lời câu hỏi về văn bản: {title}")
+    return case
+
+
+def withdraw_answer(session: Session, *, principal: Principal, complaint_id: int) -> Complaint:
+    """Take the question and answer off the document's page (kept on the case and in the log)."""
+    if not principal.can("complaint:handle"):
+        raise Forbidden(_("Bạn không có quyền xử lý đơn"))
+    case = _for_change(session, complaint_id)
+    if case.answer_published_at is None:
+        raise Conflict(_("Câu trả lời chưa được công khai"))
+    case.answer_published_at = None
+    case.updated_at = utcnow()
+    session.add(case)
+    audit.record(session, actor=principal.actor, action="complaint.answer_withdraw", entity_type="complaint",
+                 entity_id=case.id)
+    return case
+
+
+def answered_questions(session: Session, disclosure_id: int) -> list[Complaint]:
+    """The published questions and answers under a document, oldest first."""
+    return list(session.exec(select(Complaint).where(Complaint.disclosure_id == disclosure_id,
+                                                     Complaint.answer_published_at.is_not(None))
+                             .order_by(Complaint.answer_published_at, Complaint.id).limit(200)))
 
 
 # Satisfaction ----------------------------------------------------------------------------------

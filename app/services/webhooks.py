@@ -35,8 +35,9 @@ from app.services.audit import Actor
 
 log = logging.getLogger("minhbach.webhooks")
 
-EVENT_TYPES = ("disclosure.published", "disclosure.amended", "disclosure.withdrawn", "dialogue.announced",
-               "dialogue.published", "dialogue.corrected", "commitment.progress", "case.received", "case.status")
+EVENT_TYPES = ("disclosure.published", "disclosure.amended", "disclosure.withdrawn", "disclosure.answered",
+               "dialogue.announced", "dialogue.published", "dialogue.corrected", "commitment.progress",
+               "case.received", "case.status")
 MAX_ATTEMPTS = 10
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_WAIT = timedelta(hours=6)

@@ -19,8 +19,9 @@ from app.services.auth import Principal
 
 router = APIRouter(prefix="/api/v1/events", tags=["events"])
 
-TYPES = ("disclosure.published, disclosure.amended, disclosure.withdrawn, dialogue.announced, dialogue.published, "
-         "dialogue.corrected, commitment.progress; with `complaints:read`: case.received, case.status")
+TYPES = ("disclosure.published, disclosure.amended, disclosure.withdrawn, disclosure.answered, dialogue.announced, "
+         "dialogue.published, dialogue.corrected, commitment.progress; with `complaints:read`: case.received, "
+         "case.status")
 
 
 class EventOut(BaseModel):

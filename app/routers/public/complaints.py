@@ -17,6 +17,7 @@ from app.deps import OptionalUser, SessionDep
 from app.errors import AppError, Conflict, NotFound, TooManyRequests
 from app.forms import form_values, read_uploads, validate
 from app.i18n import _
+from app.models.disclosure import Disclosure
 from app.routers.case_forms import validate_case
 from app.security import client_addr
 from app.services import complaints as svc
@@ -24,6 +25,7 @@ from app.services.audit import Actor
 from app.services.case_views import public_view
 from app.services.ratelimit import limiter_for
 from app.templating import render
+from app.validation import int_in_range
 
 router = APIRouter(include_in_schema=False)
 
@@ -40,14 +42,33 @@ def _actor(request: Request) -> Actor:
 
 
 def _form_page(request: Request, *, values: dict, errors: dict, status_code: int = 200,
-               headers: dict | None = None):
-    ctx = {"values": values, "errors": errors, "honeypot": HONEYPOT}
+               headers: dict | None = None, about: Disclosure | None = None):
+    ctx = {"values": values, "errors": errors, "honeypot": HONEYPOT, "about": about}
     return render(request, "public/complaints/new.html", ctx, status_code=status_code, headers=headers)
 
 
+def _about(session, raw: str | int | None) -> Disclosure | None:
+    """The public document a question is about ("Hỏi về văn bản này"), if the form names one."""
+    disclosure_id = int_in_range(str(raw), 1, 2_147_483_647) if raw not in (None, "") else None
+    if disclosure_id is None:
+        if raw not in (None, ""):
+            raise NotFound(_("Không tìm thấy văn bản công khai được hỏi"))
+        return None
+    d = session.get(Disclosure, disclosure_id)
+    if d is None or d.published_at is None:
+        raise NotFound(_("Không tìm thấy văn bản công khai được hỏi"))
+    return d
+
+
 @router.get("/complaints/new", name="complaint_new")
-def new_form(request: Request, user: OptionalUser):
-    return _form_page(request, values={"field": "other"}, errors={})
+def new_form(request: Request, session: SessionDep, user: OptionalUser,
+             about: Annotated[str | None, Query(max_length=12, description="a disclosure's id")] = None):
+    """The intake form; `?about=<disclosure>` makes it a question about that document (a petition)."""
+    document = _about(session, about)
+    values = {"field": "other"}
+    if document is not None:
+        values.update(kind="petition", subject=f"Hỏi về văn bản: {document.title}"[:300])
+    return _form_page(request, values=values, errors={}, about=document)
 
 
 @router.post("/complaints/new", name="complaint_create")
@@ -62,21 +83,26 @@ async def create(request: Request, session: SessionDep, user: OptionalUser):
                       status_code=400)
     values = form_values(form)
     values.pop(HONEYPOT, None)
+    document = _about(session, values.pop("about", None))
+    if document is not None:
+        values["kind"] = "petition"  # a question about a document is a petition
     data, errors = validate_case(values)
     if errors:
-        return _form_page(request, values=values, errors=errors, status_code=422)
+        return _form_page(request, values=values, errors=errors, status_code=422, about=document)
     try:
         limiter_for(request.app).hit(f"intake:{client_addr(request)}", INTAKE_LIMIT, INTAKE_WINDOW)
     except TooManyRequests as exc:
         return _form_page(request, values=values, errors={"__all__": exc.message}, status_code=exc.status_code,
-                          headers={"Retry-After": str(exc.retry_after)})
+                          headers={"Retry-After": str(exc.retry_after)}, about=document)
     try:
         case = svc.file_case(session, data=data, channel="web", actor=_actor(request),
-                             uploads=await read_uploads(request), store=request.app.state.settings.file_store)
+                             uploads=await read_uploads(request), store=request.app.state.settings.file_store,
+                             disclosure_id=document.id if document else None)
     except AppError as exc:
         session.rollback()
         field = "files" if "file" in exc.fields else "__all__"
-        return _form_page(request, values=values, errors={field: exc.message}, status_code=exc.status_code)
+        return _form_page(request, values=values, errors={field: exc.message}, status_code=exc.status_code,
+                          about=document)
     return render(request, "public/complaints/filed.html", {"view": public_view(session, case)},
                   status_code=201, headers=NO_STORE)
 

@@ -16,7 +16,7 @@ from app.deps import OptionalUser, RowId, SessionDep
 from app.i18n import _
 from app.models.disclosure import Category, DisclosureStatus
 from app.routers import downloads
-from app.services import commitment_links, rules
+from app.services import commitment_links, complaints, rules
 from app.services import disclosures as svc
 from app.templating import is_htmx, render
 from app.validation import int_in_range
@@ -94,6 +94,7 @@ def disclosure_detail(request: Request, session: SessionDep, user: OptionalUser,
         "methods": svc.methods(session, [d.id])[d.id],
         "deadline_rule": rules.rule_for_label(session, d.deadline_rule),
         "commitments": commitment_links.commitments_serving(session, disclosure_id=d.id, public_only=True),
+        "questions": complaints.answered_questions(session, d.id),
     }
     return render(request, "public/disclosures/detail.html", ctx)
 

@@ -32,6 +32,7 @@ from app.models.complaint import (
     Complaint,
     ComplaintAttachment,
 )
+from app.models.disclosure import Disclosure
 from app.models.reception import ReceptionVisit
 from app.services import case_queries as q
 from app.services import commitment_links
@@ -379,6 +380,8 @@ def _case_page(request: Request, session: Session, principal: Principal, complai
         "source": session.get(Complaint, case.source_id) if case.source_id else None,
         "visit": session.exec(select(ReceptionVisit).where(ReceptionVisit.complaint_id == case.id)).first(),
         "commitments": commitment_links.commitments_serving(session, complaint_id=case.id),
+        "about": session.get(Disclosure, case.disclosure_id) if case.disclosure_id else None,
+        "values": values or {},
     }
     return render(request, "staff/complaints/detail.html", ctx, status_code=status_code)
 
@@ -448,6 +451,35 @@ async def complaint_split(request: Request, session: SessionDep, complaint_id: R
         return RedirectResponse(f"{url}#timeline", status_code=303)
     return _case_page(request, session, principal, complaint_id, failed="split", values=values, errors=errors,
                       status_code=422)
+
+
+@router.post("/complaints/{complaint_id}/answer", name="staff_complaint_answer")
+async def publish_answer(request: Request, session: SessionDep, complaint_id: RowId,
+                         principal: Principal = require("complaint:handle")):
+    """Publish (or correct) the question and answer under the document the case asks about."""
+    values = form_values(await request.form())
+    data, errors = validate(svc.AnswerInput, {k: values.get(k, "") for k in ("public_question", "public_answer")})
+    if not errors:
+        try:
+            svc.publish_answer(session, principal=principal, complaint_id=complaint_id, data=data)
+        except AppError as exc:
+            if exc.status_code != 409:
+                raise
+            session.rollback()
+            errors = {"__all__": exc.message}
+    if errors:
+        return _case_page(request, session, principal, complaint_id, failed="answer", values=values, errors=errors,
+                          status_code=409 if "__all__" in errors else 422)
+    url = request.app.url_path_for("staff_complaint_detail", complaint_id=complaint_id)
+    return RedirectResponse(f"{url}#answer", status_code=303)
+
+
+@router.post("/complaints/{complaint_id}/answer/withdraw", name="staff_complaint_answer_withdraw")
+def withdraw_answer(request: Request, session: SessionDep, complaint_id: RowId,
+                    principal: Principal = require("complaint:handle")):
+    svc.withdraw_answer(session, principal=principal, complaint_id=complaint_id)
+    url = request.app.url_path_for("staff_complaint_detail", complaint_id=complaint_id)
+    return RedirectResponse(f"{url}#answer", status_code=303)
 
 
 @router.get("/complaints/{complaint_id}/files/{attachment_id}", name="staff_complaint_file")
