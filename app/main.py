@@ -37,8 +37,10 @@ from app.routers.public import complaints as public_complaints
 from app.routers.public import dialogues as public_dialogues
 from app.routers.public import disclosures as public_disclosures
 from app.routers.public import following as public_following
+from app.routers.public import opendata as public_opendata
 from app.routers.public import pages
 from app.routers.public import reception as public_reception
+from app.routers.public import stats as public_stats
 from app.routers.staff import admin as staff_admin
 from app.routers.staff import auth as staff_auth
 from app.routers.staff import complaints as staff_complaints
@@ -168,7 +170,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(WebMiddleware, secure_cookies=settings.cookie_secure)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    for module in (pages, public_disclosures, public_complaints, public_reception, public_following, public_dialogues, staff_auth,
+    for module in (pages, public_stats, public_opendata, public_disclosures, public_complaints, public_reception, public_following, public_dialogues, staff_auth,
                    staff_disclosures, staff_complaints, staff_reception, staff_reception_admin, staff_dialogues,
                    staff_admin, api_disclosures, api_deadlines, api_complaints_public, api_complaints, api_reception,
                    api_dialogues, api_events, api_reports, staff_reports, staff_tokens, staff_webhooks,
