@@ -62,10 +62,18 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 API_DESCRIPTION = """
 JSON API of the Minh Bạch ward portal, for the parent authority and other systems.
 
-* Authentication: `Authorization: Bearer <token>` (tokens are made with `minhbach create-token`).
+* Authentication: `Authorization: Bearer <token>`. An administrator issues tokens, each with its
+  scopes and a rate limit, at `/staff/tokens` (or with `minhbach create-token`).
 * Lists answer `{"items": [...], "next_cursor": "..." | null}` and take `limit`, `cursor`
   and `updated_since` (ISO 8601). Pass `next_cursor` back as `cursor` for the next page.
+* Every JSON answer carries an `ETag`; send it back in `If-None-Match` to get `304 Not Modified`
+  when nothing changed.
+* Beyond a token's rate limit the answer is `429` with `Retry-After` (seconds).
+* `GET /api/v1/events?since=<cursor>` lists every public change in commit order; or register a
+  webhook (`/staff/webhooks`) to receive them as signed POSTs: `X-MinhBach-Signature:
+  sha256=<HMAC-SHA256(secret, "<X-MinhBach-Timestamp>.<body>")>`.
 * Errors are problem details (RFC 9457): `{"type", "title", "status", "detail", "errors"?}`.
+* Open311 GeoReport v2 for feedback: `/open311/v2/discovery.json`.
 """
 
 
