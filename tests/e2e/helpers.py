@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from app.demo import DEMO_PASSWORD
+from app.services.periods import reporting_year
 from app.services.workdays import WorkCalendar
 from app.timeutil import local_today
 
@@ -237,6 +238,9 @@ def staff_pages(ids: dict[str, int]) -> dict[str, str]:
         # dialogue:manage): the pages without their forms. The forms are in dialogue_pages().
         "staff-dialogues": "/staff/dialogues",
         "staff-dialogue-published": f"/staff/dialogues/{ids['dialogue_published']}",
+        # Periodic reports (report:read): the current reporting year's first quarter, and its print view.
+        "staff-reports": f"/staff/reports?year={reporting_year(local_today())}&period=Q1",
+        "staff-reports-print": f"/staff/reports/print?year={reporting_year(local_today())}&period=Q1",
     }
 
 

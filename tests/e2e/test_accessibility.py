@@ -15,9 +15,13 @@ from tests.e2e.helpers import (assert_no_server_errors, format_axe, format_vnu, 
 pytestmark = pytest.mark.e2e
 
 _NO_IDS = defaultdict(int)
-EXPECTED_STATUS = {"not-found": 404, "draft-not-found": 404, "login-error": 401, "staff-new-errors": 422}
+EXPECTED_STATUS = {"not-found": 404, "draft-not-found": 404, "login-error": 401, "staff-new-errors": 422,
+                   "staff-reports-errors": 422}
 PUBLIC = list(public_pages(_NO_IDS)) + ["login-error"]
-STAFF = list(staff_pages(_NO_IDS)) + ["staff-new-errors"]
+STAFF = list(staff_pages(_NO_IDS)) + ["staff-new-errors", "staff-reports-errors"]
+# The periodic report asked for a range that ends before it starts: the form comes back with its
+# error summary and the dates kept.
+REPORTS_ERRORS = "/staff/reports?from=2026-03-15&to=2026-03-01"
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +59,7 @@ def audited(browser, live_server, tmp_path_factory):
         with page.expect_navigation() as nav:
             page.click("form.stack .actions button[type=submit]")
         check("staff-new-errors", page, nav.value)
+        check("staff-reports-errors", page, page.goto(REPORTS_ERRORS))
     finally:
         visitor.close()
         staff.close()
@@ -91,3 +96,10 @@ def test_staff_error_form_is_announced(audited):
     """The error summary of the create form is an alert and links to the fields in error."""
     html = audited["staff-new-errors"]["html"]
     assert 'role="alert"' in html and 'href="#f-title"' in html and 'aria-invalid="true"' in html
+
+
+def test_report_error_form_is_announced(audited):
+    """The periodic report's refused range: an alert linking to the field, the dates kept."""
+    html = audited["staff-reports-errors"]["html"]
+    assert 'role="alert"' in html and 'href="#f-from"' in html and 'aria-invalid="true"' in html
+    assert 'value="2026-03-15"' in html and 'value="2026-03-01"' in html
