@@ -155,6 +155,10 @@ def seed_demo(session: Session, settings: Settings) -> None:
     seed_cases(session, users)
     seed_reception(session, users)
     seed_dialogues(session, users)
+    # The parent authority's token, as an administrator would issue it (the token itself is not
+    # kept anywhere: issue a new one at /staff/tokens to try the API).
+    auth.create_token(session, actor=actor, name="Thanh tra thành phố Hà Nội (mẫu)",
+                      scopes=["reports:read", "complaints:read", "reception:read"], rate_limit=120)
 
 
 def fold_filename(title: str) -> str:

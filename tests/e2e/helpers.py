@@ -202,6 +202,7 @@ def public_pages(ids: dict[str, int]) -> dict[str, str]:
         "not-found": "/khong-co-trang-nay",
         "draft-not-found": f"/disclosures/{ids['draft']}",
         "complaint-new": "/complaints/new",
+        "complaint-ask": f"/complaints/new?about={ids['published']}",
         "track": "/track",
         "reception": "/reception",
         "reception-holiday-week": f"/reception?week={next_weekday_holiday().isoformat()}",
@@ -241,6 +242,9 @@ def staff_pages(ids: dict[str, int]) -> dict[str, str]:
         # Periodic reports (report:read): the current reporting year's first quarter, and its print view.
         "staff-reports": f"/staff/reports?year={reporting_year(local_today())}&period=Q1",
         "staff-reports-print": f"/staff/reports/print?year={reporting_year(local_today())}&period=Q1",
+        # Integrations (token:manage): the demo's token with its edit form, and the webhook form.
+        "staff-tokens": "/staff/tokens",
+        "staff-webhooks": "/staff/webhooks",
     }
 
 
