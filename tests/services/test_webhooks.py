@@ -145,3 +145,24 @@ def test_a_revoked_webhook_gets_nothing_more(session, receiver):
     webhooks.revoke(session, actor=ADMIN, webhook_id=hook.id)
     session.commit()
     assert webhooks.deliver_due(session, key=KEY, allow_loopback=True) == 0 and receiver.received == []
+
+
+def test_the_running_app_delivers_in_the_background(settings, receiver):
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from app.db import session_for
+    from app.main import create_app
+
+    app = create_app(settings.model_copy(update={"webhook_interval_seconds": 1, "webhook_allow_loopback": True}))
+    with TestClient(app):
+        with session_for(app.state.engine, write=True, audit_key=app.state.secret_key) as session:
+            _hook(session, receiver.url)
+            factories.published(session, factories.principal(session, "publisher"))
+        deadline = time.monotonic() + 10
+        while not receiver.received and time.monotonic() < deadline:
+            time.sleep(0.2)
+    app.state.engine.dispose()
+    assert len(receiver.received) == 1 and json.loads(receiver.received[0][1])["event"]["type"] == \
+        "disclosure.published"
