@@ -2,8 +2,10 @@
 README describing every column. Only what is public already: published disclosures, dialogues
 with their commitments, and counts of cases and reception visits by month, never a person.
 
-Small counts: a count of denunciations between 1 and 2 in a cell could point at a denouncer in
-a small ward (Law on Denunciations Art. 56), so such cells read "<3" (`SUPPRESSED`)."""
+Denunciations are left out of the monthly files altogether. Withholding only their small cells
+("<3") is not enough: with the 12-month total on /stats, several withheld cells can be worked
+out by subtraction, and a denouncer in a small ward could be pointed at (Law on Denunciations
+Art. 56). /stats publishes their count over twelve months, withheld below 3."""
 
 from __future__ import annotations
 
@@ -25,7 +27,6 @@ from app.models.reception import ReceptionSession, ReceptionVisit
 from app.services import dialogues as dialogue_svc
 from app.timeutil import local_today, to_local
 
-SUPPRESSED = "<3"
 RESOLVED = (CaseStatus.resolved.value, CaseStatus.closed.value)
 LEFT_INTAKE = tuple(s.value for s in CaseStatus if s not in (CaseStatus.received, CaseStatus.classified))
 
@@ -35,10 +36,6 @@ def _month(session: Session, column):
     if session.get_bind().dialect.name == "postgresql":
         return func.to_char(column, "YYYY-MM")
     return func.strftime("%Y-%m", column)
-
-
-def _protect(kind: str, n: int) -> int | str:
-    return SUPPRESSED if kind == CaseKind.denunciation and 0 < n < 3 else n
 
 
 def _csv(header: list[str], rows: Iterable[Iterable]) -> bytes:
@@ -72,14 +69,14 @@ def cases_csv(session: Session) -> bytes:
                func.sum(sql_case((Complaint.status.in_(LEFT_INTAKE), 1), else_=0)),
                func.sum(sql_case((Complaint.status.in_(RESOLVED), 1), else_=0)),
                func.count(Complaint.satisfaction), func.avg(Complaint.satisfaction))
+        .where(Complaint.kind != CaseKind.denunciation, Complaint.identity_protected.is_(False))
         .group_by(month, Complaint.kind, Complaint.field, Complaint.channel)
         .order_by(month, Complaint.kind, Complaint.field, Complaint.channel))
     header = ["month", "kind", "field", "channel", "received", "past_intake", "resolved", "ratings",
               "average_rating"]
     return _csv(header, ([
-        m, kind, field, channel, _protect(kind, received), _protect(kind, int(past or 0)),
-        _protect(kind, int(done or 0)), _protect(kind, rated),
-        (round(float(avg), 2) if avg is not None and (kind != CaseKind.denunciation or rated >= 3) else "")]
+        m, kind, field, channel, received, int(past or 0), int(done or 0), rated,
+        round(float(avg), 2) if avg is not None else ""]
         for m, kind, field, channel, received, past, done, rated, avg in rows))
 
 
@@ -94,6 +91,7 @@ def reception_csv(session: Session) -> bytes:
     month = _month(session, ReceptionVisit.visit_on)
     visits = session.exec(select(month, ReceptionVisit.case_kind, ReceptionVisit.outcome, func.count(ReceptionVisit.id),
                                  func.sum(ReceptionVisit.people_count))
+                          .where(ReceptionVisit.case_kind != CaseKind.denunciation)
                           .group_by(month, ReceptionVisit.case_kind, ReceptionVisit.outcome)).all()
     months = sorted(set(held) | {v[0] for v in visits})
     by_month: dict[str, list] = defaultdict(list)
@@ -104,7 +102,7 @@ def reception_csv(session: Session) -> bytes:
     for m in months:
         sessions, chairman = held.get(m, [0, 0])
         for kind, outcome, n, people in sorted(by_month[m]) or [("", "", 0, 0)]:
-            rows.append([m, sessions, chairman, kind, outcome, _protect(kind, n), _protect(kind, people)])
+            rows.append([m, sessions, chairman, kind, outcome, n, people])
     return _csv(header, rows)
 
 
@@ -142,12 +140,12 @@ def commitments_csv(session: Session, base_url: str) -> bytes:
 README = """# Dữ liệu mở — {ward}
 
 Xuất lúc {at}. Mỗi tệp CSV: UTF-8, dấu phẩy, một dòng tiêu đề. Ngày theo ISO 8601 (giờ Việt Nam).
-Không có dữ liệu cá nhân. Ô ghi `<3` là số đơn, lượt tố cáo từ 1 đến 2: không công bố để bảo vệ
-người tố cáo (Điều 56 Luật Tố cáo).
+Không có dữ liệu cá nhân. Đơn và lượt tiếp về tố cáo không có trong các tệp theo tháng, để
+không thể suy ra người tố cáo (Điều 56 Luật Tố cáo); tổng số 12 tháng có tại trang /stats.
 
 Open data of {ward}, exported {at}. CSV files in UTF-8 with a header row; dates in ISO 8601
-(Vietnam time). No personal data. `<3` marks a count of denunciations of 1 or 2, withheld to
-protect denouncers.
+(Vietnam time). No personal data. Denunciations (cases and reception visits) are left out of
+the monthly files so that no denouncer can be worked out; /stats gives their 12-month count.
 
 ## disclosures.csv — văn bản đã công khai (published disclosures, withdrawn ones included)
 - id, url: số và địa chỉ trang của văn bản
@@ -160,7 +158,7 @@ protect denouncers.
 - methods: các hình thức công khai đã dùng (Điều 12(1)), cách nhau bằng dấu cách
 
 ## cases.csv — đơn thư theo tháng tiếp nhận (cases by month received)
-- month: tháng tiếp nhận (YYYY-MM); kind: complaint, denunciation, petition, feedback
+- month: tháng tiếp nhận (YYYY-MM); kind: complaint, petition, feedback (không gồm tố cáo)
 - field: lĩnh vực; channel: kênh tiếp nhận (web, walk_in, post, phone, transfer, national_portal…)
 - received: số đơn; past_intake: số đơn đã qua bước tiếp nhận (thụ lý, hướng dẫn, chuyển…)
 - resolved: số đơn đã giải quyết hoặc kết thúc
@@ -168,7 +166,7 @@ protect denouncers.
 
 ## reception.csv — tiếp công dân theo tháng (citizen reception by month)
 - month; sessions_held: số buổi tiếp đã diễn ra; chairman_sessions_held: trong đó do Chủ tịch UBND chủ trì
-- kind: loại vụ việc; outcome: kết quả (accepted, guided, transferred, refused, recorded)
+- kind: loại vụ việc (không gồm tố cáo); outcome: kết quả (accepted, guided, transferred, refused, recorded)
 - visits: số lượt tiếp; people: số người (kể cả đoàn đông người)
 
 ## dialogues.csv — đối thoại với Nhân dân (dialogues, from their announcement)

@@ -210,6 +210,7 @@ def public_pages(ids: dict[str, int]) -> dict[str, str]:
         "dialogue-published": f"/dialogues/{ids['dialogue_published']}",
         "dialogue-announced": f"/dialogues/{ids['dialogue_announced']}",
         "dialogue-commitments": "/dialogues/commitments",
+        "stats": "/stats",
     }
 
 
