@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from app.models.reception import HostRole, ReceptionRule, ReceptionSession, SessionStatus
 from app.services.reception_schedule import local_datetime
-from app.services.rules import RuleRef, get_rule, work_calendar
+from app.services.rules import RuleRef, RuleVersions, work_calendar
 from app.timeutil import local_date
 
 FREQUENCY_RULE = "reception.chairman_days"
@@ -113,9 +113,10 @@ def chairman_compliance(session: Session, *, year: int, today: date) -> Complian
         held_by_week[day - timedelta(days=day.weekday())].add(day)
     since = tracking_start(session)
     cal = work_calendar(session)
+    versions = RuleVersions(session, FREQUENCY_RULE)
     weeks = []
     for monday in mondays:
-        rule = get_rule(session, FREQUENCY_RULE, on=monday)
+        rule = versions.on(monday)
         working = sum(1 for i in range(7) if cal.is_working_day(monday + timedelta(days=i)))
         weeks.append(WeekRow(start=monday, required=min(rule.value, working),
                              held_days=sorted(held_by_week.get(monday, ())), rule=rule,

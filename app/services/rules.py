@@ -64,6 +64,26 @@ def get_rule(session: Session, code: str, *, on: date, variant: str = "") -> Rul
     return RuleRef.of(row)
 
 
+class RuleVersions:
+    """Every version of one rule, read in one query: `on(day)` answers as `get_rule` does, for
+    code that asks about many days (a year of weeks) without a query per day."""
+
+    def __init__(self, session: Session, code: str, variant: str = ""):
+        self.code = code
+        rows = session.exec(select(LegalRule).where(LegalRule.code == code, LegalRule.variant.in_({variant, ""}))
+                            .order_by(LegalRule.effective_from.desc())).all()
+        self._by_variant = {v: [r for r in rows if r.variant == v] for v in ([variant, ""] if variant else [""])}
+
+    def on(self, day: date) -> RuleRef:
+        for rows in self._by_variant.values():
+            if rows:
+                for r in rows:  # latest first, as _in_force
+                    if r.effective_from <= day and (r.effective_to is None or r.effective_to >= day):
+                        return RuleRef.of(r)
+                return RuleRef.of(rows[-1])  # before every version: the earliest
+        raise NotFound(_("Không có quy tắc '%s' trong bảng quy tắc") % self.code)
+
+
 def work_calendar(session: Session) -> WorkCalendar:
     rows = session.exec(select(CalendarOverride)).all()
     return WorkCalendar({r.on: r.kind == OverrideKind.working_day for r in rows})

@@ -67,3 +67,28 @@ def test_calendar_deadline_is_a_working_day_never_earlier(start, days):
     assert cal.is_working_day(due)
     assert due >= start + timedelta(days=days)
     assert cal.add_calendar_days(start, days + 1) >= due
+
+
+def test_rule_versions_answer_as_get_rule_does(session):
+    """The one-query reader of a rule's versions agrees with get_rule on every day, before the
+    first version, across a change and with a variant that falls back to the ordinary rule."""
+    from datetime import date, timedelta
+
+    from app.services import rules
+    from app.services.rules import RuleVersions, get_rule
+
+    from tests import factories
+
+    admin = factories.principal(session, "admin")
+    rules.add_rule_version(session, principal=admin, code="reception.chairman_days", value=2, unit="per_week",
+                           effective_from=date(2026, 7, 1), legal_basis="Luật 136/2025/QH15")
+    session.commit()
+    versions = RuleVersions(session, "reception.chairman_days")
+    day = date(2019, 1, 1)
+    while day < date(2027, 3, 1):
+        assert versions.on(day) == get_rule(session, "reception.chairman_days", on=day), day
+        day += timedelta(days=11)
+    for code, variant in (("complaint.resolution", "complex"), ("complaint.acceptance", "nothing-like-this")):
+        versions = RuleVersions(session, code, variant=variant)
+        for day in (date(2020, 1, 1), date(2026, 7, 1)):
+            assert versions.on(day) == get_rule(session, code, on=day, variant=variant)
