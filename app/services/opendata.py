@@ -51,7 +51,12 @@ def disclosures_csv(session: Session, base_url: str) -> bytes:
     methods: dict[int, set[str]] = defaultdict(set)
     for disclosure_id, method in session.exec(select(DisclosureMethod.disclosure_id, DisclosureMethod.method)):
         methods[disclosure_id].add(method)
-    rows = session.exec(select(Disclosure).where(Disclosure.published_at.is_not(None)).order_by(Disclosure.id))
+    # Only the columns the file needs: not the bodies and search text of thousands of documents.
+    rows = session.exec(select(Disclosure.id, Disclosure.title, Disclosure.category, Disclosure.document_number,
+                               Disclosure.issuing_body, Disclosure.issued_on, Disclosure.published_at,
+                               Disclosure.publish_deadline_on, Disclosure.late, Disclosure.posted_on,
+                               Disclosure.posting_ends_on, Disclosure.status, Disclosure.version)
+                        .where(Disclosure.published_at.is_not(None)).order_by(Disclosure.id))
     header = ["id", "title", "category", "art11_item", "document_number", "issuing_body", "issued_on",
               "published_on", "publish_deadline_on", "late", "posted_on", "posting_ends_on", "status", "version",
               "methods", "url"]

@@ -33,14 +33,22 @@ class DeadlineOpen(Exception):
 
 
 class WorkCalendar:
+    """The working days (the `holidays` package with the official overrides on top) and deadline
+    arithmetic. An instance is a snapshot of the overrides, so it remembers its answers: a report
+    asks for thousands of deadlines over a few hundred distinct start days."""
+
     def __init__(self, overrides: dict[date, bool] | None = None):
         # True: a working day by official decision; False: a day off by official decision.
         self.overrides = overrides or {}
+        self._working: dict[date, bool] = {}
+        self._added: dict[tuple, date] = {}
 
     def is_working_day(self, d: date) -> bool:
-        if d in self.overrides:
-            return self.overrides[d]
-        return _vn_holidays(d.year).is_working_day(d)
+        known = self._working.get(d)
+        if known is None:
+            known = self.overrides[d] if d in self.overrides else _vn_holidays(d.year).is_working_day(d)
+            self._working[d] = known
+        return known
 
     def holiday_name(self, d: date) -> str | None:
         return _vn_holidays(d.year).get(d)
@@ -82,9 +90,12 @@ class WorkCalendar:
         return d
 
     def add(self, start: date, days: int, unit: str, pauses: tuple[Pause, ...] = ()) -> date:
-        if unit == "working":
-            return self.add_working_days(start, days, pauses)
-        return self.add_calendar_days(start, days, pauses)
+        key = (start, days, unit, pauses)
+        due = self._added.get(key)
+        if due is None:  # DeadlineOpen (a running pause) is raised, never remembered
+            due = (self.add_working_days if unit == "working" else self.add_calendar_days)(start, days, pauses)
+            self._added[key] = due
+        return due
 
     def working_days_between(self, start: date, end: date) -> int:
         """Working days after `start` up to and including `end` (0 when end <= start)."""

@@ -4,6 +4,7 @@ polling each list. Case changes are listed only for a token with the `complaints
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated
 
@@ -18,6 +19,7 @@ from app.services import events
 from app.services.auth import Principal
 
 router = APIRouter(prefix="/api/v1/events", tags=["events"])
+_DIGITS = re.compile(r"[0-9]{1,12}")
 
 TYPES = ("disclosure.published, disclosure.amended, disclosure.withdrawn, disclosure.answered, dialogue.announced, "
          "dialogue.published, dialogue.corrected, commitment.progress; with `complaints:read`: case.received, "
@@ -41,7 +43,7 @@ class EventPage(BaseModel):
 def _cursor(since: str) -> int:
     if not since:
         return 0
-    if not since.isdigit() or len(since) > 12:
+    if not _DIGITS.fullmatch(since):  # not str.isdigit(): it takes "²", which int() refuses
         raise Invalid(_("Con trỏ không hợp lệ"), fields={"since": "invalid"})
     return int(since)
 
@@ -50,8 +52,8 @@ def _cursor(since: str) -> int:
 def list_events(
     session: SessionDep,
     principal: Annotated[Principal | None, Depends(api_principal)],
-    since: Annotated[str, Query(max_length=20, description="the `next_cursor` of the previous answer; "
-                                                            "empty for the beginning")] = "",
+    since: Annotated[str, Query(max_length=12, pattern="^[0-9]*$",
+                                description="the `next_cursor` of the previous answer; empty for the beginning")] = "",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ):
     audiences = {Audience.public}
