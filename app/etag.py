@@ -31,6 +31,9 @@ class ETagMiddleware:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or not scope["path"].startswith(PREFIX):
             await self.app(scope, receive, send)
             return
+        # HEAD is answered as the GET would be, headers only (the routes declare GET).
+        head = scope["method"] == "HEAD"
+        scope = {**scope, "method": "GET"}
         request_headers = Headers(scope=scope)
         start: Message | None = None
         chunks: list[bytes] = []
@@ -47,17 +50,21 @@ class ETagMiddleware:
                     start = message
                 return
             if passing or message["type"] != "http.response.body":
+                if head and message["type"] == "http.response.body":
+                    if not message.get("more_body", False):
+                        await send({"type": "http.response.body", "body": b""})
+                    return
                 await send(message)
                 return
             chunks.append(message.get("body", b""))
             if message.get("more_body", False):
                 return
-            await _finish(start, b"".join(chunks), request_headers, send)
+            await _finish(start, b"".join(chunks), request_headers, send, head=head)
 
         await self.app(scope, receive, wrapped)
 
 
-async def _finish(start: Message, body: bytes, request_headers: Headers, send: Send) -> None:
+async def _finish(start: Message, body: bytes, request_headers: Headers, send: Send, *, head: bool = False) -> None:
     headers = MutableHeaders(raw=list(start.get("headers", [])))
     etag = headers.get("etag") or f'W/"{hashlib.sha256(body).hexdigest()[:32]}"'
     headers["etag"] = etag
@@ -72,4 +79,4 @@ async def _finish(start: Message, body: bytes, request_headers: Headers, send: S
         await send({"type": "http.response.body", "body": b""})
         return
     await send({**start, "headers": headers.raw})
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": b"" if head else body})

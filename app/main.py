@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app import i18n
+from app import i18n, logs
 from app.config import Settings, get_settings
 from app.db import make_engine, session_for
 from app.deps import LoginRequired
@@ -159,6 +159,7 @@ async def _webhook_loop(app: FastAPI, interval: int) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    logs.install()
     settings.ensure_dirs()
     app = FastAPI(
         lifespan=lifespan,

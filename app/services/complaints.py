@@ -346,6 +346,7 @@ class _Effects:
         if data.kind:
             case.kind = data.kind.value
             case.identity_protected = case.identity_protected or case.kind == CaseKind.denunciation
+            _unpublish_if_protected(case)
             if case.anonymous and case.kind not in ANONYMOUS_ALLOWED:
                 raise Invalid(_("Đơn giấu tên không được phân loại là khiếu nại hoặc tố cáo"),
                               fields={"kind": "anonymous_not_allowed"})
@@ -682,10 +683,17 @@ def withdraw_answer(session: Session, *, principal: Principal, complaint_id: int
     return case
 
 
+def _unpublish_if_protected(case: Complaint) -> None:
+    """A question that turns out to hold a denunciation leaves the document's page at once."""
+    if case.identity_protected and case.answer_published_at is not None:
+        case.answer_published_at = None
+
+
 def answered_questions(session: Session, disclosure_id: int) -> list[Complaint]:
     """The published questions and answers under a document, oldest first."""
     return list(session.exec(select(Complaint).where(Complaint.disclosure_id == disclosure_id,
-                                                     Complaint.answer_published_at.is_not(None))
+                                                     Complaint.answer_published_at.is_not(None),
+                                                     Complaint.identity_protected.is_(False))
                              .order_by(Complaint.answer_published_at, Complaint.id).limit(200)))
 
 
@@ -754,6 +762,7 @@ def split(session: Session, *, principal: Principal, complaint_id: int, data: Sp
     before = {"kind": case.kind, "subject": case.subject}
     # A letter with any denunciation in it protects its sender in every part.
     case.identity_protected = case.identity_protected or any(p.kind == CaseKind.denunciation for p in data.parts)
+    _unpublish_if_protected(case)
     case.kind, case.subject, case.content = first.kind.value, first.subject, first.content
     files_of_letter = attachments(session, case.id)
     created = []

@@ -446,8 +446,9 @@ def add_progress(session: Session, *, principal: Principal, commitment_id: int, 
     audit.record(session, actor=principal.actor, action="commitment.progress", entity_type="commitment",
                  entity_id=c.id, before={"status": before}, after={"status": c.status, "on": data.on,
                                                                    "files": len(uploads)})
-    events.record(session, type="commitment.progress", entity="commitment", entity_id=c.id,
-                  summary=f"{c.title}: {COMMITMENT_STATUS_LABELS[CommitmentStatus(c.status)].message}")
+    if row.status == DialogueStatus.published:  # before that, the commitment itself is not public
+        events.record(session, type="commitment.progress", entity="commitment", entity_id=c.id,
+                      summary=f"{c.title}: {COMMITMENT_STATUS_LABELS[CommitmentStatus(c.status)].message}")
     return step
 
 

@@ -10,6 +10,7 @@ The receiver recomputes the HMAC over the raw body and refuses an old timestamp 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import ipaddress
@@ -18,9 +19,10 @@ import logging
 import secrets
 import socket
 import time
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from sqlmodel import Session, select
@@ -48,36 +50,72 @@ USER_AGENT = "MinhBach-Webhooks/1"
 
 # Registration ----------------------------------------------------------------------------------
 
-def _addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def _addresses(host: str) -> list[Address]:
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError, ValueError):
+    except (socket.gaierror, UnicodeError, ValueError, OSError):
         return []
-    return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    return list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos))
 
 
-def check_url(url: str, *, allow_loopback: bool) -> str:
+def _embedded(a: Address) -> list[Address]:
+    """The address and any IPv4 address wrapped in it (IPv4-mapped, 6to4, Teredo): a wrapped
+    127.0.0.1 or 169.254.169.254 is refused like the plain one."""
+    out: list[Address] = [a]
+    if isinstance(a, ipaddress.IPv6Address):
+        out += [x for x in (a.ipv4_mapped, a.sixtofour, *(a.teredo or ())) if x is not None]
+    return out
+
+
+def _allowed(a: Address, allow_loopback: bool) -> bool:
+    inner = _embedded(a)
+    if allow_loopback and all(x.is_loopback for x in inner):
+        return True
+    # is_global: not private, shared (100.64/10), link-local, site-local, reserved, documentation...
+    return all(x.is_global and not x.is_multicast and not getattr(x, "is_site_local", False) for x in inner)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a delivery goes: the checked URL and the address it resolved to, which is the one
+    connected to (not a second lookup, which a rebinding DNS could point inside)."""
+
+    url: str
+    host: str
+    address: Address
+
+
+def resolve(url: str, *, allow_loopback: bool) -> Target:
     """The endpoint, if it may receive: HTTPS to a public address. With `allow_loopback`
     (development, tests) also the machine itself, over plain HTTP too. Checked again before
     each delivery, since a name can be pointed elsewhere after registration."""
     url = (url or "").strip()
-    parts = urlsplit(url)
-    if len(url) > 500 or not parts.hostname or parts.username or parts.password:
-        raise Invalid(_("Địa chỉ nhận không hợp lệ (ví dụ: https://thanhpho.example.vn/webhooks/minhbach)"),
+    invalid = Invalid(_("Địa chỉ nhận không hợp lệ (ví dụ: https://thanhpho.example.vn/webhooks/minhbach)"),
                       fields={"url": "invalid"})
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number or out of range
+    except ValueError:
+        raise invalid from None
+    if len(url) > 500 or not parts.hostname or parts.username or parts.password or parts.scheme not in ("https", "http"):
+        raise invalid
     found = _addresses(parts.hostname)
     if not found:
         raise Invalid(_("Không phân giải được tên máy chủ của địa chỉ nhận"), fields={"url": "unresolved"})
-    loopback = all(a.is_loopback for a in found)
-    if parts.scheme != "https" and not (allow_loopback and loopback and parts.scheme == "http"):
+    loopback = all(all(x.is_loopback for x in _embedded(a)) for a in found)
+    if parts.scheme != "https" and not (allow_loopback and loopback):
         raise Invalid(_("Địa chỉ nhận phải dùng HTTPS"), fields={"url": "https"})
-    for a in found:
-        if a.is_loopback and allow_loopback:
-            continue
-        if a.is_private or a.is_loopback or a.is_link_local or a.is_reserved or a.is_multicast or a.is_unspecified:
-            raise Invalid(_("Địa chỉ nhận trỏ tới mạng nội bộ hoặc chính máy chủ này: không được phép"),
-                          fields={"url": "private"})
-    return url
+    if not all(_allowed(a, allow_loopback) for a in found):
+        raise Invalid(_("Địa chỉ nhận trỏ tới mạng nội bộ hoặc chính máy chủ này: không được phép"),
+                      fields={"url": "private"})
+    return Target(url, parts.hostname, found[0])
+
+
+def check_url(url: str, *, allow_loopback: bool) -> str:
+    return resolve(url, allow_loopback=allow_loopback).url
 
 
 def secret_for(key: str, hook: Webhook) -> str:
@@ -165,11 +203,13 @@ def any_work(session: Session) -> bool:
                         .limit(1)).first() is not None
 
 
-def payload(event: PublicEvent, delivery: WebhookDelivery) -> bytes:
-    """The body: the change feed item, as `GET /api/v1/events` lists it, and the delivery's id."""
-    return json.dumps({"delivery_id": delivery.id, "event": {
-        "id": event.id, "at": event.at.isoformat(), "type": event.type, "entity": event.entity,
-        "entity_id": event.entity_id, "summary": event.summary}}, ensure_ascii=False, separators=(",", ":")).encode()
+def payload(event: PublicEvent, delivery_id: int) -> bytes:
+    """The body: the change feed item, as `GET /api/v1/events` lists it, and the delivery's id
+    (a receiver de-duplicates on it: a delivery cut short by a restart is sent again)."""
+    return json.dumps({"delivery_id": delivery_id, "event": {
+        "id": event.id, "at": event.at.isoformat().replace("+00:00", "Z"), "type": event.type,
+        "entity": event.entity, "entity_id": event.entity_id, "summary": event.summary}},
+        ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -186,37 +226,90 @@ class Outcome:
     error: str
 
 
-def _post(url: str, body: bytes, headers: dict[str, str], *, allow_loopback: bool) -> Outcome:
+@dataclass(frozen=True)
+class _Job:
+    """One delivery to make, as plain data: nothing is read from the database while it is sent."""
+
+    delivery_id: int
+    webhook_id: int
+    url: str
+    secret: str
+    event_type: str
+    body: bytes
+
+
+def _connect_url(target: Target) -> str:
+    """The URL with the host replaced by the address it was checked against."""
+    parts = urlsplit(target.url)
+    host = f"[{target.address}]" if target.address.version == 6 else str(target.address)
+    return urlunsplit((parts.scheme, f"{host}:{parts.port}" if parts.port else host, parts.path or "/",
+                       parts.query, ""))
+
+
+async def _post(client: httpx.AsyncClient, job: _Job, *, allow_loopback: bool) -> Outcome:
     try:
-        check_url(url, allow_loopback=allow_loopback)
+        target = await asyncio.to_thread(resolve, job.url, allow_loopback=allow_loopback)
     except Invalid as exc:
         return Outcome(None, exc.message)
+    timestamp = int(time.time())
+    headers = {"Host": urlsplit(job.url).netloc, "Content-Type": "application/json", "User-Agent": USER_AGENT,
+               "X-MinhBach-Event": job.event_type, "X-MinhBach-Delivery": str(job.delivery_id),
+               "X-MinhBach-Timestamp": str(timestamp), "X-MinhBach-Signature": sign(job.secret, timestamp, job.body)}
     try:
-        # No redirects: a receiver could bounce the signed body to an address refused above.
-        r = httpx.post(url, content=body, headers=headers, timeout=TIMEOUT_SECONDS, follow_redirects=False)
-    except httpx.HTTPError as exc:
+        # One deadline for the whole exchange (httpx's timeout is per read: a receiver sending a
+        # byte at a time would hold the round); the answer's body is never read.
+        async with asyncio.timeout(TIMEOUT_SECONDS):
+            async with client.stream("POST", _connect_url(target), content=job.body, headers=headers,
+                                     extensions={"sni_hostname": target.host}) as r:
+                status = r.status_code
+    except TimeoutError:
+        return Outcome(None, f"no answer within {TIMEOUT_SECONDS} s")
+    except Exception as exc:  # noqa: BLE001 - any failure of one receiver is that delivery's failure
         return Outcome(None, f"{type(exc).__name__}: {exc}")
-    return Outcome(r.status_code, "" if 200 <= r.status_code < 300 else f"HTTP {r.status_code}")
+    return Outcome(status, "" if 200 <= status < 300 else f"HTTP {status}")
+
+
+async def _send_all(jobs: list[_Job], *, allow_loopback: bool) -> dict[int, Outcome]:
+    """Each webhook's deliveries in order, the webhooks side by side; after a failure the rest of
+    that webhook's deliveries wait for the next round (a dead receiver costs one timeout)."""
+    by_hook: dict[int, list[_Job]] = defaultdict(list)
+    for job in jobs:
+        by_hook[job.webhook_id].append(job)
+    outcomes: dict[int, Outcome] = {}
+
+    async def one_hook(queue: list[_Job]) -> None:
+        for job in queue:
+            outcomes[job.delivery_id] = outcome = await _post(client, job, allow_loopback=allow_loopback)
+            if outcome.error:
+                return
+
+    async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client:
+        await asyncio.gather(*(one_hook(queue) for queue in by_hook.values()))
+    return outcomes
 
 
 def deliver_due(session: Session, *, key: str, allow_loopback: bool, now: datetime | None = None,
                 batch: int = BATCH) -> int:
-    """Send what is due; each delivery is committed on its own, so a slow or failing receiver
-    costs only its own attempts. Returns how many were delivered."""
+    """Send what is due. No transaction is open while receivers answer (on SQLite a writer
+    would hold the database's lock meanwhile); the outcomes are written afterwards, at once.
+    Returns how many were delivered."""
     now = now or utcnow()
-    due = session.exec(select(WebhookDelivery, Webhook, PublicEvent)
+    due = session.exec(select(WebhookDelivery.id, Webhook, PublicEvent)
                        .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
                        .join(PublicEvent, PublicEvent.id == WebhookDelivery.event_id)
                        .where(*_waiting(), WebhookDelivery.next_attempt_at <= now)
                        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(batch)).all()
+    jobs = [_Job(delivery_id, hook.id, hook.url, secret_for(key, hook), event.type, payload(event, delivery_id))
+            for delivery_id, hook, event in due]
+    session.commit()
+    if not jobs:
+        return 0
+    outcomes = asyncio.run(_send_all(jobs, allow_loopback=allow_loopback))
     delivered = 0
-    for delivery, hook, event in due:
-        body = payload(event, delivery)
-        timestamp = int(time.time())
-        outcome = _post(hook.url, body, {
-            "Content-Type": "application/json", "User-Agent": USER_AGENT, "X-MinhBach-Event": event.type,
-            "X-MinhBach-Delivery": str(delivery.id), "X-MinhBach-Timestamp": str(timestamp),
-            "X-MinhBach-Signature": sign(secret_for(key, hook), timestamp, body)}, allow_loopback=allow_loopback)
+    for delivery_id, outcome in outcomes.items():
+        delivery = session.get(WebhookDelivery, delivery_id)
+        if delivery is None or delivery.delivered_at or delivery.failed_at:
+            continue  # revoked meanwhile
         delivery.attempts += 1
         delivery.last_status, delivery.last_error = outcome.status, outcome.error[:500]
         if not outcome.error:
@@ -224,12 +317,12 @@ def deliver_due(session: Session, *, key: str, allow_loopback: bool, now: dateti
             delivered += 1
         elif delivery.attempts >= MAX_ATTEMPTS:
             delivery.failed_at = utcnow()
-            log.warning("webhook %s: giving up on delivery %s after %s attempts", hook.id, delivery.id,
+            log.warning("webhook %s: giving up on delivery %s after %s attempts", delivery.webhook_id, delivery.id,
                         delivery.attempts)
         else:
-            delivery.next_attempt_at = now + _backoff(delivery.attempts)
+            delivery.next_attempt_at = max(now, utcnow()) + _backoff(delivery.attempts)
         session.add(delivery)
-        session.commit()
+    session.commit()
     return delivered
 
 

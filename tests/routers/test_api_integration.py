@@ -71,3 +71,12 @@ def test_last_use_is_recorded_once_a_minute(client, session):
     client.get("/api/v1/events", headers=headers)
     session.expire_all()  # committed above: no transaction for rollback() to end
     assert session.get(ApiToken, row.id).last_used_at > first - timedelta(minutes=2)
+
+
+def test_head_answers_like_get_without_a_body(client):
+    get = client.get("/api/v1/dialogues")
+    head = client.head("/api/v1/dialogues")
+    assert head.status_code == 200 and head.content == b"" and head.headers["etag"] == get.headers["etag"]
+    assert head.headers["content-length"] == get.headers["content-length"]
+    assert client.head("/api/v1/dialogues", headers={"If-None-Match": get.headers["etag"]}).status_code == 304
+    assert client.head("/api/v1/dialogues/999").status_code == 404

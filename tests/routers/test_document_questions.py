@@ -35,7 +35,9 @@ def test_a_question_is_asked_answered_and_shown_under_the_document(client, sessi
     login("officer")
     url = f"/staff/complaints/{case_id}"
     staff = client.get(url).text
-    assert "Câu hỏi về văn bản công khai" in staff and "Nhà tôi ở ngõ 4" in staff  # prefilled from the letter
+    assert "Câu hỏi về văn bản công khai" in staff
+    form_part = staff.split('id="f-answer-public_question"')[1].split("</textarea>")[0]
+    assert "Nhà tôi ở ngõ 4" not in form_part  # never prefilled with the letter: written anew for the public
     token = factories.csrf(client, url)
     short = client.post(url + "/answer", data={"csrf_token": token, "public_question": "Ngắn", "public_answer": ""})
     assert short.status_code == 422 and 'id="e-answer-public_answer"' in short.text
@@ -75,3 +77,22 @@ def test_bad_documents_are_404_and_plain_cases_cannot_publish_an_answer(client, 
     r = client.post(url + "/answer", data={"csrf_token": factories.csrf(client, url),
                                            "public_question": "Câu hỏi đủ dài ở đây", "public_answer": "Trả lời đủ dài"})
     assert r.status_code == 409
+
+
+def test_a_question_that_turns_out_to_be_a_denunciation_leaves_the_page(client, session):
+    from app.services import complaints
+    from tests.services.test_complaints import CITIZEN, case_input
+
+    doc = factories.published(session, factories.principal(session, "publisher"))
+    case = complaints.file_case(session, data=case_input(kind="petition"), channel="web", actor=CITIZEN,
+                                disclosure_id=doc.id)
+    officer = factories.principal(session, "officer")
+    complaints.publish_answer(session, principal=officer, complaint_id=case.id, data=complaints.AnswerInput(
+        public_question="Văn bản này áp dụng cho ai?", public_answer="Cho các hộ ở tổ dân phố 3."))
+    session.commit()
+    assert "Cho các hộ ở tổ dân phố 3." in client.get(f"/disclosures/{doc.id}").text
+    complaints.transition(session, principal=officer, complaint_id=case.id,
+                          data=complaints.TransitionInput(action="classify", kind="denunciation"))
+    session.commit()
+    assert case.answer_published_at is None
+    assert "Cho các hộ ở tổ dân phố 3." not in client.get(f"/disclosures/{doc.id}").text

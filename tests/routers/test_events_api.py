@@ -75,3 +75,14 @@ def test_events_are_written_with_their_change_or_not_at_all(session):
     except Exception:
         session.rollback()
     assert len(session.exec(select(PublicEvent)).all()) == before
+
+
+def test_progress_of_a_commitment_not_yet_published_is_not_in_the_feed(client, session):
+    leader = factories.principal(session, "leader")
+    d = held(session, leader)
+    c = dlg.add_commitment(session, principal=leader, dialogue_id=d.id, data=dlg.CommitmentInput(
+        title="Giải tỏa quán lấn chiếm vỉa hè", owner_department="Đội trật tự", due_on=d.starts_at.date()))
+    dlg.add_progress(session, principal=leader, commitment_id=c.id, data=dlg.ProgressInput(
+        on=d.starts_at.date(), note="Đã vận động hộ kinh doanh", status="in_progress"))
+    session.commit()
+    assert "Giải tỏa" not in client.get(API).text

@@ -123,7 +123,11 @@ def test_only_the_chosen_event_types(session, receiver):
 @pytest.mark.parametrize("url", ["http://93.184.215.14/hook", "https://10.1.2.3/hook", "https://192.168.1.5/hook",
                                  "https://169.254.169.254/latest", "https://[::1]/hook", "ftp://203.0.113.10/x",
                                  "https://user:pw@203.0.113.10/x", "https://", "không phải địa chỉ",
-                                 "https://no-such-host.invalid/hook"])
+                                 "https://no-such-host.invalid/hook", "https://93.184.215.14:abc/h",
+                                 "https://93.184.215.14:99999/h", "https://[::1", "https://[zz]/",
+                                 "https://100.64.0.1/", "https://[2002:7f00:1::]/", "https://[2002:a9fe:a9fe::]/",
+                                 "https://[fec0::1]/", "https://[::ffff:127.0.0.1]/", "https://0.0.0.0/",
+                                 "https://2130706433/", "https://0x7f000001/"])
 def test_endpoints_that_are_not_https_or_point_inside_are_refused(url):
     with pytest.raises(Invalid):
         webhooks.check_url(url, allow_loopback=False)
@@ -166,3 +170,45 @@ def test_the_running_app_delivers_in_the_background(settings, receiver):
     app.state.engine.dispose()
     assert len(receiver.received) == 1 and json.loads(receiver.received[0][1])["event"]["type"] == \
         "disclosure.published"
+
+
+def test_a_slow_receiver_holds_neither_the_database_nor_the_others(session, receiver, monkeypatch, settings):
+    """While a receiver dawdles, the ward's writes go on and another receiver gets its event."""
+    import time as clock
+
+    from app.db import make_engine, session_for
+
+    slow = Receiver()
+    slow_handler = slow.server.RequestHandlerClass
+    original = slow_handler.do_POST
+
+    def dawdle(self):
+        clock.sleep(3)
+        original(self)
+
+    monkeypatch.setattr(slow_handler, "do_POST", dawdle)
+    monkeypatch.setattr(webhooks, "TIMEOUT_SECONDS", 1)
+    try:
+        _hook(session, slow.url)
+        _hook(session, receiver.url)
+        factories.published(session, factories.principal(session, "publisher"))
+        webhooks.enqueue_new(session)
+        session.commit()
+        done = {}
+        worker = threading.Thread(target=lambda: done.setdefault(
+            "n", webhooks.deliver_due(session, key=KEY, allow_loopback=True)))
+        started = clock.monotonic()
+        worker.start()
+        clock.sleep(0.3)
+        engine = make_engine(settings.database_url)
+        with session_for(engine, write=True, audit_key=KEY) as other:  # a clerk saving something meanwhile
+            factories.user(other, role="officer", username="dang-luu")
+        engine.dispose()
+        wrote_after = clock.monotonic() - started
+        worker.join(10)
+        assert wrote_after < 1.0, "a write waited for the receiver"
+        assert done["n"] == 1 and len(receiver.received) == 1
+        late = session.exec(select(WebhookDelivery).where(WebhookDelivery.delivered_at.is_(None))).one()
+        assert late.attempts == 1 and "no answer within 1 s" in late.last_error
+    finally:
+        slow.server.shutdown()

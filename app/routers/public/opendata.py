@@ -7,13 +7,20 @@ from fastapi.responses import Response
 
 from app.db import utcnow
 from app.deps import SessionDep
+from app.security import client_addr
 from app.services import opendata
+from app.services.ratelimit import limiter_for
 
 router = APIRouter(include_in_schema=False)
 
 
+# Building the export reads every table: a client may ask a few times, not flood it.
+LIMIT, WINDOW = 10, 600
+
+
 @router.get("/open-data.zip", name="open_data")
 def open_data(request: Request, session: SessionDep):
+    limiter_for(request.app).hit(f"open-data:{client_addr(request)}", LIMIT, WINDOW)
     settings = request.app.state.settings
     now = utcnow()
     body = opendata.build_zip(session, ward=settings.ward_name, base_url=settings.public_base_url, now=now)
