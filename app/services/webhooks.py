@@ -2,6 +2,9 @@
 allows loopback for development and tests), the stored deliveries of change feed events, signed
 POSTs retried with exponential backoff, a delivery log and a manual redeliver.
 
+Delivery is at least once: a delivery cut short (the process stopped while a receiver was
+answering) is sent again after its lease; receivers de-duplicate on `X-MinhBach-Delivery`.
+
 Signing: each webhook has a secret, `whsec_…`, derived from SECRET_KEY and a stored nonce (so
 it is never stored and cannot leak from a database dump); it is shown once. Every POST carries
     X-MinhBach-Timestamp: <unix seconds>
@@ -44,6 +47,7 @@ MAX_ATTEMPTS = 10
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_WAIT = timedelta(hours=6)
 TIMEOUT_SECONDS = 10
+LEASE = timedelta(minutes=5)  # longer than a round can take
 BATCH = 50
 USER_AGENT = "MinhBach-Webhooks/1"
 
@@ -177,7 +181,8 @@ def _waiting():
 def enqueue_new(session: Session, *, limit: int = 500) -> int:
     """Turn the change feed events each live webhook has not looked at yet into deliveries."""
     made = 0
-    for hook in session.exec(select(Webhook).where(Webhook.revoked_at.is_(None))).all():
+    # Locked (PostgreSQL): a second process waits, then reads the moved cursor; no event is queued twice.
+    for hook in session.exec(select(Webhook).where(Webhook.revoked_at.is_(None)).with_for_update()).all():
         new = session.exec(select(PublicEvent.id, PublicEvent.type).where(PublicEvent.id > hook.last_event_id)
                            .order_by(PublicEvent.id).limit(limit)).all()
         if not new:
@@ -294,17 +299,29 @@ def deliver_due(session: Session, *, key: str, allow_loopback: bool, now: dateti
     would hold the database's lock meanwhile); the outcomes are written afterwards, at once.
     Returns how many were delivered."""
     now = now or utcnow()
-    due = session.exec(select(WebhookDelivery.id, Webhook, PublicEvent)
+    due = session.exec(select(WebhookDelivery, Webhook, PublicEvent)
                        .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
                        .join(PublicEvent, PublicEvent.id == WebhookDelivery.event_id)
                        .where(*_waiting(), WebhookDelivery.next_attempt_at <= now)
-                       .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(batch)).all()
-    jobs = [_Job(delivery_id, hook.id, hook.url, secret_for(key, hook), event.type, payload(event, delivery_id))
-            for delivery_id, hook, event in due]
+                       .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(batch)
+                       .with_for_update(skip_locked=True, of=WebhookDelivery)).all()
+    jobs = [_Job(delivery.id, hook.id, hook.url, secret_for(key, hook), event.type, payload(event, delivery.id))
+            for delivery, hook, event in due]
+    for delivery, _hook, _event in due:
+        # A lease: another process (or this one after a restart) leaves it alone meanwhile, and
+        # takes it up again if the outcome is never written. Receivers de-duplicate on the id.
+        delivery.next_attempt_at = max(now, utcnow()) + LEASE
+        session.add(delivery)
     session.commit()
     if not jobs:
         return 0
     outcomes = asyncio.run(_send_all(jobs, allow_loopback=allow_loopback))
+    for job in jobs:
+        if job.delivery_id not in outcomes:  # held back behind a failure: due again next round
+            skipped = session.get(WebhookDelivery, job.delivery_id)
+            if skipped is not None:
+                skipped.next_attempt_at = now
+                session.add(skipped)
     delivered = 0
     for delivery_id, outcome in outcomes.items():
         delivery = session.get(WebhookDelivery, delivery_id)
