@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import math
 import re
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -24,6 +25,7 @@ from sqlmodel import Session, select
 
 from app.config import Settings
 from app.db import utcnow
+from app.errors import NotFound
 from app.i18n import N_, _
 from app.models.complaint import (
     CASE_STATUS_LABELS,
@@ -32,12 +34,17 @@ from app.models.complaint import (
     CaseField,
     CaseKind,
     CaseStatus,
+    Channel,
     Complaint,
     ComplaintEvent,
+    ComplaintPause,
 )
-from app.services import complaints
+from app.services import complaints, reports
 from app.services.auth import Principal, principal_for_token
 from app.services.case_views import STAGE_LABELS
+from app.services.deadlines import Deadline, Stage, variant_for
+from app.services.rules import RuleRef, work_calendar
+from app.services.workdays import DeadlineOpen, Pause
 from app.timeutil import LOCAL_TZ, local_date, to_local
 from app.validation import MAX_DATE, MIN_DATE, has_control_chars
 
@@ -57,6 +64,7 @@ DESCRIPTION_MIN = 10  # a case's content is at least this long
 SUBJECT_WORDS, SUBJECT_MAX = 12, 100  # the case's subject: the description's first words
 MEDIA_URL_MAX = 1000
 PUBLIC_SENDER = "citizen:open311"  # the audit actor of a request POSTed without an api_key
+NOTIFICATION_RULE = "reception.notification"  # the walk-in notice (as `complaints.deadlines` reads it)
 
 SERVICE_DESCRIPTIONS = {
     CaseField.land: N_("Lấn chiếm đất, sử dụng đất sai mục đích, mốc giới, tranh chấp đất đai"),
@@ -192,10 +200,98 @@ def w3c(dt: datetime) -> str:
     return to_local(dt).replace(microsecond=0).isoformat()
 
 
+def nearest_of(deadlines: list[complaints.CaseDeadline]) -> complaints.CaseDeadline | None:
+    """The nearest open legal deadline among a case's (None while suspended)."""
+    pending = [d for d in deadlines if not d.met and d.due_on is not None]
+    return min(pending, key=lambda d: d.due_on) if pending else None
+
+
 def nearest_deadline(session: Session, case: Complaint) -> complaints.CaseDeadline | None:
     """The nearest open legal deadline, from the deadline engine (None while suspended)."""
-    pending = [d for d in complaints.deadlines(session, case) if not d.met and d.due_on is not None]
-    return min(pending, key=lambda d: d.due_on) if pending else None
+    return nearest_of(complaints.deadlines(session, case))
+
+
+# Every rule a case's deadline may read: `<kind>.<stage>`, and the walk-in notification.
+CASE_RULES = frozenset({f"{k.value}.{s.value}" for k in CaseKind for s in Stage} | {NOTIFICATION_RULE})
+
+
+class _Deadlines:
+    """The deadlines of many cases at once, exactly as `complaints.deadlines` gives them one by
+    one (the same stages, order, rule versions, suspensions and extensions), but with the rules
+    read once (every version, `reports.rule_book`), one working calendar, and one query for the
+    suspensions of all the cases: a list costs the same few statements however long it is."""
+
+    def __init__(self, session: Session, cases: list[Complaint]):
+        self.book = reports.rule_book(session, CASE_RULES)
+        self.cal = work_calendar(session)
+        self.pauses: dict[int, list[Pause]] = defaultdict(list)
+        rows = session.exec(select(ComplaintPause.complaint_id, ComplaintPause.start, ComplaintPause.end)
+                            .where(ComplaintPause.complaint_id.in_(sorted({c.id for c in cases})))
+                            .order_by(ComplaintPause.id)).all()
+        for cid, start, end in rows:
+            self.pauses[cid].append(Pause(start, end))
+
+    def _after(self, code: str, start: date, *, variant: str = "", pauses: tuple[Pause, ...] = ()) -> Deadline:
+        """`deadlines.deadline_after` without a query: NotFound without such a rule, DeadlineOpen
+        while a suspension runs."""
+        row = self.book.get(code, start, variant)
+        if row is None:
+            raise NotFound(_("Không có quy tắc '%s' trong bảng quy tắc") % code)
+        return Deadline(self.cal.add(start, row.value, row.unit, pauses), RuleRef.of(row))
+
+    def _stage(self, case: Complaint, stage: str, start: date, *, complex_case: bool = False, remote: bool = False,
+               pauses: tuple[Pause, ...] = ()) -> Deadline:
+        """`deadlines.case_deadline`."""
+        return self._after(f"{CaseKind(case.kind).value}.{Stage(stage).value}", start, pauses=pauses,
+                           variant=variant_for(complex_case=complex_case, remote=remote))
+
+    def of(self, case: Complaint) -> list[complaints.CaseDeadline]:
+        """What `complaints.deadlines(session, case)` answers (keep the two in step: a test
+        compares them case by case)."""
+        S = CaseStatus
+        pauses = tuple(self.pauses.get(case.id, ()))
+        out: list[complaints.CaseDeadline] = []
+        intake_done = case.status not in complaints.OPEN_INTAKE
+
+        def add(stage: str, start: date, met: bool, *, paused: bool = False, complex_case: bool = False,
+                remote: bool = False) -> None:
+            try:
+                d = self._stage(case, stage, start, pauses=pauses if paused else (), complex_case=complex_case,
+                                remote=remote)
+            except NotFound:
+                return
+            except DeadlineOpen:
+                d = None
+            out.append(complaints.CaseDeadline(stage, d, met))
+
+        add("processing", case.received_on, intake_done)
+        if case.channel == Channel.walk_in:
+            out.append(complaints.CaseDeadline("notification", self._after(NOTIFICATION_RULE, case.received_on),
+                                               intake_done))
+        if case.kind == CaseKind.complaint:
+            add("acceptance", case.received_on, case.accepted_on is not None or case.status in
+                {S.guided, S.transferred, S.filed, S.refused})
+        if case.status == S.transferred or (case.status == S.classified and case.kind == CaseKind.denunciation):
+            add("transfer", case.received_on, case.status == S.transferred)
+        if case.accepted_on is not None:
+            add("resolution", case.accepted_on, case.resolved_on is not None, paused=True,
+                complex_case=case.complex, remote=case.remote)
+            if case.extensions and out[-1].stage == "resolution" and out[-1].deadline is not None:
+                base = out.pop()
+                extended = base.deadline
+                for _i in range(case.extensions):
+                    extended = self._stage(case, "extension", extended.due_on, pauses=pauses)
+                out.append(complaints.CaseDeadline("resolution", extended, base.met))
+        return out
+
+
+def deadlines_of(session: Session, cases: list[Complaint]) -> dict[int, list[complaints.CaseDeadline]]:
+    """`complaints.deadlines` of every case, by case id, in a fixed number of statements (none
+    for no case)."""
+    if not cases:
+        return {}
+    engine = _Deadlines(session, cases)
+    return {c.id: engine.of(c) for c in cases}
 
 
 def deadline_notice(d: complaints.CaseDeadline) -> str:
@@ -224,11 +320,12 @@ def status_notes(case: Complaint) -> str:
     return ". ".join(p.strip().rstrip(".") for p in parts if p.strip())[:DESCRIPTION_MAX]
 
 
-def request_view(session: Session, settings: Settings, secret: str, case: Complaint,
-                 updated: datetime | None) -> dict:
-    """A case as GeoReport v2 shows it to anyone: built from an allow-list, nothing else."""
+def request_view(settings: Settings, secret: str, case: Complaint, updated: datetime | None,
+                 due: complaints.CaseDeadline | None) -> dict:
+    """A case as GeoReport v2 shows it to anyone: built from an allow-list, nothing else. `due`:
+    its nearest open deadline (`nearest_of`; none is shown once the case is closed)."""
     closed = case.status in CLOSED_STATUSES
-    due = None if closed else nearest_deadline(session, case)
+    due = None if closed else due
     place = located(case)
     return {
         "service_request_id": request_id(case.id, secret),
@@ -263,8 +360,11 @@ def _last_public_steps(session: Session, ids: list[int]) -> dict[int, datetime]:
 
 
 def _views(session: Session, settings: Settings, secret: str, cases: list[Complaint]) -> list[dict]:
+    """The cases' public views, in a fixed number of statements however many there are: their
+    last public steps in one query, the deadlines of the open ones in bulk (`deadlines_of`)."""
     updated = _last_public_steps(session, [c.id for c in cases])
-    return [request_view(session, settings, secret, c, updated.get(c.id)) for c in cases]
+    due = deadlines_of(session, [c for c in cases if c.status not in CLOSED_STATUSES])
+    return [request_view(settings, secret, c, updated.get(c.id), nearest_of(due.get(c.id, []))) for c in cases]
 
 
 def get_request(session: Session, settings: Settings, secret: str, text: str) -> list[dict]:

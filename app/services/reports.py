@@ -21,6 +21,7 @@ and the suspensions, never per case)."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -146,6 +147,13 @@ class _RuleBook:
         """The rule's deadline counted from the day after `start`, or None without such a rule."""
         rule = self.get(code, start, variant)
         return None if rule is None else cal.add(start, rule.value, rule.unit, pauses)
+
+
+def rule_book(session: Session, codes: Iterable[str]) -> _RuleBook:
+    """Every version of the rules `codes`, read in one query; `.get(code, on, variant)` picks a
+    version as `rules.get_rule` does (None where the table has no such rule). For code outside
+    this module that needs the deadlines of many cases (the Open311 list)."""
+    return _RuleBook(session, set(codes))
 
 
 def _rule_book(session: Session) -> _RuleBook:

@@ -5,13 +5,16 @@ content or tracking code, and never a complaint or a denunciation."""
 
 from __future__ import annotations
 
+import logging
 import xml.etree.ElementTree as ET
 from datetime import datetime, time, timedelta, timezone
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import select
 
-from app.models.complaint import CaseField, Complaint, ComplaintEvent
+from app.models.complaint import CaseField, Complaint, ComplaintEvent, ComplaintPause
+from app.models.rules import CalendarOverride, LegalRule
 from app.routers.public.complaints import INTAKE_LIMIT, TRACK_LIMIT
 from app.services import auth
 from app.services import complaints as complaints_svc
@@ -454,6 +457,174 @@ def test_several_errors_at_once(client):
 
 def test_ninety_days_is_the_widest_range(client, session):
     assert _json(client.get(f"{BASE}/requests.json", params={"start_date": "2026-01-01", "end_date": "2026-03-31"})) == []
+
+
+def _statements(app, call) -> tuple[object, list[str]]:
+    """What `call()` answers, and the SQL statements it ran on the app's engine."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(app.state.engine, "before_cursor_execute", count)
+    try:
+        result = call()
+    finally:
+        sa.event.remove(app.state.engine, "before_cursor_execute", count)
+    return result, statements
+
+
+def _open_cases(session, n: int, start: int = 0) -> list[Complaint]:
+    """`n` open feedback and petition cases in various states: walk-ins (the notification
+    deadline), classified, accepted, some suspended (one still running)."""
+    officer, leader = factories.principal(session, "officer"), factories.principal(session, "leader")
+    cases = []
+    for i in range(start, start + n):
+        kind = "feedback" if i % 2 else "petition"
+        received = local_today() - timedelta(days=i % 20) if i % 3 == 0 else None
+        case = filed(session, kind=kind, received_on=received, field=[f.value for f in CaseField][i % 7])
+        if i % 4:
+            act(session, officer, case, "classify")
+        if i % 4 == 2:
+            act(session, leader, case, "accept")
+            session.add(ComplaintPause(complaint_id=case.id, start=local_today() - timedelta(days=30),
+                                       end=local_today() - timedelta(days=25)))
+            if i % 8 == 6:
+                session.add(ComplaintPause(complaint_id=case.id, start=local_today() - timedelta(days=2)))
+            session.commit()
+        cases.append(case)
+    return cases
+
+
+def test_list_costs_the_same_whatever_it_holds(client, app, session):
+    """GET requests: a fixed number of statements (the cases, their last public steps, their
+    suspensions, the rules, the calendar), never a query per request listed."""
+    def listed():
+        r = client.get(f"{BASE}/requests.json")
+        assert r.status_code == 200
+        return r.json()
+
+    cases = _open_cases(session, 2)
+    two, few = _statements(app, listed)
+    cases += _open_cases(session, 10, start=2)
+    twelve, many = _statements(app, listed)
+    assert len(two) == 2 and len(twelve) == 12
+    assert len(few) == len(many), (len(few), len(many))
+    # The same answers as the deadline engine gives case by case.
+    by_rid = {i["service_request_id"]: i for i in twelve}
+    for case in cases:
+        item, due = by_rid[svc.request_id(case.id, _secret(app))], svc.nearest_deadline(session, case)
+        assert item["status"] == "open"
+        assert item["expected_datetime"] == (datetime.combine(due.due_on, time(23, 59, 59), LOCAL_TZ).isoformat()
+                                             if due else None)
+        assert item["service_notice"] == (svc.deadline_notice(due) if due else None)
+    assert any(i["expected_datetime"] for i in twelve)
+    ids = ",".join(i["service_request_id"] for i in twelve)
+    by_id, statements = _statements(app, lambda: _json(client.get(f"{BASE}/requests.json",
+                                                                  params={"service_request_id": ids})))
+    assert by_id == twelve and len(statements) == len(many)
+
+
+def test_bulk_deadlines_are_those_of_the_deadline_engine(session):
+    """`deadlines_of` (every listed case at once) answers what `complaints.deadlines` answers for
+    each case: every kind, stage, variant, suspension (ended or running), extension, rule version
+    and calendar override."""
+    today = local_today()
+    old = session.exec(select(LegalRule).where(LegalRule.code == "complaint.resolution",
+                                               LegalRule.variant == "")).one()
+    old.effective_to = today - timedelta(days=41)
+    session.add(LegalRule(code="complaint.resolution", description=old.description, unit="working", value=20,
+                          legal_basis="Phiên bản mới để thử", effective_from=today - timedelta(days=40), version=2))
+    session.add(CalendarOverride(on=today + timedelta(days=3), kind="day_off", reason="Nghỉ bù"))
+    session.commit()
+    specs = [
+        dict(kind="feedback"),
+        dict(kind="petition", received=60),
+        dict(kind="complaint", received=15),
+        dict(kind="complaint", status="accepted", accepted=50, complex=True),
+        dict(kind="complaint", status="in_progress", accepted=20, remote=True, pauses=[(18, 10)]),
+        dict(kind="complaint", status="suspended", accepted=12, complex=True, remote=True, pauses=[(30, 28), (3, None)]),
+        dict(kind="denunciation", status="classified", received=9),
+        dict(kind="denunciation", status="in_progress", accepted=35, extensions=1, complex=True, pauses=[(33, 30)]),
+        dict(kind="denunciation", status="in_progress", accepted=70, extensions=2, complex=True,
+             pauses=[(65, 60), (50, 49)]),
+        dict(kind="denunciation", status="suspended", accepted=25, extensions=1, pauses=[(5, None)]),
+        dict(kind="feedback", status="transferred", received=4),
+        dict(kind="petition", status="accepted", accepted=8, pauses=[(6, 2)]),
+        dict(kind="complaint", status="resolved", accepted=45, resolved=5, pauses=[(40, 38)]),
+        dict(kind="complaint", status="in_progress", accepted=10, pauses=[(8, 7)]),  # the rule's new version
+    ]
+    cases = []
+    for n, spec in enumerate(specs):
+        received = spec.get("received", spec.get("accepted", 0) + 3)
+        case = filed(session, kind=spec["kind"], received_on=today - timedelta(days=received) if n % 2 else None)
+        if not n % 2:
+            case.received_on = today - timedelta(days=received)
+        case.status = spec.get("status", "received")
+        case.accepted_on = today - timedelta(days=spec["accepted"]) if "accepted" in spec else None
+        case.resolved_on = today - timedelta(days=spec["resolved"]) if "resolved" in spec else None
+        case.complex, case.remote = spec.get("complex", False), spec.get("remote", False)
+        case.extensions = spec.get("extensions", 0)
+        for start, end in spec.get("pauses", []):
+            session.add(ComplaintPause(complaint_id=case.id, start=today - timedelta(days=start),
+                                       end=None if end is None else today - timedelta(days=end)))
+        session.add(case)
+        session.commit()
+        cases.append(case)
+    bulk = svc.deadlines_of(session, cases)
+    one_by_one = {c.id: complaints_svc.deadlines(session, c) for c in cases}
+    assert bulk == one_by_one
+    stages = {d.stage for ds in bulk.values() for d in ds}
+    assert stages == {"processing", "notification", "acceptance", "transfer", "resolution"}
+    assert any(d.deadline is None for ds in bulk.values() for d in ds)  # a running suspension
+    assert any(d.deadline and d.deadline.rule.version == 2 for ds in bulk.values() for d in ds)
+    assert any(d.deadline and d.deadline.rule.code == "denunciation.extension" for ds in bulk.values() for d in ds)
+    for case in cases:
+        assert svc.nearest_of(bulk[case.id]) == svc.nearest_deadline(session, case)
+    assert svc.deadlines_of(session, []) == {}
+
+
+# Failures are logged without personal data -----------------------------------------------------
+
+def _logged(caplog) -> str:
+    return "\n".join(r.getMessage() + "\n" + (r.exc_text or "") for r in caplog.records) + caplog.text
+
+
+def test_a_failing_insert_does_not_log_the_sender(client, session, writer, caplog, monkeypatch):
+    """The database refusing the INSERT of the case (here: a tracking code already taken) is
+    logged with the error's type and the driver's message, never with the statement's
+    parameters (the sender's name, e-mail and phone) nor the driver's detail (the key's value)."""
+    taken = filed(session).tracking_code
+    monkeypatch.setattr(complaints_svc, "_unique_code", lambda session: taken)
+    with caplog.at_level(logging.DEBUG, logger="minhbach"):
+        r = client.post(f"{BASE}/requests.json", data={**POST, "api_key": writer})
+    [message] = _json_errors(r, 400)
+    assert "cơ sở dữ liệu" in message
+    [record] = [rec for rec in caplog.records if rec.name == "minhbach.open311"]
+    assert record.levelno == logging.WARNING and "IntegrityError" in record.getMessage()
+    assert "tracking_code" in record.getMessage() or "unique" in record.getMessage().lower()
+    logged = _logged(caplog)
+    for secret in (POST["email"], "Nguyễn Văn An", POST["phone"], POST["description"][:20], taken):
+        assert secret not in logged, secret
+    assert len(session.exec(select(Complaint)).all()) == 1  # rolled back
+
+
+def test_token_lookups_never_log_the_token(client, session, caplog, monkeypatch):
+    case = filed(session)
+    code = complaints_svc.format_code(case.tracking_code)
+    with caplog.at_level(logging.DEBUG, logger="minhbach"):
+        assert client.get(f"{BASE}/tokens/{code}.json").status_code == 200
+        client.get(f"{BASE}/tokens/AAAA-BBBB-CCCCC.xml")
+
+        def failing(session, secret, token):  # the database fails on a query bound to the token
+            session.execute(sa.text("SELECT id FROM no_such_table_open311 WHERE code = :code"), {"code": token})
+
+        monkeypatch.setattr(svc, "token_lookup", failing)
+        _json_errors(client.get(f"{BASE}/tokens/{code}.json"), 400)
+    logged = _logged(caplog)
+    assert "no_such_table_open311" in logged
+    for secret in (code, case.tracking_code, "AAAA-BBBB-CCCCC"):
+        assert secret not in logged, secret
 
 
 # Unknown paths, methods, formats; nothing ever fails ------------------------------------------
