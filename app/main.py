@@ -259,7 +259,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DataError)
     async def data_error(request: Request, exc: DataError):
         # A value the database refuses (the request's transaction is already rolled back).
-        log.warning("database refused a value on %s %s: %s", request.method, request.url.path, exc.orig)
+        log.warning("database refused a value on %s %s: %s", request.method, request.url.path, logs.db_error(exc))
         message = str(STATUS_MESSAGES[422])
         if _wants_json(request):
             return problem(422, "Invalid input", message)
@@ -268,7 +268,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(IntegrityError)
     async def integrity_error(request: Request, exc: IntegrityError):
         # Two changes raced for the same row or version; the loser is told to retry.
-        log.warning("integrity error on %s %s: %s", request.method, request.url.path, exc.orig)
+        log.warning("integrity error on %s %s: %s", request.method, request.url.path, logs.db_error(exc))
         message = i18n.gettext("Dữ liệu vừa được người khác thay đổi. Vui lòng tải lại trang và thử lại.")
         if _wants_json(request):
             return problem(409, "Conflict", message)

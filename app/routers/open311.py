@@ -46,7 +46,7 @@ data), enforced in app/services/open311.py:
   answers only the public id, with the same 404 for every code it cannot show, and is limited per
   client address together with the tracking page (code guessing). The token is in the path, as
   the spec has it: nothing here logs it, and a database failure is logged by its type and the
-  driver's first line only (`_db_error`), never with the statement's parameters.
+  driver's first line only (`app.logs.db_error`), never with the statement's parameters.
 * GET answers list only feedback and petition cases that are not, and never were, denunciations
   (a complaint or a denunciation, or a letter split from or reclassified out of one, never shows:
   an unknown id and a hidden case get the same 404). They never carry the sender (name, address,
@@ -83,6 +83,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
 
+from app import logs
 from app.db import session_for
 from app.errors import AppError, TooManyRequests
 from app.i18n import _
@@ -154,26 +155,10 @@ def _as_open311(exc: Exception) -> Open311Error:
     if isinstance(exc, ValidationError):
         return Open311Error(400, _("Dữ liệu không hợp lệ"))
     if isinstance(exc, SQLAlchemyError):
-        log.warning("open311: the database refused the request: %s", _db_error(exc))
+        log.warning("open311: the database refused the request: %s", logs.db_error(exc))
         return Open311Error(400, _("Lỗi dịch vụ: cơ sở dữ liệu không xử lý được yêu cầu; vui lòng thử lại"))
     log.exception("open311: unexpected error")
     return Open311Error(400, _("Lỗi dịch vụ ngoài ý muốn; vui lòng thử lại hoặc báo cho phường"))
-
-
-def _db_error(exc: SQLAlchemyError) -> str:
-    """A database error as the log may carry it: its type and the driver's first line, never
-    `str(exc)` (SQLAlchemy appends the statement's bound parameters: the sender's name, e-mail
-    and phone on INSERT, a tracking code on a lookup) nor the driver's DETAIL (PostgreSQL quotes
-    the offending key's value there)."""
-    orig = getattr(exc, "orig", None)
-    if orig is None:
-        return type(exc).__name__
-    diag = getattr(orig, "diag", None)  # psycopg: the primary message alone
-    message = (getattr(diag, "message_primary", None) or str(orig)).strip()
-    message = message.splitlines()[0][:300] if message else ""
-    driver = f"{type(orig).__module__}.{type(orig).__name__}"
-    code = getattr(orig, "sqlstate", None)
-    return f"{type(exc).__name__} ({driver}{', SQLSTATE ' + code if code else ''}): {message}"
 
 
 Handler = Callable[[Request, str], Awaitable[Response]]
