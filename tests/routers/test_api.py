@@ -151,7 +151,7 @@ def test_filters_cursor_and_updated_since(client, session):
 
 @pytest.mark.parametrize("params", [
     {"limit": 0}, {"limit": 1000}, {"cursor": "???"}, {"updated_since": "yesterday"}, {"category": "x"},
-    {"year": "abc"},
+    {"year": "abc"}, {"updated_since": "1700000000"}, {"updated_since": "0"}, {"cursor": "W10=?"},
 ])
 def test_bad_list_parameters(client, params):
     r = client.get("/api/v1/disclosures", params=params)
@@ -204,6 +204,51 @@ def test_out_of_range_updated_since_is_422(client, since):
 def test_draft_with_far_future_date_is_refused(client, writer):
     r = client.post("/api/v1/disclosures", json={**NEW, "issued_on": "9999-12-30"}, headers=writer)
     assert r.status_code == 422
+
+
+@pytest.mark.parametrize("value", [0, 0.0, "000", "1700000000", "2026-11-25T00:00:00"])
+def test_api_dates_are_yyyy_mm_dd_only(client, writer, value):
+    """As the description says: not a Unix time, not a date and time (the form's model reads both)."""
+    r = client.post("/api/v1/disclosures", json={**NEW, "posting_ends_on": value}, headers=writer)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "posting_ends_on", r.text
+    d = client.post("/api/v1/disclosures", json=NEW, headers=writer).json()
+    r = client.patch(f"/api/v1/disclosures/{d['id']}", json={"issued_on": value}, headers=writer)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "issued_on", r.text
+
+
+def test_patch_may_clear_a_date_but_not_the_title(client, writer):
+    d = client.post("/api/v1/disclosures", json={**NEW, "effective_on": "2026-12-01"}, headers=writer).json()
+    r = client.patch(f"/api/v1/disclosures/{d['id']}", json={"effective_on": None}, headers=writer)
+    assert r.status_code == 200 and r.json()["effective_on"] is None
+    r = client.patch(f"/api/v1/disclosures/{d['id']}", json={"title": None}, headers=writer)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "title"
+
+
+def test_openapi_documents_errors_conditional_gets_and_rate_limits(client):
+    """Every 4xx is problem details; a token's call may be 401, 403 or 429 (with Retry-After);
+    a GET answered with JSON carries an ETag and may be 304; dates and cursors state their form."""
+    spec = client.get("/openapi.json").json()
+    for path, operations in spec["paths"].items():
+        for method, op in operations.items():
+            where = f"{method.upper()} {path}"
+            for status, answer in op["responses"].items():
+                if status.startswith("4"):
+                    assert list(answer["content"]) == ["application/problem+json"], (where, status)
+                    schema = answer["content"]["application/problem+json"]["schema"]
+                    assert set(schema["required"]) == {"type", "title", "status", "detail"}, where
+            assert "422" in op["responses"], where
+            if method == "get" and "application/json" in op["responses"]["200"].get("content", {}):
+                assert op["responses"]["200"]["headers"]["ETag"]["required"], where
+                assert "ETag" in op["responses"]["304"]["headers"], where
+                assert "If-None-Match" in {p["name"] for p in op["parameters"]}, where
+            if "401" in op["responses"]:
+                assert op["responses"]["429"]["headers"]["Retry-After"]["required"], where
+    listing = {p["name"]: p["schema"] for p in spec["paths"]["/api/v1/disclosures"]["get"]["parameters"]}
+    assert listing["updated_since"]["anyOf"][0]["pattern"] == "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"
+    assert listing["cursor"]["anyOf"][0]["pattern"] == "^[A-Za-z0-9_-]*$"
+    protected = spec["paths"]["/api/v1/disclosures"]["post"]["responses"]
+    assert {"400", "401", "403", "409", "413", "422", "429"} <= set(protected)
+    assert "404" in spec["paths"]["/api/v1/disclosures/{disclosure_id}"]["get"]["responses"]
 
 
 def test_adding_a_file_via_api_to_published_makes_a_version(client, writer):

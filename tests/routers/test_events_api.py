@@ -65,6 +65,14 @@ def test_bad_cursors_are_problems(client):
     assert client.get(API, params={"limit": 0}).status_code == 422
 
 
+def test_a_cursor_beyond_any_event_is_an_empty_page_on_every_database(client):
+    """The documented cursor is up to 12 digits; an event id fits a 32-bit INTEGER, so a larger
+    cursor has nothing after it (PostgreSQL would refuse the comparison: it must not be a 422)."""
+    for since in ("2147483647", "999999999999"):
+        r = client.get(API, params={"since": since})
+        assert r.status_code == 200 and r.json() == {"items": [], "next_cursor": since}, r.text
+
+
 def test_events_are_written_with_their_change_or_not_at_all(session):
     """A refused change leaves no event behind (same transaction)."""
     publisher = factories.principal(session, "publisher")

@@ -16,19 +16,28 @@ from pydantic import BaseModel, Field, field_validator
 from sqlmodel import Session, select
 
 from app.deps import RowId, SessionDep, require_api
-from app.errors import Invalid
 from app.models.complaint import CaseField, CaseKind, CaseStatus, Channel, Complaint
-from app.services import complaints as svc
+from app.routers.api.common import (
+    BODY,
+    CONDITIONAL,
+    CONFLICT,
+    INVALID,
+    NOT_FOUND,
+    TOKEN,
+    Cursor,
+    IsoDate,
+    UpdatedSince,
+    if_none_match,
+    responses,
+)
 from app.routers.api.complaints_public import DeadlineOut
+from app.services import complaints as svc
 from app.services.auth import Principal
 from app.services.case_views import deadline_rows
 from app.services.pagination import paginate
 from app.timeutil import local_today
-from app.validation import MAX_DATE, MIN_DATE, check_date_range
 
 router = APIRouter(prefix="/api/v1/complaints", tags=["complaints"])
-
-
 
 
 class CaseEventOut(BaseModel):
@@ -110,17 +119,12 @@ class TransferIn(svc.CaseInput):
 
     external_ref: str = Field(min_length=1, max_length=100, description="the sending body's reference (required)")
     pakn_code: str = Field(default="", max_length=40, description="the national public-service portal's code")
-    received_on: date | None = Field(default=None, description="default: today")
+    received_on: IsoDate | None = Field(default=None, description="default: today")
 
     @field_validator("external_ref", "pakn_code", mode="before")
     @classmethod
     def _strip_refs(cls, v):
         return v.strip() if isinstance(v, str) else v
-
-    @field_validator("received_on")
-    @classmethod
-    def _plausible(cls, v):
-        return check_date_range(v)
 
 
 def _case_out(case: Complaint, sender: dict[str, str] | None, model=CaseOut, **extra):
@@ -158,22 +162,21 @@ def _utc(dt: datetime) -> datetime:
     return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
-@router.get("", response_model=CaseList, summary="List cases (token scope complaints:read)")
+@router.get("", response_model=CaseList, summary="List cases (token scope complaints:read)",
+            responses=responses(CONDITIONAL, TOKEN, INVALID), openapi_extra=if_none_match())
 def list_cases(
     session: SessionDep,
     kind: CaseKind | None = None,
     status: CaseStatus | None = None,
     field: CaseField | None = None,
-    updated_since: Annotated[datetime | None, Query(description="ISO 8601; oldest change first")] = None,
+    updated_since: UpdatedSince = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: Cursor = None,
     principal: Principal = require_api("complaint:read"),
 ):
     """Cases with their workflow fields. Without `updated_since`: most recently changed first.
     With it: every case changed since then, oldest change first, for keeping a copy in sync.
     Never a denouncer's identity: for denunciations the sender fields are null."""
-    if updated_since is not None and not MIN_DATE <= updated_since.date() <= MAX_DATE:
-        raise Invalid("updated_since must fall between 1900 and 2200", fields={"updated_since": "out_of_range"})
     stmt = select(Complaint)
     if kind is not None:
         stmt = stmt.where(Complaint.kind == kind.value)
@@ -190,7 +193,8 @@ def list_cases(
 
 
 @router.post("/transfers", response_model=CaseDetailOut, status_code=201,
-             summary="Register a case sent down by another body (scope complaints:write)")
+             summary="Register a case sent down by another body (scope complaints:write)",
+             responses=responses(BODY, TOKEN, CONFLICT, INVALID))
 def transfer_in(request: Request, session: SessionDep, body: TransferIn,
                 principal: Principal = require_api("complaint:intake")):
     """The letter's fields as for `POST /api/v1/complaints`, plus the sending body's
@@ -201,13 +205,15 @@ def transfer_in(request: Request, session: SessionDep, body: TransferIn,
     return _detail(session, principal, case.id)
 
 
-@router.get("/{complaint_id}", response_model=CaseDetailOut, summary="One case, with deadlines and timeline")
+@router.get("/{complaint_id}", response_model=CaseDetailOut, summary="One case, with deadlines and timeline",
+            responses=responses(CONDITIONAL, TOKEN, NOT_FOUND, INVALID), openapi_extra=if_none_match())
 def get_case(session: SessionDep, complaint_id: RowId, principal: Principal = require_api("complaint:read")):
     return _detail(session, principal, complaint_id)
 
 
 @router.post("/{complaint_id}/transitions", response_model=CaseDetailOut,
-             summary="Apply a workflow action (the same checks as the staff pages)")
+             summary="Apply a workflow action (the same checks as the staff pages)",
+             responses=responses(BODY, TOKEN, NOT_FOUND, CONFLICT, INVALID))
 def transition(session: SessionDep, complaint_id: RowId, body: svc.TransitionInput,
                principal: Principal = require_api("complaint:read")):
     """`action` is one of classify, accept, guide, transfer, file, refuse, assign, start, suspend,
@@ -219,7 +225,8 @@ def transition(session: SessionDep, complaint_id: RowId, body: svc.TransitionInp
 
 
 @router.post("/{complaint_id}/split", response_model=list[CaseOut], status_code=201,
-             summary="Split a mixed letter into linked cases")
+             summary="Split a mixed letter into linked cases",
+             responses=responses(BODY, TOKEN, NOT_FOUND, CONFLICT, INVALID))
 def split_case(request: Request, session: SessionDep, complaint_id: RowId, body: svc.SplitInput,
                principal: Principal = require_api("complaint:read")):
     """The letter keeps the first part; each other part becomes a new linked case (returned)."""

@@ -12,6 +12,16 @@ from pydantic import BaseModel, Field
 
 from app.deps import SessionDep
 from app.models.complaint import CaseKind, CaseStatus
+from app.routers.api.common import (
+    BODY,
+    CONDITIONAL,
+    CONFLICT,
+    INVALID,
+    RATE_LIMITED,
+    if_none_match,
+    problem,
+    responses,
+)
 from app.routers.public.complaints import INTAKE_LIMIT, INTAKE_WINDOW, TRACK_LIMIT, TRACK_WINDOW
 from app.security import client_addr
 from app.services import complaints as svc
@@ -63,7 +73,8 @@ class PublicCase(BaseModel):
     satisfaction: int | None = Field(description="the sender's rating of the answer, 1–5")
 
 
-@router.post("", response_model=PublicCase, status_code=201, summary="File a case (no token needed)")
+@router.post("", response_model=PublicCase, status_code=201, summary="File a case (no token needed)",
+             responses=responses(BODY, RATE_LIMITED, CONFLICT, INVALID))
 def file_case(request: Request, session: SessionDep, body: svc.CaseInput):
     """Complaints and denunciations need the sender's name and address; petitions and feedback
     may be anonymous (`anonymous: true`). Keep the returned `tracking_code`: it is the only way
@@ -75,7 +86,9 @@ def file_case(request: Request, session: SessionDep, body: svc.CaseInput):
     return PublicCase.model_validate(public_view(session, case))
 
 
-@router.get("/track/{code}", response_model=PublicCase, summary="Track a case by its code")
+@router.get("/track/{code}", response_model=PublicCase, summary="Track a case by its code",
+            responses=responses(CONDITIONAL, RATE_LIMITED, {404: problem("No case has this code")}, INVALID),
+            openapi_extra=if_none_match())
 def track(request: Request, session: SessionDep, code: Annotated[str, Path(description="the tracking code, with or without dashes")]):
     """Status, deadlines with their legal basis, public timeline and outcome. The same 404 for
     every unknown code; lookups are rate-limited per client (429 with Retry-After)."""
@@ -83,7 +96,9 @@ def track(request: Request, session: SessionDep, code: Annotated[str, Path(descr
     return PublicCase.model_validate(public_view(session, svc.by_tracking_code(session, code)))
 
 
-@router.post("/track/{code}/rating", response_model=PublicCase, summary="Rate the answer (once, after resolution)")
+@router.post("/track/{code}/rating", response_model=PublicCase, summary="Rate the answer (once, after resolution)",
+             responses=responses(BODY, RATE_LIMITED, {404: problem("No case has this code")},
+                                 {409: problem("Not resolved yet, or already rated")}, INVALID))
 def rate(request: Request, session: SessionDep, body: svc.RatingInput,
          code: Annotated[str, Path(description="the tracking code")]):
     limiter_for(request.app).hit(f"track:{client_addr(request)}", TRACK_LIMIT, TRACK_WINDOW)

@@ -9,10 +9,9 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from app.deps import SessionDep
-from app.errors import Invalid
+from app.routers.api.common import CONDITIONAL, INVALID, IsoDate, if_none_match, problem, responses
 from app.services import deadlines
 from app.services.deadlines import CaseKind, Stage
-from app.validation import MAX_DATE, MIN_DATE
 
 router = APIRouter(prefix="/api/v1/deadlines", tags=["deadlines"])
 
@@ -30,20 +29,22 @@ class DeadlinePreview(BaseModel):
     rule_version: int
 
 
-@router.get("/preview", response_model=DeadlinePreview, summary="Compute a legal deadline")
+@router.get("/preview", response_model=DeadlinePreview, summary="Compute a legal deadline",
+            responses=responses(CONDITIONAL, INVALID, {404: problem("The law sets no deadline for this stage of "
+                                                                    "this kind of case")}),
+            openapi_extra=if_none_match())
 def preview(
     session: SessionDep,
     kind: CaseKind,
     stage: Stage,
-    start: Annotated[date, Query(description="The triggering event's date; counting begins the next day")],
+    start: Annotated[IsoDate, Query(description="The triggering event's date (1900–2200); counting begins the "
+                                                "next day")],
     complex: bool = False,
     remote: bool = False,
     several_places: bool = False,
 ):
     """The due date for a stage of a case, from the rules table and the working calendar, with
     the legal basis and the rule version used. 404 when the law sets no such deadline."""
-    if not MIN_DATE <= start <= MAX_DATE:
-        raise Invalid("start must fall between 1900 and 2200", fields={"start": "out_of_range"})
     d = deadlines.case_deadline(session, kind=kind, stage=stage, start=start, complex_case=complex, remote=remote,
                                 several_places=several_places)
     return DeadlinePreview(kind=kind, stage=stage, start=start, due_on=d.due_on, unit=d.unit, days=d.days,

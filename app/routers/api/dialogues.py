@@ -19,8 +19,6 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from app.deps import RowId, SessionDep
-from app.errors import Invalid
-from app.i18n import _
 from app.models.dialogue import (
     PUBLIC_STATUSES,
     Commitment,
@@ -33,11 +31,11 @@ from app.models.dialogue import (
     DialogueStatus,
     DialogueTrigger,
 )
+from app.routers.api.common import CONDITIONAL, INVALID, NOT_FOUND, Cursor, UpdatedSince, if_none_match, responses
 from app.services import commitment_links as links
 from app.services import dialogues as svc
 from app.services.pagination import paginate
 from app.timeutil import local_today, to_local
-from app.validation import MAX_DATE, MIN_DATE
 
 router = APIRouter(prefix="/api/v1/dialogues", tags=["dialogues"])
 
@@ -214,20 +212,19 @@ def _utc(dt: datetime) -> datetime:
     return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
-@router.get("", response_model=DialogueList, summary="List public dialogues with their published results")
+@router.get("", response_model=DialogueList, summary="List public dialogues with their published results",
+            responses=responses(CONDITIONAL, INVALID), openapi_extra=if_none_match())
 def list_dialogues(
     request: Request,
     session: SessionDep,
     status: Annotated[PublicStatus | None, Query(description="only dialogues in this status")] = None,
-    updated_since: Annotated[datetime | None, Query(description="ISO 8601; oldest change first")] = None,
+    updated_since: UpdatedSince = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: Cursor = None,
 ):
     """Announced, held and published dialogues (never a planned one). Without `updated_since`:
     latest start first. With it: every dialogue changed since then (a commitment's progress
     counts as a change of its dialogue), oldest change first, for keeping a copy in sync."""
-    if updated_since is not None and not MIN_DATE <= updated_since.date() <= MAX_DATE:
-        raise Invalid(_("Ngày phải trong khoảng năm 1900 đến 2200"), fields={"updated_since": "out_of_range"})
     changed = _changed_at()
     stmt = select(Dialogue, changed.label("changed_at")).where(_public())
     if status is not None:
@@ -243,7 +240,8 @@ def list_dialogues(
                         next_cursor=page.next_cursor)
 
 
-@router.get("/{dialogue_id}", response_model=DialogueOut, summary="One public dialogue with its published results")
+@router.get("/{dialogue_id}", response_model=DialogueOut, summary="One public dialogue with its published results",
+            responses=responses(CONDITIONAL, NOT_FOUND, INVALID), openapi_extra=if_none_match())
 def get_dialogue(request: Request, session: SessionDep, dialogue_id: RowId):
     """A planned (not yet announced) or unknown dialogue: 404."""
     d = svc.public_get(session, dialogue_id)

@@ -7,17 +7,34 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from app.deps import RowId, SessionDep, api_principal, require_api
-from app.errors import Invalid
 from app.models.disclosure import Category, Disclosure, DisclosureStatus, Method
+from app.routers.api.common import (
+    BODY,
+    CONDITIONAL,
+    CONFLICT,
+    INVALID,
+    NOT_FOUND,
+    OPTIONAL_TOKEN,
+    TOKEN,
+    Cursor,
+    IsoDate,
+    UpdatedSince,
+    if_none_match,
+    problem,
+    responses,
+)
 from app.services import disclosures as svc
 from app.services.auth import Principal
-from app.validation import MAX_DATE, MIN_DATE, InputModel, check_date_range
+from app.validation import InputModel
 
 router = APIRouter(prefix="/api/v1/disclosures", tags=["disclosures"])
+
+# A write: token, the disclosure's rules (422), its state (409), unknown id (404).
+WRITE = responses(TOKEN, NOT_FOUND, CONFLICT, INVALID)
 
 
 class MethodOut(BaseModel):
@@ -66,21 +83,43 @@ class DisclosureList(BaseModel):
     next_cursor: str | None
 
 
-class DisclosurePatch(InputModel):
-    """Any subset of the fields; a published disclosure gets a new version."""
+class DisclosureInput(svc.DisclosureInput):
+    """A new draft (svc.DisclosureInput, keeping its name in the API's description), with its
+    dates taken only as YYYY-MM-DD strings from 1900 to 2200, as documented: the staff form's
+    model would also read a number, or a numeric string, as a Unix time."""
 
-    title: str | None = None
-    summary: str | None = None
-    body: str | None = None
-    category: Category | None = None
-    document_number: str | None = None
-    issuing_body: str | None = None
-    issued_on: date | None = None
-    effective_on: date | None = None
-    fiscal_year: int | None = None
-    tags: list[str] | None = None
-    posted_on: date | None = None
-    posting_ends_on: date | None = None
+    issued_on: IsoDate | None = None
+    effective_on: IsoDate | None = None
+    posted_on: IsoDate | None = None
+    posting_ends_on: IsoDate | None = None
+
+
+def _left_out(schema: dict) -> None:
+    schema.pop("default", None)  # not a value a client may send: the field is simply left out
+
+
+def _patchable(**constraints):
+    """A PATCH field that may be left out (None: unchanged) but not sent as null."""
+    return Field(default=None, json_schema_extra=_left_out, **constraints)
+
+
+class DisclosurePatch(InputModel):
+    """Any subset of the fields; a published disclosure gets a new version. `null` clears a date
+    or the fiscal year; the other fields cannot be null. The limits are svc.DisclosureInput's,
+    which checks the merged result."""
+
+    title: str = _patchable(min_length=3, max_length=300)
+    summary: str = _patchable(max_length=2000)
+    body: str = _patchable(max_length=200_000)
+    category: Category = _patchable()
+    document_number: str = _patchable(max_length=100)
+    issuing_body: str = _patchable(max_length=200)
+    issued_on: IsoDate | None = None
+    effective_on: IsoDate | None = None
+    fiscal_year: Annotated[int, Field(ge=1990, le=2100)] | None = None
+    tags: list[str] = _patchable(max_length=20)
+    posted_on: IsoDate | None = None
+    posting_ends_on: IsoDate | None = None
     change_note: str = Field(default="", max_length=500)
 
 
@@ -90,12 +129,7 @@ class WithdrawBody(InputModel):
 
 class MethodBody(InputModel):
     method: Method
-    used_on: date
-
-    @field_validator("used_on")
-    @classmethod
-    def _plausible(cls, v):
-        return check_date_range(v)
+    used_on: IsoDate
     note: str = Field(default="", max_length=300)
 
 
@@ -127,22 +161,21 @@ def _utc(dt: datetime) -> datetime:
     return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
-@router.get("", response_model=DisclosureList, summary="List published disclosures")
+@router.get("", response_model=DisclosureList, summary="List published disclosures",
+            responses=responses(CONDITIONAL, INVALID), openapi_extra=if_none_match())
 def list_disclosures(
     request: Request,
     session: SessionDep,
     q: Annotated[str, Query(max_length=200, description="Text; diacritics and case are ignored")] = "",
     category: Category | None = None,
     year: Annotated[int | None, Query(ge=1990, le=2100, description="Fiscal year")] = None,
-    updated_since: Annotated[datetime | None, Query(description="ISO 8601; oldest change first")] = None,
+    updated_since: UpdatedSince = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: Cursor = None,
 ):
     """Published and withdrawn disclosures. Without `updated_since`: newest publication first.
     With it: every disclosure changed since then, oldest change first, for keeping a copy in sync."""
     cat = category.value if category else None
-    if updated_since is not None and not MIN_DATE <= updated_since.date() <= MAX_DATE:
-        raise Invalid("updated_since must fall between 1900 and 2200", fields={"updated_since": "out_of_range"})
     if updated_since is not None:
         page = svc.list_changes(session, updated_since=_utc(updated_since), q=q, category=cat, year=year,
                                 limit=limit, cursor=cursor)
@@ -151,7 +184,8 @@ def list_disclosures(
     return DisclosureList(items=_serialise(request, session, page.items), next_cursor=page.next_cursor)
 
 
-@router.get("/{disclosure_id}", response_model=DisclosureOut, summary="One disclosure")
+@router.get("/{disclosure_id}", response_model=DisclosureOut, summary="One disclosure",
+            responses=responses(CONDITIONAL, OPTIONAL_TOKEN, NOT_FOUND, INVALID), openapi_extra=if_none_match())
 def get_disclosure(request: Request, session: SessionDep, disclosure_id: RowId,
                    principal: Annotated[Principal | None, Depends(api_principal)]):
     """Drafts are visible only to a token that may edit disclosures."""
@@ -159,13 +193,15 @@ def get_disclosure(request: Request, session: SessionDep, disclosure_id: RowId,
     return _one(request, session, svc.get(session, disclosure_id, include_drafts=include_drafts))
 
 
-@router.post("", response_model=DisclosureOut, status_code=201, summary="Create a draft")
-def create_disclosure(request: Request, session: SessionDep, body: svc.DisclosureInput,
+@router.post("", response_model=DisclosureOut, status_code=201, summary="Create a draft",
+             responses=responses(BODY, TOKEN, CONFLICT, INVALID))
+def create_disclosure(request: Request, session: SessionDep, body: DisclosureInput,
                       principal: Principal = require_api("disclosure:edit")):
     return _one(request, session, svc.create_draft(session, principal=principal, data=body))
 
 
-@router.patch("/{disclosure_id}", response_model=DisclosureOut, summary="Change a disclosure")
+@router.patch("/{disclosure_id}", response_model=DisclosureOut, summary="Change a disclosure",
+              responses=responses(BODY, WRITE))
 def patch_disclosure(request: Request, session: SessionDep, disclosure_id: RowId, body: DisclosurePatch,
                      principal: Principal = require_api("disclosure:edit")):
     """Fields left out keep their value. On a published disclosure this creates a new version."""
@@ -178,20 +214,23 @@ def patch_disclosure(request: Request, session: SessionDep, disclosure_id: RowId
                                              change_note=body.change_note))
 
 
-@router.post("/{disclosure_id}/publish", response_model=DisclosureOut, summary="Publish a draft")
+@router.post("/{disclosure_id}/publish", response_model=DisclosureOut, summary="Publish a draft",
+             responses=WRITE)
 def publish_disclosure(request: Request, session: SessionDep, disclosure_id: RowId,
                        principal: Principal = require_api("disclosure:publish")):
     return _one(request, session, svc.publish(session, principal=principal, disclosure_id=disclosure_id))
 
 
-@router.post("/{disclosure_id}/withdraw", response_model=DisclosureOut, summary="Withdraw, with a reason")
+@router.post("/{disclosure_id}/withdraw", response_model=DisclosureOut, summary="Withdraw, with a reason",
+             responses=responses(BODY, WRITE))
 def withdraw_disclosure(request: Request, session: SessionDep, disclosure_id: RowId, body: WithdrawBody,
                         principal: Principal = require_api("disclosure:publish")):
     return _one(request, session, svc.withdraw(session, principal=principal, disclosure_id=disclosure_id,
                                                reason=body.reason))
 
 
-@router.post("/{disclosure_id}/methods", response_model=DisclosureOut, summary="Record a method used")
+@router.post("/{disclosure_id}/methods", response_model=DisclosureOut, summary="Record a method used",
+             responses=responses(BODY, WRITE))
 def add_method(request: Request, session: SessionDep, disclosure_id: RowId, body: MethodBody,
                principal: Principal = require_api("disclosure:edit")):
     svc.record_method(session, principal=principal, disclosure_id=disclosure_id, method=body.method,
@@ -200,7 +239,10 @@ def add_method(request: Request, session: SessionDep, disclosure_id: RowId, body
 
 
 @router.post("/{disclosure_id}/attachments", response_model=AttachmentOut, status_code=201,
-             summary="Attach a file (PDF, DOCX, XLSX, JPEG, PNG)")
+             summary="Attach a file (PDF, DOCX, XLSX, JPEG, PNG)",
+             responses=responses(BODY, WRITE, {
+                 413: problem("The file (or the body) is larger than the upload limit"),
+                 415: problem("Not a PDF, DOCX, XLSX, JPEG or PNG file (judged by its content, not its name)")}))
 async def add_attachment(request: Request, session: SessionDep, disclosure_id: RowId,
                          file: Annotated[UploadFile, File(description="The file; its type is read from its content")],
                          principal: Principal = require_api("disclosure:edit")):

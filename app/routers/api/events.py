@@ -15,11 +15,13 @@ from app.deps import SessionDep, api_principal
 from app.errors import Invalid
 from app.i18n import _
 from app.models.event import Audience
+from app.routers.api.common import CONDITIONAL, INVALID, OPTIONAL_TOKEN, if_none_match, responses
 from app.services import events
 from app.services.auth import Principal
 
 router = APIRouter(prefix="/api/v1/events", tags=["events"])
 _DIGITS = re.compile(r"[0-9]{1,12}")
+MAX_ID = 2_147_483_647  # an event's id is an INTEGER column: no event comes after this one
 
 TYPES = ("disclosure.published, disclosure.amended, disclosure.withdrawn, disclosure.answered, dialogue.announced, "
          "dialogue.published, dialogue.corrected, commitment.progress; with `complaints:read`: case.received, "
@@ -48,7 +50,8 @@ def _cursor(since: str) -> int:
     return int(since)
 
 
-@router.get("", response_model=EventPage, summary="Every public change since a cursor, oldest first")
+@router.get("", response_model=EventPage, summary="Every public change since a cursor, oldest first",
+            responses=responses(CONDITIONAL, OPTIONAL_TOKEN, INVALID), openapi_extra=if_none_match())
 def list_events(
     session: SessionDep,
     principal: Annotated[Principal | None, Depends(api_principal)],
@@ -59,6 +62,9 @@ def list_events(
     audiences = {Audience.public}
     if principal is not None and principal.can("complaint:read"):
         audiences.add(Audience.cases)
-    page = events.since(session, after=_cursor(since), limit=limit, audiences=audiences)
+    after = _cursor(since)
+    if after >= MAX_ID:  # nothing can be newer (and PostgreSQL would refuse the number): keep the cursor
+        return EventPage(items=[], next_cursor=str(after))
+    page = events.since(session, after=after, limit=limit, audiences=audiences)
     return EventPage(items=[EventOut.model_validate(e, from_attributes=True) for e in page.items],
                      next_cursor=str(page.next_cursor))

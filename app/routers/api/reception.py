@@ -17,8 +17,6 @@ from sqlmodel import Session, select
 
 from app import i18n
 from app.deps import RowId, SessionDep, require_api, require_api_or_staff
-from app.errors import Invalid
-from app.i18n import _
 from app.models.complaint import CaseKind, Complaint
 from app.models.reception import (
     HostRole,
@@ -29,12 +27,26 @@ from app.models.reception import (
     SessionType,
     VisitOutcome,
 )
+from app.routers.api.common import (
+    BODY,
+    CONDITIONAL,
+    CONFLICT,
+    INVALID,
+    NOT_FOUND,
+    TOKEN,
+    Cursor,
+    IsoDate,
+    UpdatedSince,
+    if_none_match,
+    problem,
+    responses,
+)
 from app.services import audit, reception, reception_export, reception_schedule
 from app.services import complaints as cases
 from app.services.auth import Principal
 from app.services.pagination import paginate
 from app.timeutil import to_local
-from app.validation import MAX_DATE, MIN_DATE, require_date_in_range
+from app.validation import require_date_in_range
 
 router = APIRouter(prefix="/api/v1", tags=["reception"])
 
@@ -158,29 +170,32 @@ def _check_range(start: date | None, end: date | None) -> None:
         reception.check_register_range(start, end)
 
 
-FromQuery = Annotated[date | None, Query(alias="from", description="first local day (YYYY-MM-DD)")]
-ToQuery = Annotated[date | None, Query(alias="to", description="last local day (YYYY-MM-DD), at most 5 years on")]
+FromQuery = Annotated[IsoDate | None, Query(alias="from", description="first local day (YYYY-MM-DD, 1900–2200)")]
+ToQuery = Annotated[IsoDate | None, Query(alias="to", description="last local day (YYYY-MM-DD, 1900–2200), not "
+                                                                  "before `from` and at most 5 years on")]
+# `from` after `to`, or more than 5 years apart: rules between parameters, which a schema cannot state.
+RANGE_INVALID = {422: problem("Invalid input: a parameter breaks a rule, or `from` is after `to` (`errors`: from "
+                              "after_to) or more than 5 years before it (to too_long)")}
 
 
 @router.get("/reception-sessions", response_model=SessionList,
-            summary="List reception sessions with their counts (reception:read)")
+            summary="List reception sessions with their counts (reception:read)",
+            responses=responses(CONDITIONAL, TOKEN, RANGE_INVALID), openapi_extra=if_none_match())
 def list_sessions(
     session: SessionDep,
     start: FromQuery = None,
     end: ToQuery = None,
     status: SessionStatus | None = None,
     host_role: HostRole | None = None,
-    updated_since: Annotated[datetime | None, Query(description="ISO 8601: only sessions changed since")] = None,
+    updated_since: UpdatedSince = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: Cursor = None,
     principal: Principal = require_api("reception:read"),
 ):
     """Sessions in the order they start (cancelled ones included), with how many visits of
     each kind and outcome they had. No visitor's data. A session changes (`updated_at`) when it
     is opened, closed, moved, cancelled or a visit is logged."""
     _check_range(start, end)
-    if updated_since is not None and not MIN_DATE <= updated_since.date() <= MAX_DATE:
-        raise Invalid(_("Ngày phải trong khoảng năm 1900 đến 2200"), fields={"updated_since": "out_of_range"})
     stmt = select(ReceptionSession)
     if start is not None:
         stmt = stmt.where(ReceptionSession.starts_at >= reception_schedule.local_datetime(start, time.min))
@@ -200,7 +215,8 @@ def list_sessions(
 
 
 @router.post("/reception-sessions", response_model=SessionOut, status_code=201,
-             summary="Schedule a one-off session (reception:schedule)")
+             summary="Schedule a one-off session (reception:schedule)",
+             responses=responses(BODY, TOKEN, CONFLICT, INVALID))
 def create_session(session: SessionDep, body: reception_schedule.SessionInput,
                    principal: Principal = require_api("reception:schedule")):
     """Times in ISO 8601; a time without an offset is the ward's local time."""
@@ -209,7 +225,8 @@ def create_session(session: SessionDep, body: reception_schedule.SessionInput,
 
 
 @router.get("/reception-sessions/{session_id}", response_model=SessionDetailOut,
-            summary="One reception session; its register rows with reception:personal")
+            summary="One reception session; its register rows with reception:personal",
+            responses=responses(CONDITIONAL, TOKEN, NOT_FOUND, INVALID), openapi_extra=if_none_match())
 def get_session(session: SessionDep, session_id: RowId, principal: Principal = require_api("reception:read")):
     """`visits` is null unless the caller may read the register (`reception:personal`); then
     each row is the register's, the full ID number included, and the read is audited. A
@@ -225,7 +242,10 @@ def get_session(session: SessionDep, session_id: RowId, principal: Principal = r
 
 
 @router.post("/reception-sessions/{session_id}/visits", response_model=VisitOut, status_code=201,
-             summary="Log a visit in a session's register (reception:register)")
+             summary="Log a visit in a session's register (reception:register)",
+             responses=responses(BODY, TOKEN, NOT_FOUND, {409: problem(
+                 "The session is closed, cancelled or in the future, or changed by someone else meanwhile")},
+                 INVALID))
 def log_visit(session: SessionDep, session_id: RowId, body: reception.VisitInput,
               principal: Principal = require_api("reception:register")):
     """The columns of form 03. An accepted visit becomes a walk-in case (`case_tracking_code`).
@@ -239,13 +259,16 @@ def log_visit(session: SessionDep, session_id: RowId, body: reception.VisitInput
 
 @router.get("/reception/register.xlsx", response_class=Response, response_model=None,
             summary="The reception register (form 03) as a workbook",
-            responses={200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
-                             "description": "Sổ tiếp công dân, form 03 of Circular 04/2021/TT-TTCP"}})
+            responses=responses({200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+                                       "description": "Sổ tiếp công dân, form 03 of Circular 04/2021/TT-TTCP"}},
+                                TOKEN, {401: problem("Neither a staff session nor a valid bearer token")},
+                                RANGE_INVALID))
 def register_workbook(
     request: Request,
     session: SessionDep,
-    start: Annotated[date, Query(alias="from", description="first day (YYYY-MM-DD)")],
-    end: Annotated[date, Query(alias="to", description="last day (YYYY-MM-DD), at most 5 years on")],
+    start: Annotated[IsoDate, Query(alias="from", description="first day (YYYY-MM-DD, 1900–2200)")],
+    end: Annotated[IsoDate, Query(alias="to", description="last day (YYYY-MM-DD, 1900–2200), not before `from` "
+                                                          "and at most 5 years on")],
     principal: Principal = require_api_or_staff("reception:personal"),
 ) -> Response:
     """For a token with `reception:personal`, or a logged-in reception clerk or leader. The

@@ -19,6 +19,14 @@ from app.deps import SessionDep, require_api_or_staff
 from app.models.complaint import CHANNEL_LABELS, FIELD_LABELS, KIND_LABELS
 from app.models.disclosure import CATEGORY_LABELS, METHOD_LABELS
 from app.models.reception import OUTCOME_LABELS
+from app.routers.api.common import (
+    CONDITIONAL,
+    TOKEN,
+    ReportDate,
+    if_none_match,
+    problem,
+    responses,
+)
 from app.services import audit, periods, reports, reports_export
 from app.services.auth import Principal
 from app.timeutil import local_today
@@ -156,13 +164,26 @@ class PeriodicReportOut(BaseModel):
 YearQuery = Annotated[int | None, Query(
     description="reporting year, 2000–2100 (default: the current one)", examples=[2026],
     json_schema_extra={"minimum": periods.MIN_YEAR, "maximum": periods.MAX_YEAR})]
+# The code is read as written or in lower case, with surrounding spaces (app/services/periods.py
+# normalise_code); `custom` is the code of a from/to range, and an empty value is no period.
+# Documented, and checked by the service (for its message in the reader's language), as
+# `year`'s bounds are.
+PERIOD_PATTERN = r"^(\s*([Qq][1-4]|[Hh]1|9[Mm]|[Yy]|[Cc][Uu][Ss][Tt][Oo][Mm])\s*)?$"
 PeriodQuery = Annotated[str | None, Query(
-    alias="period", description="Q1, Q2, Q3, Q4, H1 (6 months), 9M (9 months) or Y (year); Q1 runs 15/12 of the "
+    alias="period", json_schema_extra={"pattern": PERIOD_PATTERN},
+    description="Q1, Q2, Q3, Q4, H1 (6 months), 9M (9 months) or Y (year); Q1 runs 15/12 of the "
     "previous year to 14/3, each later quarter from the 15th of the previous quarter's last month to the 14th of "
-    "its own; H1, 9M and Y start on 15/12 of the previous year. Leave out with from/to.", examples=["Q1"])]
-FromQuery = Annotated[date | None, Query(alias="from", description="custom range: first day (YYYY-MM-DD)")]
-ToQuery = Annotated[date | None, Query(alias="to", description="custom range: last day (YYYY-MM-DD), less than "
-                                                               "5 years after `from`")]
+    "its own; H1, 9M and Y start on 15/12 of the previous year. Leave out with from/to (or give `custom`).",
+    examples=["Q1"])]
+FromQuery = Annotated[ReportDate | None, Query(alias="from", description="custom range: first day (YYYY-MM-DD, "
+                                                                          "2000–2100)")]
+ToQuery = Annotated[ReportDate | None, Query(alias="to", description="custom range: last day (YYYY-MM-DD, "
+                                                                      "2000–2100), less than 5 years after `from`")]
+# Rules between parameters, which a schema cannot state.
+REPORT_INVALID = {422: problem(
+    "Invalid input (`errors` names the parameter): a period together with from/to (period conflict), only one of "
+    "from/to (required), `from` after `to` (from after_to), a range of 5 years or more (to too_long), `custom` "
+    "without from/to (period unknown), or a value outside its schema")}
 
 
 def _report(request: Request, session: Session, *, year, code, start, end) -> reports.Report:
@@ -172,8 +193,9 @@ def _report(request: Request, session: Session, *, year, code, start, end) -> re
 
 @router.get("/periodic", response_model=PeriodicReportOut,
             summary="Periodic report for an official period or a date range (reports:read)",
-            responses={422: {"description": "unknown period, `from` after `to`, a range of 5 years or more, "
-                                            "or a year outside 2000–2100 (problem details)"}})
+            responses=responses(CONDITIONAL, TOKEN, {401: problem("Neither a staff session nor a valid bearer token")},
+                                REPORT_INVALID),
+            openapi_extra=if_none_match())
 def periodic_report(request: Request, session: SessionDep, year: YearQuery = None, code: PeriodQuery = None,
                     start: FromQuery = None, end: ToQuery = None,
                     principal: Principal = require_api_or_staff("report:read")):
@@ -189,9 +211,10 @@ def periodic_report(request: Request, session: SessionDep, year: YearQuery = Non
 
 @router.get("/periodic.xlsx", response_class=Response, response_model=None,
             summary="The periodic report as a workbook (reports:read)",
-            responses={200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
-                             "description": "one sheet per section, Vietnamese headings, A4"},
-                       422: {"description": "as for /periodic (problem details)"}})
+            responses=responses({200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+                                       "description": "one sheet per section, Vietnamese headings, A4"}},
+                                TOKEN, {401: problem("Neither a staff session nor a valid bearer token")},
+                                REPORT_INVALID))
 def periodic_workbook(request: Request, session: SessionDep, year: YearQuery = None, code: PeriodQuery = None,
                       start: FromQuery = None, end: ToQuery = None,
                       principal: Principal = require_api_or_staff("report:read")) -> Response:
