@@ -66,7 +66,7 @@ JSON API of the Minh Bạch ward portal, for the parent authority and other syst
   scopes and a rate limit, at `/staff/tokens` (or with `minhbach create-token`).
 * Lists answer `{"items": [...], "next_cursor": "..." | null}` and take `limit`, `cursor`
   and `updated_since` (ISO 8601). Pass `next_cursor` back as `cursor` for the next page.
-* Every JSON answer carries an `ETag`; send it back in `If-None-Match` to get `304 Not Modified`
+* Every successful JSON answer to a GET carries an `ETag`; send it back in `If-None-Match` to get `304 Not Modified`
   when nothing changed.
 * Beyond a token's rate limit the answer is `429` with `Retry-After` (seconds).
 * `GET /api/v1/events?since=<cursor>` lists every public change in commit order; or register a
