@@ -83,6 +83,11 @@ def test_works_without_javascript(new_context, live_server):
     page.goto(PATH)
     assert page.get_by_role("heading", level=1).text_content() == "Số liệu minh bạch"
     assert page.locator("svg.chart-svg").first.is_visible()
+    # How the figures are made safe is on the page: complete months only, and the cells withheld
+    # so that no "<3" can be worked out from a total.
+    rules = page.locator("#cach-tinh")
+    assert "12 tháng trọn vẹn gần nhất" in rules.locator("#thang-tron-ven").text_content()
+    assert "ghi “ẩn”" in rules.locator("#o-an").text_content() and rules.locator("#o-an").is_visible()
     # The contents lead to each section.
     page.get_by_role("navigation", name="Các phần của trang").get_by_role("link", name="Mức độ hài lòng").click()
     assert page.url.endswith("#hai-long")

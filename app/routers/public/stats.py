@@ -4,7 +4,7 @@ The figures come from app/services/stats.py, where the confidentiality rules liv
 only lays them out: each table is built once (`Table`) and the page and its CSV file are both
 written from it, so a count withheld on the page ("<3", "ẩn") is withheld in the file as well.
 The charts are SVG drawn here from the same numbers (no JavaScript); each is followed by its
-table, which is its text equivalent."""
+table, which is its text equivalent. A CSV cell never starts like a formula (`opendata.csv_text`)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from app.i18n import _
 from app.models.complaint import CHANNEL_LABELS, KIND_LABELS, CaseKind
 from app.models.disclosure import CATEGORY_LABELS, METHOD_LABELS, Category, Method
 from app.services import stats as S
+from app.services.opendata import csv_text
 from app.templating import render
 from app.timeutil import local_today
 
@@ -92,10 +93,7 @@ def decimal_cell(value: float | None) -> Cell:
 
 
 def month_cell(month: S.Month) -> Cell:
-    label = month.label
-    if month.current:
-        label = _("%(month)s (đến %(day)s)") % {"month": month.label, "day": month.end.strftime("%d/%m")}
-    return Cell(label, csv=month.key, header=True)
+    return Cell(month.label, csv=month.key, header=True)
 
 
 @dataclass
@@ -121,14 +119,14 @@ class Table:
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(self.head)
         for row in (*self.rows, *self.foot):
-            writer.writerow([c.file_value for c in row])
+            writer.writerow([csv_text(c.file_value) for c in row])
         return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def _months_hint(span: S.Span) -> str:
     return _("Dòng đầu (%(first)s) là cùng tháng năm trước, để so sánh; dòng “12 tháng” cộng các tháng "
              "từ %(start)s đến %(end)s.") % {"first": span.months[0].label, "start": span.headline[0].label,
-                                             "end": span.today.strftime("%d/%m/%Y")}
+                                             "end": span.end.strftime("%d/%m/%Y")}
 
 
 def _total_cell() -> Cell:
@@ -403,7 +401,7 @@ def _case_section(st: S.Stats) -> tuple[Section, list[Headline], list[Table]]:
         (_("Tiếp nhận"), "received"), (_("Thụ lý"), "accepted"), (_("Thụ lý đúng hạn"), "accepted_on_time"),
         (_("Thụ lý trễ hạn"), "accepted_late"), (_("Giải quyết"), "resolved"),
         (_("Giải quyết đúng hạn"), "resolved_on_time"), (_("Giải quyết trễ hạn"), "resolved_late"),
-        (_("Đang quá hạn (hôm nay)"), "overdue")]
+        (_("Quá hạn (cuối kỳ)"), "overdue")]
     order = [*S.OPEN_KINDS]
     by_kind = Table(
         "cases-by-kind", _("Đơn trong 12 tháng, theo loại"),
@@ -412,10 +410,15 @@ def _case_section(st: S.Stats) -> tuple[Section, list[Headline], list[Table]]:
         [[Cell(label, header=True), *[count_cell(getattr(kinds[k], key)) for k in order],
           count_cell(c.overdue_now if key == "overdue" else getattr(c.total, key)),
           count_cell(getattr(kinds[S.DENUNCIATION], key))] for label, key in measures],
-        hint=_("“Cộng 3 loại” là khiếu nại, kiến nghị và phản ánh: đơn tố cáo được thống kê riêng ở cột cuối "
-               "và không cộng vào số nào khác, để không ai suy ra được số đơn tố cáo (xem phần “Cách tính”)."))
+        hint=_("“Cộng 3 loại” là khiếu nại, kiến nghị và phản ánh. Cột “Tố cáo” gồm đơn tố cáo và mọi đơn mà "
+               "người gửi được bảo vệ như người tố cáo (phần tách ra từ lá đơn có nội dung tố cáo, đơn từng "
+               "được phân loại là tố cáo); các đơn này không được tính ở cột nào khác và không cộng vào số nào "
+               "khác, để không ai suy ra được số đơn tố cáo (xem phần “Cách tính”). “Quá hạn (cuối kỳ)”: đơn "
+               "chưa giải quyết xong và đã quá hạn vào ngày %(day)s, ngày cuối của 12 tháng.")
+        % {"day": span.end.strftime("%d/%m/%Y")})
     section = Section("don-thu", _("Tiếp nhận và giải quyết đơn"), _(
-        "Đơn khiếu nại, kiến nghị, phản ánh (đơn tố cáo được thống kê riêng, xem bảng theo loại). Thụ lý đúng "
+        "Đơn khiếu nại, kiến nghị, phản ánh (đơn tố cáo và đơn được bảo vệ như đơn tố cáo được thống kê riêng, "
+        "xem bảng theo loại). Thụ lý đúng "
         "hạn: thụ lý trong hạn xử lý đơn; giải quyết đúng hạn: trong thời hạn giải quyết, kể cả gia hạn, không "
         "tính thời gian tạm đình chỉ. Thời hạn theo bảng quy định của phường, như trang tra cứu đơn; đơn không "
         "có thời hạn theo quy định không tính vào tỷ lệ."),
@@ -428,7 +431,8 @@ def _case_section(st: S.Stats) -> tuple[Section, list[Headline], list[Table]]:
                    "đơn."), case_basis, section.id),
         Headline("h-resolved", _("Giải quyết đúng hạn"), fmt_percent(t.resolved_on_time_share),
                  _timely_detail(t.resolved, t.resolved_on_time, t.resolved_late, _("đơn đã giải quyết")) + " "
-                 + _("Đang quá hạn hôm nay: %(n)s đơn.") % {"n": fmt_count(c.overdue_now)},
+                 + _("Quá hạn vào %(day)s: %(n)s đơn.") % {"day": span.end.strftime("%d/%m/%Y"),
+                                                             "n": fmt_count(c.overdue_now)},
                  _("Đơn khiếu nại, kiến nghị, phản ánh được giải quyết trong 12 tháng: tỷ lệ giải quyết trong "
                    "thời hạn (kể cả gia hạn)."), case_basis, section.id),
         Headline("h-online", _("Đơn gửi trực tuyến"), fmt_percent(t.online_share),
@@ -451,8 +455,10 @@ def _share_text(count: S.Count, share: float | None) -> str:
 
 def _timely_detail(of: S.Count, on_time: S.Count, late: S.Count, what: str) -> str:
     """'3 đơn đã giải quyết: 2 đúng hạn, 1 trễ hạn.' — or why no share is given."""
-    if S.number(of) is None:
+    if of.suppressed:
         return _("Dưới 3 %(what)s: không công bố tỷ lệ.") % {"what": what}
+    if of.hidden:
+        return _("Số %(what)s không công bố (ô “ẩn”), nên không có tỷ lệ.") % {"what": what}
     if not of.value:
         return _("Chưa có %(what)s.") % {"what": what}
     text = _("%(of)s %(what)s: %(on_time)s đúng hạn, %(late)s trễ hạn.") % {
@@ -551,7 +557,7 @@ def build_view(st: S.Stats, ward: str) -> View:
         ("h-resolved", _("giải quyết đơn đúng hạn %(v)s")), ("h-satisfaction", _("hài lòng %(v)s")),
         ("h-online", _("đơn gửi trực tuyến %(v)s"))) if key in shown]
     description = _("Số liệu minh bạch của %(ward)s trong 12 tháng đến %(day)s") % {
-        "ward": ward, "day": st.span.today.strftime("%d/%m/%Y")}
+        "ward": ward, "day": st.span.end.strftime("%d/%m/%Y")}
     description += (": " + "; ".join(said) + ".") if said else "."
     return View(st.span, headlines, sections, tables, description)
 
