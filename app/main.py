@@ -83,14 +83,26 @@ SCHEDULE_START_DELAY_SECONDS = 60
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
-    """Background work while the app runs: send queued mail (if a mail server is set) and keep
-    the reception schedule generated ahead (at start, then every few hours)."""
+    """Background work while the app runs: keep the reception schedule generated ahead (shortly
+    after start, then every few hours), send queued mail (if a mail server is set) and webhook
+    deliveries."""
     settings = app.state.settings
-    tasks = [asyncio.create_task(_schedule_loop(app, SCHEDULE_INTERVAL_SECONDS))]
+    # The schedule's first round waits a little: start-up (and a short-lived test app) stays free of it.
+    rounds = [("reception schedule", SCHEDULE_START_DELAY_SECONDS, SCHEDULE_INTERVAL_SECONDS, reception_schedule.plan_sync,
+               lambda session: (reception_schedule.sync(session), session.commit()))]
     if settings.smtp_host and settings.mail_interval_seconds > 0:
-        tasks.append(asyncio.create_task(_mail_loop(app, settings.mail_interval_seconds)))
+        smtp = SmtpSettings.from_settings(settings)
+        rounds.append(("mail delivery", settings.mail_interval_seconds, settings.mail_interval_seconds,
+                       outbox.any_due, lambda session: outbox.deliver_due(session, smtp)))
     if settings.webhook_interval_seconds > 0:
-        tasks.append(asyncio.create_task(_webhook_loop(app, settings.webhook_interval_seconds)))
+        def send_webhooks(session) -> None:
+            webhooks.enqueue_new(session)
+            session.commit()
+            webhooks.deliver_due(session, key=app.state.secret_key, allow_loopback=settings.webhook_allow_loopback)
+
+        rounds.append(("webhook delivery", settings.webhook_interval_seconds, settings.webhook_interval_seconds,
+                       webhooks.any_work, send_webhooks))
+    tasks = [asyncio.create_task(_rounds(app, *r)) for r in rounds]
     yield
     for task in tasks:
         task.cancel()
@@ -98,63 +110,25 @@ async def lifespan(app: FastAPI):
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
-async def _schedule_loop(app: FastAPI, interval: int) -> None:
-    def extend() -> None:
-        # Look first with a read-only session: on SQLite a writer takes the database's write lock.
+async def _rounds(app: FastAPI, name: str, delay: int, interval: int, needed, work) -> None:
+    """Background work every `interval` seconds after `delay`: `needed(session)` looks first
+    with a read-only session (on SQLite a writer takes the database's write lock), and only
+    then `work(session)` runs in a writing one. A failed round is logged; the next one comes."""
+
+    def one_round() -> None:
         with session_for(app.state.engine, write=False) as session:
-            if not reception_schedule.plan_sync(session):
+            if not needed(session):
                 return
         with session_for(app.state.engine, write=True, audit_key=app.state.secret_key) as session:
-            reception_schedule.sync(session)
-            session.commit()
+            work(session)
 
-    # The first round waits a little: start-up (and a short-lived test app) stays free of it.
-    await asyncio.sleep(SCHEDULE_START_DELAY_SECONDS)
+    await asyncio.sleep(delay)
     while True:
         try:
-            await run_in_threadpool(extend)
+            await run_in_threadpool(one_round)
         except Exception:  # noqa: BLE001 - the loop must outlive a bad round; the error is logged
-            log.exception("reception schedule round failed")
+            log.exception("%s round failed", name)
         await asyncio.sleep(interval)
-
-
-async def _mail_loop(app: FastAPI, interval: int) -> None:
-    smtp = SmtpSettings.from_settings(app.state.settings)
-
-    def deliver() -> None:
-        # Look first with a read-only session: on SQLite a writer takes the database's write lock.
-        with session_for(app.state.engine, write=False) as session:
-            if not outbox.any_due(session):
-                return
-        with session_for(app.state.engine, write=True, audit_key=app.state.secret_key) as session:
-            outbox.deliver_due(session, smtp)
-
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            await run_in_threadpool(deliver)
-        except Exception:  # noqa: BLE001 - the loop must outlive a bad round; the error is logged
-            log.exception("mail delivery round failed")
-
-
-async def _webhook_loop(app: FastAPI, interval: int) -> None:
-    settings = app.state.settings
-
-    def deliver() -> None:
-        with session_for(app.state.engine, write=False) as session:
-            if not webhooks.any_work(session):
-                return
-        with session_for(app.state.engine, write=True, audit_key=app.state.secret_key) as session:
-            webhooks.enqueue_new(session)
-            session.commit()
-            webhooks.deliver_due(session, key=app.state.secret_key, allow_loopback=settings.webhook_allow_loopback)
-
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            await run_in_threadpool(deliver)
-        except Exception:  # noqa: BLE001 - the loop must outlive a bad round; the error is logged
-            log.exception("webhook delivery round failed")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

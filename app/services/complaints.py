@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -39,7 +40,7 @@ from app.models.user import Role
 from app.services import audit, events, files, outbox
 from app.services.audit import Actor
 from app.services.auth import Principal
-from app.services.deadlines import Deadline, case_deadline, deadline_after
+from app.services.deadlines import Deadline, Stage, deadline_after, variant_for
 from app.services.files import FileStore
 from app.services.workdays import DeadlineOpen, Pause
 from app.timeutil import local_today
@@ -466,18 +467,28 @@ OPEN_INTAKE = {S.received, S.classified}
 RESOLVING = {S.accepted, S.in_progress, S.suspended}
 
 
-def deadlines(session: Session, case: Complaint) -> list[CaseDeadline]:
-    """The deadlines that apply to the case now, from the rules table and the calendar."""
-    pauses = tuple(Pause(p.start, p.end) for p in session.exec(
-        select(ComplaintPause).where(ComplaintPause.complaint_id == case.id)))
+# (rule code, start, variant, pauses) -> the Deadline; NotFound when there is no such rule,
+# DeadlineOpen while a pause runs. The deadline engine reads the rules table; bulk readers
+# (Open311's list) pass one that reads rules and suspensions loaded once.
+RuleDeadline = Callable[[str, date, str, tuple[Pause, ...]], Deadline]
+
+
+def stage_deadlines(case: Complaint, pauses: tuple[Pause, ...], after: RuleDeadline) -> list[CaseDeadline]:
+    """The deadlines that apply to the case now: which stages, from which day, met or not. The
+    one place that says so, whoever computes the dates."""
     out: list[CaseDeadline] = []
     intake_done = case.status not in OPEN_INTAKE
+
+    def stage_deadline(stage: str, start: date, *, complex_case: bool = False, remote: bool = False,
+                       paused: tuple[Pause, ...] = ()) -> Deadline:
+        return after(f"{CaseKind(case.kind).value}.{Stage(stage).value}", start,
+                     variant_for(complex_case=complex_case, remote=remote), paused)
 
     def add(stage: str, start: date, met: bool, *, paused: bool = False, complex_case: bool = False,
             remote: bool = False) -> None:
         try:
-            d = case_deadline(session, kind=case.kind, stage=stage, start=start, pauses=pauses if paused else (),
-                              complex_case=complex_case, remote=remote)
+            d = stage_deadline(stage, start, complex_case=complex_case, remote=remote,
+                               paused=pauses if paused else ())
         except NotFound:
             return  # the law sets no such deadline for this kind
         except DeadlineOpen:
@@ -488,7 +499,7 @@ def deadlines(session: Session, case: Complaint) -> list[CaseDeadline]:
     if case.channel == Channel.walk_in:
         # Decree 64/2014: a person received in person is told within 10 working days whether
         # the case is accepted (one rule for every kind, so it is read by its own code).
-        out.append(CaseDeadline("notification", deadline_after(session, "reception.notification", case.received_on),
+        out.append(CaseDeadline("notification", after("reception.notification", case.received_on, "", ()),
                                 intake_done))
     if case.kind == CaseKind.complaint:
         add("acceptance", case.received_on, case.accepted_on is not None or case.status in
@@ -503,10 +514,17 @@ def deadlines(session: Session, case: Complaint) -> list[CaseDeadline]:
             base = out.pop()
             extended = base.deadline
             for _i in range(case.extensions):
-                extended = case_deadline(session, kind=case.kind, stage="extension", start=extended.due_on,
-                                         pauses=pauses)
+                extended = stage_deadline("extension", extended.due_on, paused=pauses)
             out.append(CaseDeadline("resolution", extended, base.met))
     return out
+
+
+def deadlines(session: Session, case: Complaint) -> list[CaseDeadline]:
+    """The deadlines that apply to the case now, from the rules table and the calendar."""
+    pauses = tuple(Pause(p.start, p.end) for p in session.exec(
+        select(ComplaintPause).where(ComplaintPause.complaint_id == case.id)))
+    return stage_deadlines(case, pauses, lambda code, start, variant, paused: deadline_after(
+        session, code, start, variant=variant, pauses=paused))
 
 
 def _refresh_due(session: Session, case: Complaint) -> None:

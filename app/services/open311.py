@@ -34,7 +34,6 @@ from app.models.complaint import (
     CaseField,
     CaseKind,
     CaseStatus,
-    Channel,
     Complaint,
     ComplaintEvent,
     ComplaintPause,
@@ -42,9 +41,9 @@ from app.models.complaint import (
 from app.services import complaints, reports
 from app.services.auth import Principal, principal_for_token
 from app.services.case_views import STAGE_LABELS
-from app.services.deadlines import Deadline, Stage, variant_for
+from app.services.deadlines import Deadline, Stage
 from app.services.rules import RuleRef, work_calendar
-from app.services.workdays import DeadlineOpen, Pause
+from app.services.workdays import Pause
 from app.timeutil import LOCAL_TZ, local_date, to_local
 from app.validation import MAX_DATE, MIN_DATE, has_control_chars
 
@@ -239,50 +238,12 @@ class _Deadlines:
             raise NotFound(_("Không có quy tắc '%s' trong bảng quy tắc") % code)
         return Deadline(self.cal.add(start, row.value, row.unit, pauses), RuleRef.of(row))
 
-    def _stage(self, case: Complaint, stage: str, start: date, *, complex_case: bool = False, remote: bool = False,
-               pauses: tuple[Pause, ...] = ()) -> Deadline:
-        """`deadlines.case_deadline`."""
-        return self._after(f"{CaseKind(case.kind).value}.{Stage(stage).value}", start, pauses=pauses,
-                           variant=variant_for(complex_case=complex_case, remote=remote))
-
     def of(self, case: Complaint) -> list[complaints.CaseDeadline]:
-        """What `complaints.deadlines(session, case)` answers (keep the two in step: a test
-        compares them case by case)."""
-        S = CaseStatus
-        pauses = tuple(self.pauses.get(case.id, ()))
-        out: list[complaints.CaseDeadline] = []
-        intake_done = case.status not in complaints.OPEN_INTAKE
-
-        def add(stage: str, start: date, met: bool, *, paused: bool = False, complex_case: bool = False,
-                remote: bool = False) -> None:
-            try:
-                d = self._stage(case, stage, start, pauses=pauses if paused else (), complex_case=complex_case,
-                                remote=remote)
-            except NotFound:
-                return
-            except DeadlineOpen:
-                d = None
-            out.append(complaints.CaseDeadline(stage, d, met))
-
-        add("processing", case.received_on, intake_done)
-        if case.channel == Channel.walk_in:
-            out.append(complaints.CaseDeadline("notification", self._after(NOTIFICATION_RULE, case.received_on),
-                                               intake_done))
-        if case.kind == CaseKind.complaint:
-            add("acceptance", case.received_on, case.accepted_on is not None or case.status in
-                {S.guided, S.transferred, S.filed, S.refused})
-        if case.status == S.transferred or (case.status == S.classified and case.kind == CaseKind.denunciation):
-            add("transfer", case.received_on, case.status == S.transferred)
-        if case.accepted_on is not None:
-            add("resolution", case.accepted_on, case.resolved_on is not None, paused=True,
-                complex_case=case.complex, remote=case.remote)
-            if case.extensions and out[-1].stage == "resolution" and out[-1].deadline is not None:
-                base = out.pop()
-                extended = base.deadline
-                for _i in range(case.extensions):
-                    extended = self._stage(case, "extension", extended.due_on, pauses=pauses)
-                out.append(complaints.CaseDeadline("resolution", extended, base.met))
-        return out
+        """What `complaints.deadlines(session, case)` answers: the same stage list, with the
+        dates from what was loaded once (a test compares the two case by case)."""
+        return complaints.stage_deadlines(case, tuple(self.pauses.get(case.id, ())),
+                                          lambda code, start, variant, paused: self._after(
+                                              code, start, variant=variant, pauses=paused))
 
 
 def deadlines_of(session: Session, cases: list[Complaint]) -> dict[int, list[complaints.CaseDeadline]]:
