@@ -23,6 +23,7 @@ import secrets
 import socket
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
@@ -293,6 +294,17 @@ async def _send_all(jobs: list[_Job], *, allow_loopback: bool) -> dict[int, Outc
     return outcomes
 
 
+def _run(coro):
+    """Run the sends to completion from synchronous code, also where this thread already runs
+    an event loop (then in a thread of its own: asyncio.run refuses a running loop)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def deliver_due(session: Session, *, key: str, allow_loopback: bool, now: datetime | None = None,
                 batch: int = BATCH) -> int:
     """Send what is due. No transaction is open while receivers answer (on SQLite a writer
@@ -315,7 +327,7 @@ def deliver_due(session: Session, *, key: str, allow_loopback: bool, now: dateti
     session.commit()
     if not jobs:
         return 0
-    outcomes = asyncio.run(_send_all(jobs, allow_loopback=allow_loopback))
+    outcomes = _run(_send_all(jobs, allow_loopback=allow_loopback))
     for job in jobs:
         if job.delivery_id not in outcomes:  # held back behind a failure: due again next round
             skipped = session.get(WebhookDelivery, job.delivery_id)

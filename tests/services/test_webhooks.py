@@ -212,3 +212,18 @@ def test_a_slow_receiver_holds_neither_the_database_nor_the_others(session, rece
         assert late.attempts == 1 and "no answer within 1 s" in late.last_error
     finally:
         slow.server.shutdown()
+
+
+def test_delivers_where_an_event_loop_already_runs(session, receiver):
+    """A caller's thread may run an event loop (a browser driver, an async job runner)."""
+    import asyncio
+
+    _hook(session, receiver.url)
+    factories.published(session, factories.principal(session, "publisher"))
+    webhooks.enqueue_new(session)
+    session.commit()
+
+    async def inside_a_loop():
+        return webhooks.deliver_due(session, key=KEY, allow_loopback=True)
+
+    assert asyncio.run(inside_a_loop()) == 1 and len(receiver.received) == 1
