@@ -20,3 +20,8 @@ def local_today() -> date:
 
 def local_date(dt: datetime) -> date:
     return to_local(dt).date()
+
+
+def as_utc(dt: datetime) -> datetime:
+    """A timestamp from a query string: one without a zone is read as UTC (as the API documents)."""
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)

@@ -8,7 +8,7 @@ always null, whoever asks. For other kinds they are shown to callers that may re
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -35,7 +35,7 @@ from app.services import complaints as svc
 from app.services.auth import Principal
 from app.services.case_views import deadline_rows
 from app.services.pagination import paginate
-from app.timeutil import local_today
+from app.timeutil import as_utc, local_today
 
 router = APIRouter(prefix="/api/v1/complaints", tags=["complaints"])
 
@@ -158,10 +158,6 @@ def _detail(session: Session, principal: Principal, complaint_id: int) -> CaseDe
     return _case_out(case, sender, CaseDetailOut, deadlines=deadlines, timeline=timeline, attachments=attachments)
 
 
-def _utc(dt: datetime) -> datetime:
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
-
-
 @router.get("", response_model=CaseList, summary="List cases (token scope complaints:read)",
             responses=responses(CONDITIONAL, TOKEN, INVALID), openapi_extra=if_none_match())
 def list_cases(
@@ -185,7 +181,7 @@ def list_cases(
     if field is not None:
         stmt = stmt.where(Complaint.field == field.value)
     if updated_since is not None:
-        stmt = stmt.where(Complaint.updated_at >= _utc(updated_since))
+        stmt = stmt.where(Complaint.updated_at >= as_utc(updated_since))
     page = paginate(session, stmt, order=[Complaint.updated_at, Complaint.id], descending=updated_since is None,
                     limit=limit, cursor=cursor)
     return CaseList(items=[_case_out(c, _sender_if_allowed(c, principal)) for c in page.items],

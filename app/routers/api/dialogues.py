@@ -8,7 +8,7 @@ any of its commitments (a progress step changes the commitment), so `updated_sin
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -35,7 +35,7 @@ from app.routers.api.common import CONDITIONAL, INVALID, NOT_FOUND, Cursor, Upda
 from app.services import commitment_links as links
 from app.services import dialogues as svc
 from app.services.pagination import paginate
-from app.timeutil import local_today, to_local
+from app.timeutil import as_utc, local_today, to_local
 
 router = APIRouter(prefix="/api/v1/dialogues", tags=["dialogues"])
 
@@ -208,10 +208,6 @@ def _serialise(request: Request, session: Session, rows: list[tuple[Dialogue, da
     return out
 
 
-def _utc(dt: datetime) -> datetime:
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
-
-
 @router.get("", response_model=DialogueList, summary="List public dialogues with their published results",
             responses=responses(CONDITIONAL, INVALID), openapi_extra=if_none_match())
 def list_dialogues(
@@ -230,7 +226,7 @@ def list_dialogues(
     if status is not None:
         stmt = stmt.where(Dialogue.status == status.value)
     if updated_since is not None:
-        stmt = stmt.where(changed >= _utc(updated_since))
+        stmt = stmt.where(changed >= as_utc(updated_since))
         page = paginate(session, stmt, order=[changed, Dialogue.id], descending=False, limit=limit, cursor=cursor,
                         key=lambda row: [row[1], row[0].id])
     else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Annotated
 from urllib.parse import quote
 
@@ -29,6 +29,7 @@ from app.routers.api.common import (
 )
 from app.services import disclosures as svc
 from app.services.auth import Principal
+from app.timeutil import as_utc
 from app.validation import InputModel
 
 router = APIRouter(prefix="/api/v1/disclosures", tags=["disclosures"])
@@ -157,10 +158,6 @@ def _one(request: Request, session: Session, d: Disclosure) -> DisclosureOut:
     return _serialise(request, session, [d])[0]
 
 
-def _utc(dt: datetime) -> datetime:
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
-
-
 @router.get("", response_model=DisclosureList, summary="List published disclosures",
             responses=responses(CONDITIONAL, INVALID), openapi_extra=if_none_match())
 def list_disclosures(
@@ -177,7 +174,7 @@ def list_disclosures(
     With it: every disclosure changed since then, oldest change first, for keeping a copy in sync."""
     cat = category.value if category else None
     if updated_since is not None:
-        page = svc.list_changes(session, updated_since=_utc(updated_since), q=q, category=cat, year=year,
+        page = svc.list_changes(session, updated_since=as_utc(updated_since), q=q, category=cat, year=year,
                                 limit=limit, cursor=cursor)
     else:
         page = svc.list_public(session, q=q, category=cat, year=year, limit=limit, cursor=cursor)
