@@ -1,9 +1,11 @@
-"""Administration commands: `minhbach run | migrate | create-user | create-token | seed-demo | audit-verify`."""
+"""Administration commands: `minhbach run | migrate | create-user | passwd | user-disable | user-enable |
+end-sessions | create-token | seed-demo | audit-verify`."""
 
 from __future__ import annotations
 
 import getpass
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -19,6 +21,8 @@ from app.services.audit import Actor
 cli = typer.Typer(help="Minh Bạch: cổng công khai, minh bạch cấp phường/xã.", no_args_is_help=True,
                   add_completion=False)
 CLI_ACTOR = Actor.system("cli")
+# Whoever runs the command on the server administers accounts (and nothing else through it).
+CLI_PRINCIPAL = auth.Principal(actor=CLI_ACTOR, permissions=frozenset({"user:manage"}))
 
 
 def _engine():
@@ -60,13 +64,18 @@ def run(
     settings.ensure_dirs()
     upgrade(settings.database_url)
     if demo:
-        from app.demo import seed_demo
+        from app.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo
 
         with _session(write=True) as session:
             if session.exec(select(StaffUser)).first() is None:
                 seed_demo(session, settings)
                 session.commit()
-                typer.echo("Đã nạp dữ liệu mẫu (xem README để biết tài khoản).")
+                typer.echo(f"Đã nạp dữ liệu mẫu. Tài khoản cán bộ (đăng nhập ở http://{host}:{port}/staff/login), "
+                           f"mật khẩu chung: {DEMO_PASSWORD}")
+                for username, role, name in DEMO_USERS:
+                    typer.echo(f"  {username:<10} {role.value:<11} {name}")
+                typer.echo("Đổi hoặc khóa các tài khoản này trước khi dùng thật: minhbach passwd TÊN, "
+                           "minhbach user-disable TÊN, hoặc trang /staff/account.")
     uvicorn.run("app.main:app", host=host, port=port, reload=reload, workers=workers, proxy_headers=True)
 
 
@@ -95,6 +104,68 @@ def create_user(
             _fail(str(exc.message))
         session.commit()
         typer.echo(f"Đã tạo tài khoản {user.username} ({user.role}).")
+
+
+def _account(session, username: str) -> StaffUser:
+    try:
+        return auth.user_by_username(session, username)
+    except AppError as exc:
+        _fail(str(exc.message))
+        raise  # unreachable: _fail exits
+
+
+@cli.command("passwd")
+def passwd(
+    username: str,
+    temporary: Annotated[bool, typer.Option("--temporary", help="The user must choose a new password at the "
+                                                                "next login")] = False,
+) -> None:
+    """Set an account's password (asked for twice, or read from standard input). Every session
+    of the account ends."""
+    password = _read_password()
+    with _session(write=True) as session:
+        user = _account(session, username)
+        try:
+            auth.reset_password(session, principal=CLI_PRINCIPAL, user_id=user.id, password=password,
+                                temporary=temporary)
+        except AppError as exc:
+            _fail(str(exc.message))
+        session.commit()
+        typer.echo(f"Đã đặt mật khẩu mới cho {user.username}; mọi phiên đăng nhập của tài khoản đã kết thúc.")
+
+
+def _set_active(username: str, active: bool) -> None:
+    with _session(write=True) as session:
+        user = _account(session, username)
+        try:
+            auth.set_active(session, principal=CLI_PRINCIPAL, user_id=user.id, active=active)
+        except AppError as exc:
+            _fail(str(exc.message))
+        session.commit()
+        typer.echo(f"Đã kích hoạt lại tài khoản {user.username}." if active else
+                   f"Đã vô hiệu hóa tài khoản {user.username}; mọi phiên đăng nhập đã kết thúc.")
+
+
+@cli.command("user-disable")
+def user_disable(username: str) -> None:
+    """Disable an account: it cannot log in and its sessions end at once."""
+    _set_active(username, False)
+
+
+@cli.command("user-enable")
+def user_enable(username: str) -> None:
+    """Let a disabled account log in again."""
+    _set_active(username, True)
+
+
+@cli.command("end-sessions")
+def end_sessions(username: str) -> None:
+    """End every browser session of an account at once."""
+    with _session(write=True) as session:
+        user = _account(session, username)
+        ended = auth.end_user_sessions(session, principal=CLI_PRINCIPAL, user_id=user.id)
+        session.commit()
+        typer.echo(f"Đã kết thúc {ended} phiên đăng nhập của {user.username}.")
 
 
 @cli.command("create-token")
@@ -175,6 +246,41 @@ def audit_verify() -> None:
     typer.echo(f"PHÁT HIỆN {len(report.problems)} vấn đề trong {report.checked} bản ghi.", err=True)
     raise typer.Exit(1)
 
+
+
+@cli.command()
+def backup(dest: Annotated[Path, typer.Argument(help="A new or empty folder")]) -> None:
+    """Back up the database (online), the files folder and the secret key into DEST, with a manifest of SHA-256 hashes."""
+    from app.services import backup as svc
+
+    try:
+        manifest = svc.backup(get_settings(), dest)
+    except svc.BackupError as exc:
+        _fail(str(exc))
+    typer.echo(f"Đã sao lưu vào {dest}: {len(manifest.files)} tệp, {manifest.total_bytes:,} byte "
+               f"(lược đồ {manifest.alembic_revision}).")
+
+
+@cli.command()
+def restore(
+    source: Annotated[Path, typer.Argument(help="A folder written by `minhbach backup`")],
+    force: Annotated[bool, typer.Option(help="Replace a database and files folder that already hold data")] = False,
+) -> None:
+    """Restore a backup after checking every hash; refuses a target holding data unless --force."""
+    from app.services import backup as svc
+
+    try:
+        result = svc.restore(get_settings(), source, force=force)
+    except svc.BackupError as exc:
+        _fail(str(exc))
+    typer.echo(f"Đã khôi phục bản sao lưu lúc {result.manifest.created_at} (lược đồ "
+               f"{result.manifest.alembic_revision}).")
+    if not result.audit_ok:
+        for p in result.audit_problems:
+            typer.echo(p, err=True)
+        _fail(f"Nhật ký kiểm toán không toàn vẹn ({len(result.audit_problems)} vấn đề): SECRET_KEY có đúng là "
+              "khóa của bản sao lưu không?")
+    typer.echo(f"Nhật ký toàn vẹn: {result.audit_checked} bản ghi.")
 
 def main() -> None:
     cli()

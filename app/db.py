@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import datetime, timezone
 
@@ -33,15 +34,40 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def make_engine(url: str) -> Engine:
+class DatabaseBusy(Exception):
+    """The database stayed locked by other writers longer than this request may wait: answered
+    503 with Retry-After (app.main), never a request that hangs."""
+
+
+# How long a request waits for its process's turn to write on SQLite before it is told to retry.
+SQLITE_WRITE_WAIT_SECONDS = 10.0
+
+
+def make_engine(url: str, *, pool_size: int = 40, busy_timeout_ms: int = 5000, lock_timeout_ms: int = 5000,
+                statement_timeout_ms: int = 30000) -> Engine:
+    """An engine sized to the thread pool: each of the 40 worker threads that may run a route
+    gets a connection without waiting (a thread waiting for a pool slot while another holds the
+    write lock only adds latency). Waits for locks are bounded on both databases."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        _configure_sqlite(engine)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
+                               pool_size=pool_size, max_overflow=10, pool_timeout=10)
+        _configure_sqlite(engine, busy_timeout_ms)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # lock_timeout also bounds the audit chain's advisory lock; a session left idle inside a
+    # transaction (a crashed client of the pool) is ended by the server instead of blocking others.
+    options = f"-c lock_timeout={lock_timeout_ms} -c statement_timeout={statement_timeout_ms} " \
+              f"-c idle_in_transaction_session_timeout=60000"
+    return create_engine(url, pool_pre_ping=True, pool_size=max(1, pool_size // 2), max_overflow=pool_size // 2,
+                         pool_timeout=10, connect_args={"options": options})
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    # One writer per process at a time, queued in Python. SQLite's busy handler is a sleep-and-
+    # poll loop with no queue: with dozens of writers some starve past any timeout ("database is
+    # locked") while others get in. A lock in the process hands the write lock over in turn, so
+    # SQLite only ever arbitrates between processes (a few workers), well within the busy timeout.
+    write_gate = threading.Lock()
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
         # Let SQLAlchemy, not the driver, decide when transactions begin (see _on_begin).
@@ -49,8 +75,11 @@ def _configure_sqlite(engine: Engine) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
-        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        # FULL: a commit is on disk before the answer leaves, so a power cut never takes back a
+        # case whose tracking code the sender was shown (NORMAL under WAL may lose the last
+        # commits). It costs an fsync per commit, about 1 ms here (README, "Backup and restore").
+        cur.execute("PRAGMA synchronous=FULL")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -58,14 +87,65 @@ def _configure_sqlite(engine: Engine) -> None:
         # Writers take the write lock up front: a deferred transaction that reads, then writes
         # after another writer committed, fails with SQLITE_BUSY_SNAPSHOT instead of waiting.
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        if mode == "IMMEDIATE":
+            if not write_gate.acquire(timeout=SQLITE_WRITE_WAIT_SECONDS):
+                raise DatabaseBusy("waited too long for the write lock")
+            conn.info["write_gate"] = True
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                _release(conn.info)
+                raise
+        else:
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+    def _release(info) -> None:
+        if info.pop("write_gate", False):
+            write_gate.release()
+
+    # A session hands its connection back to the pool as soon as its transaction ends (commit,
+    # rollback or close), after the COMMIT itself ran: that is when the next writer may go.
+    @event.listens_for(engine.pool, "checkin")
+    def _on_checkin(_dbapi_conn, record):
+        if record is not None:
+            _release(record.info)
+
+
+# SQLSTATEs of PostgreSQL waits cut short: lock_timeout, statement_timeout, a deadlock victim,
+# a serialization failure. All mean "try again in a moment", not "your input is wrong".
+_PG_BUSY = frozenset({"55P03", "57014", "40P01", "40001"})
+
+
+def is_busy(exc: BaseException) -> bool:
+    """True when `exc` means the database was too busy to answer in time (a 503 to retry), not
+    that it is down or that the request was wrong."""
+    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    if isinstance(exc, (DatabaseBusy, PoolTimeout)):
+        return True
+    if isinstance(exc, DBAPIError):
+        orig = exc.orig
+        if getattr(orig, "sqlstate", None) in _PG_BUSY:
+            return True
+        return "database is locked" in str(orig) or "database table is locked" in str(orig)
+    return False
 
 
 def session_for(engine: Engine, *, write: bool, audit_key: str | None = None) -> Session:
     """A session; `audit_key` (the SECRET_KEY) is what the audit chain is keyed with, needed by
     any session that changes data."""
     bind = engine.execution_options(sqlite_begin="IMMEDIATE") if write else engine
-    return Session(bind, expire_on_commit=False, info={"audit_key": audit_key} if audit_key else {})
+    info = {"read_engine": engine, **({"audit_key": audit_key} if audit_key else {})}
+    return Session(bind, expire_on_commit=False, info=info)
+
+
+def commit_writes(session: Session) -> None:
+    """Commit now, and let what the request still reads (to build its answer) run in plain read
+    transactions: on SQLite a writing session would otherwise take the write lock again for
+    every later query, holding up the writers queued behind it while the answer is built."""
+    session.commit()
+    session.bind = session.info.get("read_engine", session.bind)
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

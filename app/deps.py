@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from sqlmodel import Session
+from starlette.datastructures import FormData
 
 from app.config import Settings
 from app.db import get_session
@@ -23,6 +24,17 @@ RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 # scope="function": commit before the response is sent, so a failed commit is never a 200.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+async def parsed_form(request: Request) -> FormData:
+    """The request's form, parsed on the event loop (uploads spool to temporary files) before any
+    database work begins, so that the route itself can be a plain `def` run in the thread pool:
+    no route that touches the database may run on the event loop."""
+    return await request.form()
+
+
+# Declare it before SessionDep so the body is read before a transaction (or write lock) starts.
+FormDep = Annotated[FormData, Depends(parsed_form)]
 
 
 def get_settings_dep(request: Request) -> Settings:

@@ -56,3 +56,11 @@ class TooManyRequests(AppError):
     def __init__(self, message: str, *, retry_after: int = 60):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class StorageUnavailable(AppError):
+    """The files folder cannot take a file (disk full, read-only, missing): nothing was saved,
+    and the form is shown again with what was typed."""
+
+    status_code = 503
+    title = "Service unavailable"

@@ -69,9 +69,13 @@ async def _finish(start: Message, body: bytes, request_headers: Headers, send: S
     etag = headers.get("etag") or f'W/"{hashlib.sha256(body).hexdigest()[:32]}"'
     headers["etag"] = etag
     if "cache-control" not in headers:
-        # Revalidate every time; a token's or a staff member's answer is theirs alone.
-        private = "authorization" in request_headers or "cookie" in request_headers
-        headers["cache-control"] = "private, no-cache" if private else "no-cache"
+        # Revalidate every time; a token's or a staff member's answer is theirs alone, and a
+        # token's may carry personal data (cases, the reception register): nothing may store it
+        # (the client can still revalidate with the ETag it kept).
+        if "authorization" in request_headers:
+            headers["cache-control"] = "private, no-store"
+        else:
+            headers["cache-control"] = "private, no-cache" if "cookie" in request_headers else "no-cache"
     headers.append("vary", "Authorization")
     if _matches(request_headers.get("if-none-match", ""), etag):
         kept = [(k, v) for k, v in headers.raw if k.lower() not in (b"content-type", b"content-length")]

@@ -9,7 +9,8 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
-from app.i18n import N_
+from app.errors import Invalid
+from app.i18n import N_, _
 from app.validation import MAX_DATE, MIN_DATE, strip_control_chars
 
 M = TypeVar("M", bound=BaseModel)
@@ -174,14 +175,21 @@ def field_errors(exc: ValidationError) -> dict[str, str]:
     return errors
 
 
-async def read_uploads(request, field: str = "files") -> list:
-    """The files chosen in a form's file input, each read up to the size limit plus one byte
-    (so a file over the limit is recognised without reading all of it)."""
+def read_uploads(form: FormData, max_bytes: int, field: str = "files") -> list:
+    """The files chosen in a form's file input, each read up to `max_bytes` plus one byte (so a
+    file over the limit is recognised without reading all of it). Sync on purpose: routes run in
+    the thread pool, and the form was parsed (spooled to disk) before the route began."""
     from starlette.datastructures import UploadFile
 
     from app.services.disclosures import Upload
 
-    form = await request.form()
-    limit = request.app.state.settings.max_upload_bytes + 1
-    chosen = [f for f in form.getlist(field) if isinstance(f, UploadFile) and f.filename][:MAX_FILES_PER_FORM]
-    return [Upload(await f.read(limit), f.filename or "") for f in chosen]
+    chosen = [f for f in form.getlist(field) if isinstance(f, UploadFile) and f.filename]
+    if len(chosen) > MAX_FILES_PER_FORM:
+        # Never a silent drop: the sender must know which files were not taken.
+        raise Invalid(_("Chỉ được đính kèm tối đa {n} tệp mỗi lần").format(n=MAX_FILES_PER_FORM),
+                      fields={"file": "too_many"})
+    uploads = []
+    for f in chosen:
+        f.file.seek(0)
+        uploads.append(Upload(f.file.read(max_bytes + 1), f.filename or ""))
+    return uploads

@@ -1,5 +1,5 @@
 """What the server's access log may not keep: tracking codes in paths (Open311 puts the token in
-the path; the JSON API's tracking lookup too). A tracking code is a resident's key to their case."""
+the path; the JSON API's tracking lookup too; a link to /track?code=). A tracking code is a resident's key to their case."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 
 from sqlalchemy.exc import SQLAlchemyError
 
-_SECRET_PATHS = re.compile(r"(/open311/v2/tokens/|/api/v1/complaints/track/)[^/?.\s]+")
+_SECRET_PATHS = re.compile(r"(/open311/v2/tokens/|/api/v1/complaints/track/|[?&]code=)[^/?.&\s]+")
 
 
 class RedactTrackingCodes(logging.Filter):

@@ -14,12 +14,13 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from pydantic import ValidationError
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app import i18n, logs
+from app import i18n, logs, unavailable
 from app.config import Settings, get_settings
-from app.db import make_engine, session_for
+from app.db import DatabaseBusy, is_busy, make_engine, session_for
 from app.deps import LoginRequired
 from app.errors import AppError, TooManyRequests
 from app.etag import ETagMiddleware
@@ -41,6 +42,7 @@ from app.routers.public import opendata as public_opendata
 from app.routers.public import pages
 from app.routers.public import reception as public_reception
 from app.routers.public import stats as public_stats
+from app.routers.staff import accounts as staff_accounts
 from app.routers.staff import admin as staff_admin
 from app.routers.staff import auth as staff_auth
 from app.routers.staff import complaints as staff_complaints
@@ -146,20 +148,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.secret_key = settings.resolved_secret_key()
-    app.state.engine = make_engine(settings.database_url)
+    app.state.engine = make_engine(settings.database_url, pool_size=settings.db_pool_size,
+                                   busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+                                   lock_timeout_ms=settings.db_lock_timeout_ms,
+                                   statement_timeout_ms=settings.db_statement_timeout_ms)
 
     app.add_middleware(ETagMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes + 1024 * 1024)
-    app.add_middleware(WebMiddleware, secure_cookies=settings.cookie_secure)
+    app.add_middleware(WebMiddleware, secure_cookies=settings.cookie_secure, secret_key=app.state.secret_key)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    for module in (pages, public_stats, public_opendata, public_disclosures, public_complaints, public_reception, public_following, public_dialogues, staff_auth,
+    for module in (pages, public_stats, public_opendata, public_disclosures, public_complaints, public_reception,
+                   public_following, public_dialogues, staff_auth, staff_accounts,
                    staff_disclosures, staff_complaints, staff_reception, staff_reception_admin, staff_dialogues,
                    staff_admin, api_disclosures, api_deadlines, api_complaints_public, api_complaints, api_reception,
                    api_dialogues, api_events, api_reports, staff_reports, staff_tokens, staff_webhooks,
                    open311):
         app.include_router(module.router)
     _install_error_handlers(app)
+    unavailable.install(app)  # after the other handlers: a database that is down is a 503, else they answer
     return app
 
 
@@ -183,6 +190,8 @@ def error_page(request: Request, status: int, message: str, headers: dict | None
     return render(request, "errors/error.html", {"status": status, "message": message}, status_code=status,
                   headers=headers)
 
+
+BUSY_RETRY_AFTER = 2  # seconds: a busy moment passes quickly
 
 STATUS_MESSAGES = {
     400: N_("Yêu cầu không hợp lệ"),
@@ -247,6 +256,22 @@ def _install_error_handlers(app: FastAPI) -> None:
         if _wants_json(request):
             return problem(409, "Conflict", message)
         return error_page(request, 409, message)
+
+    async def database_busy(request: Request, exc: Exception):
+        # Locks held longer than this request may wait (other writers, a long report). Nothing
+        # was saved (the transaction rolled back); the form or client simply tries again.
+        if not is_busy(exc):
+            return await unexpected(request, exc)
+        log.warning("database busy on %s %s: %s", request.method, request.url.path,
+                    logs.db_error(exc) if isinstance(exc, DBAPIError) else type(exc).__name__)
+        message = i18n.gettext("Hệ thống đang bận. Thao tác chưa được lưu; vui lòng thử lại sau ít giây.")
+        headers = {"Retry-After": str(BUSY_RETRY_AFTER)}
+        if _wants_json(request):
+            return problem(503, "Service unavailable", message, headers=headers)
+        return error_page(request, 503, message, headers)
+
+    for busy_type in (DatabaseBusy, OperationalError, PoolTimeout):
+        app.add_exception_handler(busy_type, database_busy)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):

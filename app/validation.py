@@ -11,6 +11,15 @@ from pydantic import BaseModel, field_validator
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+# Bidirectional controls (LRE..RLO, LRI..PDI, LRM, RLM, ALM): invisible marks that reorder what is
+# shown, so "hoa-don\u202efdp.exe" displays as "hoa-donexe.pdf". They have no place in a file name.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
+def strip_bidi(value: str) -> str:
+    return _BIDI.sub("", value)
+
+
 def has_control_chars(value: str) -> bool:
     return bool(_CONTROL.search(value))
 

@@ -19,6 +19,7 @@ from app.models.disclosure import (
     DisclosureVersion,
 )
 from app.models.event import PublicEvent
+from app.models.idempotency import IdempotencyKey
 from app.models.outbox import OutboxMessage
 from app.models.reception import ReceptionRule, ReceptionSession, ReceptionVisit, ReceptionVisitCorrection
 from app.models.rules import CalendarOverride, LegalRule
@@ -34,6 +35,7 @@ __all__ = [
     "DialogueFile",
     "DialogueQuestion",
     "Follow",
+    "IdempotencyKey",
     "ApiToken",
     "Attachment",
     "AuditEvent",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, Integer, String
+from sqlalchemy import Boolean, Column, Index, Integer, String, false
 from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime, utcnow
@@ -43,6 +43,10 @@ class StaffUser(SQLModel, table=True):
     is_active: bool = True
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
+    # Set when an administrator reset the password: the holder is asked to choose their own.
+    must_change_password: bool = Field(default=False, sa_column=Column(Boolean, nullable=False,
+                                                                       server_default=false()))
+    password_changed_at: datetime | None = timestamp_field()
 
 
 class StaffSession(SQLModel, table=True):
@@ -82,15 +86,19 @@ class ApiToken(SQLModel, table=True):
 
 
 class LoginAttempt(SQLModel, table=True):
-    """Failed logins, counted per username and per client address for throttling."""
+    """A failed login, for throttling: counted per (username, client address) and per client
+    address; from a trusted device (a browser that logged in as that user before), per device."""
 
     __tablename__ = "login_attempt"
     __table_args__ = (
         Index("ix_login_attempt_username_at", "username", "at"),
         Index("ix_login_attempt_client_at", "client_addr", "at"),
+        Index("ix_login_attempt_device_at", "device", "at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=64)
     client_addr: str = Field(default="", max_length=64)
     at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    # The trusted device's random id (from its signed cookie); empty for an unknown browser.
+    device: str = Field(default="", sa_column=Column(String(32), nullable=False, server_default=""))

@@ -87,12 +87,11 @@ from app import logs
 from app.db import session_for
 from app.errors import AppError, TooManyRequests
 from app.i18n import _
-from app.routers.public.complaints import INTAKE_LIMIT, INTAKE_WINDOW, TRACK_LIMIT, TRACK_WINDOW
 from app.security import client_addr
 from app.services import open311 as svc
 from app.services.audit import Actor
 from app.services.open311 import Open311Error
-from app.services.ratelimit import limiter_for
+from app.services.ratelimit import hit_intake, hit_track, limiter_for
 
 log = logging.getLogger("minhbach.open311")
 
@@ -241,7 +240,7 @@ async def get_request(request: Request, fmt: str) -> Response:
 
 
 async def token(request: Request, fmt: str) -> Response:
-    limiter_for(request.app).hit(f"track:{client_addr(request)}", TRACK_LIMIT, TRACK_WINDOW)
+    hit_track(request.app, client_addr(request))
     text = request.path_params["token"]
     found = await _read(request, lambda s: svc.token_lookup(s, _secret(request), text))
     return render(fmt, "service_requests", found, headers=NO_STORE)
@@ -264,7 +263,7 @@ async def post_request(request: Request, fmt: str) -> Response:
         data = svc.case_input(fields)
         if principal is None:
             # Public requests count with the web form's and the JSON API's, per client address.
-            limiter.hit(f"intake:{addr}", INTAKE_LIMIT, INTAKE_WINDOW)
+            hit_intake(request.app, addr)
         actor = principal.actor if principal else Actor(svc.PUBLIC_SENDER, client_addr=addr)
         return svc.create_request(session, settings, secret, data, principal=principal, actor=actor)
 

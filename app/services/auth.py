@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pwdlib import PasswordHash
-from sqlalchemy import func
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
 
 from app.db import utcnow
-from app.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthorized
+from app.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
 from app.i18n import N_, _, ngettext
 from app.models.user import ApiToken, LoginAttempt, Role, StaffSession, StaffUser
-from app.services import audit
+from app.services import audit, passwords
 from app.services.audit import Actor
 from app.validation import strip_control_chars
 
 _hasher = PasswordHash.recommended()  # argon2id
 
 # Least privilege: each role gets only what its work needs. Supervisors read, never write.
+# Administrators administer accounts, rules and tokens, not cases: they hold no `complaint:*`,
+# so a denouncer's identity reaches only the resolving leader and the handler a leader assigned.
 _CASES_HANDLE = {"complaint:read", "complaint:intake", "complaint:handle"}
 # Reception: `read` is sessions and counts; `register` names visitors (ID numbers masked);
 # `personal` is the full ID number and the register's export; `reopen` a closed register.
@@ -29,7 +33,7 @@ _RECEPTION_KEEPER = {"reception:read", "reception:schedule", "reception:register
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.admin: frozenset({
         "staff:access", "disclosure:read", "disclosure:edit", "disclosure:publish",
-        "user:manage", "audit:read", "rules:manage", *_CASES_HANDLE, "complaint:assign", "complaint:resolve",
+        "user:manage", "audit:read", "rules:manage",
         "reception:read", "reception:schedule", "report:read", "token:manage",
     }),
     Role.leader: frozenset({"staff:access", "disclosure:read", "disclosure:edit", "disclosure:publish", "audit:read",
@@ -59,7 +63,7 @@ SCOPES: dict[str, frozenset[str]] = {
 
 # What each scope lets an integration do, in the words the administrator chooses by.
 SCOPE_LABELS = {
-    "disclosures:read": N_("Đọc văn bản công khai, kể cả bản nháp"),
+    "disclosures:read": N_("Đọc văn bản đã công khai (không gồm bản nháp)"),
     "disclosures:write": N_("Soạn, đăng, sửa, thu hồi văn bản công khai"),
     "complaints:read": N_("Đọc hồ sơ đơn thư (không thấy danh tính người tố cáo)"),
     "complaints:write": N_("Nhập đơn thư (ví dụ từ ứng dụng phản ánh, Open311)"),
@@ -68,7 +72,7 @@ SCOPE_LABELS = {
     "reports:read": N_("Đọc báo cáo định kỳ"),
 }
 
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 
 
 @dataclass(frozen=True)
@@ -93,21 +97,17 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def _check_password_strength(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(_("Mật khẩu phải có ít nhất %d ký tự") % MIN_PASSWORD_LENGTH, fields={"password": "short"})
-
-
 def create_user(session: Session, *, actor: Actor, username: str, role: str, password: str, full_name: str = "") -> StaffUser:
     username = username.strip().lower()
     if role not in PERMISSIONS:
         raise Invalid(_("Vai trò không hợp lệ: %s") % role)
     if not username or len(username) > 64 or not username.replace(".", "").replace("_", "").replace("-", "").isalnum():
         raise Invalid(_("Tên đăng nhập chỉ gồm chữ, số, dấu chấm, gạch dưới, gạch ngang"))
-    _check_password_strength(password)
+    passwords.check(password, user_inputs=(username, full_name))
     if session.exec(select(StaffUser).where(StaffUser.username == username)).first():
         raise Conflict(_("Tên đăng nhập đã tồn tại"))
-    user = StaffUser(username=username, role=role, full_name=full_name, password_hash=hash_password(password))
+    user = StaffUser(username=username, role=role, full_name=full_name, password_hash=hash_password(password),
+                     password_changed_at=utcnow())
     session.add(user)
     session.flush()
     audit.record(session, actor=actor, action="user.create", entity_type="staff_user", entity_id=user.id,
@@ -115,31 +115,125 @@ def create_user(session: Session, *, actor: Actor, username: str, role: str, pas
     return user
 
 
-def _throttle_key_counts(session: Session, username: str, client_addr: str, window: timedelta) -> tuple[int, int]:
-    since = utcnow() - window
-    by_user = session.exec(
-        select(func.count()).select_from(LoginAttempt).where(LoginAttempt.username == username, LoginAttempt.at >= since)
+# Login throttling. Failures are counted per (username, client address) and per client address,
+# never per username alone: a stranger cannot lock a staff member out by typing their name.
+# Past the free failures each further attempt waits twice as long as the one before (capped at
+# the window). A browser that logged in as the user before carries a signed "trusted device"
+# cookie (OWASP's device cookies); from it, only that device's own failures count, so a flood of
+# wrong guesses from the same office network never keeps the right password out.
+BACKOFF_BASE = timedelta(seconds=30)
+CLIENT_FACTOR = 4  # a client may fail this many times more often, over all usernames together
+DEVICE_COOKIE = "mb_device"
+DEVICE_MAX_AGE = timedelta(days=180)
+DEVICE_USERS = 5  # a shared office computer remembers this many staff
+
+
+@dataclass(frozen=True)
+class Throttle:
+    max_failures: int = 5
+    window_minutes: int = 15
+
+    @classmethod
+    def from_settings(cls, settings) -> Throttle:
+        return cls(settings.login_max_failures, settings.login_window_minutes)
+
+    @property
+    def window(self) -> timedelta:
+        return timedelta(minutes=self.window_minutes)
+
+
+def _device_serializer(key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(key, salt="minhbach.trusted-device")
+
+
+def _devices(key: str, cookie: str | None) -> dict[str, str]:
+    if not cookie:
+        return {}
+    try:
+        data = _device_serializer(key).loads(cookie, max_age=int(DEVICE_MAX_AGE.total_seconds()))
+    except (BadSignature, ValueError, TypeError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(u): str(d) for u, d in data.items() if isinstance(u, str) and isinstance(d, str)}
+
+
+def _normalise_username(username: str) -> str:
+    return strip_control_chars(username).strip().lower()
+
+
+def trusted_device(key: str, cookie: str | None, username: str) -> str:
+    """The device id this browser's signed cookie holds for `username`, or "" (not trusted)."""
+    return _devices(key, cookie).get(_normalise_username(username)[:64], "")
+
+
+def remember_device(key: str, cookie: str | None, username: str) -> str:
+    """The cookie after a successful login as `username`: a new device id for that user."""
+    devices = _devices(key, cookie)
+    name = _normalise_username(username)[:64]
+    devices.pop(name, None)
+    devices[name] = secrets.token_hex(16)
+    return _device_serializer(key).dumps(dict(list(devices.items())[-DEVICE_USERS:]))
+
+
+def _wait(session: Session, conditions: list, free: int, throttle: Throttle, now: datetime) -> int:
+    """Seconds before the next attempt under these conditions (0: go ahead)."""
+    count, last = session.exec(
+        select(func.count(), func.max(LoginAttempt.at)).where(*conditions, LoginAttempt.at >= now - throttle.window)
     ).one()
-    by_client = session.exec(
-        select(func.count()).select_from(LoginAttempt).where(LoginAttempt.client_addr == client_addr, LoginAttempt.at >= since)
-    ).one()
-    return by_user, by_client
+    if count < free or last is None:
+        return 0
+    if last.tzinfo is None:  # SQLite, through an aggregate: naive UTC
+        last = last.replace(tzinfo=now.tzinfo)
+    delay = min(BACKOFF_BASE * 2 ** min(count - free, 20), throttle.window)
+    return max(0, math.ceil((last + delay - now).total_seconds()))
+
+
+def login_wait(session: Session, *, username: str, client_addr: str, device: str, throttle: Throttle) -> int:
+    """How long this caller must wait before trying `username` again, in seconds."""
+    now = utcnow()
+    if device:
+        return _wait(session, [LoginAttempt.device == device], throttle.max_failures, throttle, now)
+    untrusted = LoginAttempt.device == ""
+    return max(
+        _wait(session, [untrusted, LoginAttempt.username == username, LoginAttempt.client_addr == client_addr],
+              throttle.max_failures, throttle, now),
+        _wait(session, [untrusted, LoginAttempt.client_addr == client_addr],
+              throttle.max_failures * CLIENT_FACTOR, throttle, now),
+    )
+
+
+def _too_many(seconds: int) -> TooManyRequests:
+    if seconds >= 120:
+        minutes = math.ceil(seconds / 60)
+        text = ngettext("Đăng nhập sai nhiều lần. Vui lòng chờ %d phút rồi thử lại.",
+                        "Đăng nhập sai nhiều lần. Vui lòng chờ %d phút rồi thử lại.", minutes) % minutes
+    else:
+        text = ngettext("Đăng nhập sai nhiều lần. Vui lòng chờ %d giây rồi thử lại.",
+                        "Đăng nhập sai nhiều lần. Vui lòng chờ %d giây rồi thử lại.", seconds) % seconds
+    return TooManyRequests(text, retry_after=max(seconds, 1))
+
+
+def _record_failure(session: Session, *, username: str, client_addr: str, device: str) -> None:
+    session.add(LoginAttempt(username=username[:64], client_addr=client_addr[:64], device=device[:32]))
+    session.flush()
+
+
+def _check_throttle(session: Session, *, username: str, client_addr: str, device: str, throttle: Throttle) -> None:
+    seconds = login_wait(session, username=username, client_addr=client_addr, device=device, throttle=throttle)
+    if seconds > 0:
+        raise _too_many(seconds)
 
 
 def authenticate(
-    session: Session, *, username: str, password: str, client_addr: str, max_failures: int, window_minutes: int
+    session: Session, *, username: str, password: str, client_addr: str, max_failures: int, window_minutes: int,
+    device: str = "",
 ) -> StaffUser:
-    """Check a login. After `max_failures` failures within the window (per username, or 4x that
-    per client address) further attempts are refused until the window has passed."""
-    username = strip_control_chars(username).strip().lower()
-    window = timedelta(minutes=window_minutes)
-    by_user, by_client = _throttle_key_counts(session, username, client_addr, window)
-    if by_user >= max_failures or by_client >= max_failures * 4:
-        raise TooManyRequests(
-            ngettext("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %d phút.",
-                     "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %d phút.", window_minutes) % window_minutes,
-            retry_after=window_minutes * 60,
-        )
+    """Check a login, throttled per (username, client) and per client with backoff, or per
+    trusted device (`device`: from `trusted_device`). A success forgets this caller's failures."""
+    username = _normalise_username(username)
+    throttle = Throttle(max_failures, window_minutes)
+    _check_throttle(session, username=username, client_addr=client_addr, device=device, throttle=throttle)
     user = session.exec(select(StaffUser).where(StaffUser.username == username)).first()
     # Spend the same time whether the user exists, is inactive, or gave a wrong password.
     if user is not None:
@@ -147,21 +241,30 @@ def authenticate(
     else:
         _hasher.hash(password)
         password_ok = False
-    valid = user is not None and user.is_active and password_ok
-    if not valid:
-        session.add(LoginAttempt(username=username[:64], client_addr=client_addr[:64]))
-        session.flush()
+    if not password_ok or user is None:
+        _record_failure(session, username=username, client_addr=client_addr, device=device)
         raise Unauthorized(_("Tên đăng nhập hoặc mật khẩu không đúng"))
+    if not user.is_active:
+        # Only the holder of the right password learns that the account is disabled.
+        raise Forbidden(_("Tài khoản này đã bị vô hiệu hóa. Vui lòng liên hệ quản trị hệ thống."))
+    forget = (LoginAttempt.device == device) if device else (
+        (LoginAttempt.device == "") & (LoginAttempt.username == username) & (LoginAttempt.client_addr == client_addr[:64]))
+    session.execute(delete(LoginAttempt).where(forget))
+    # Failures older than any window are of no use: keep the table small.
+    session.execute(delete(LoginAttempt).where(LoginAttempt.at < utcnow() - max(throttle.window, timedelta(days=1))))
     return user
 
 
-def start_session(session: Session, *, user: StaffUser, hours: int, client_addr: str) -> str:
-    """Create a browser session; returns the cookie value (only its hash is stored)."""
+def start_session(session: Session, *, user: StaffUser, hours: int, client_addr: str, single: bool = False) -> str:
+    """Create a browser session; returns the cookie value (only its hash is stored). `single`
+    (setting SINGLE_SESSION): the user's other sessions end."""
     token = secrets.token_urlsafe(32)
+    actor = Actor(f"user:{user.username}", user.id, user.role, client_addr)
+    ended = _revoke_sessions(session, user.id) if single else 0
     session.add(StaffSession(token_hash=hash_secret(token), user_id=user.id, client_addr=client_addr[:64],
                              expires_at=utcnow() + timedelta(hours=hours)))
-    audit.record(session, actor=Actor(f"user:{user.username}", user.id, user.role, client_addr),
-                 action="auth.login", entity_type="staff_user", entity_id=user.id)
+    audit.record(session, actor=actor, action="auth.login", entity_type="staff_user", entity_id=user.id,
+                 after={"ended_sessions": ended} if ended else None)
     return token
 
 
@@ -172,6 +275,143 @@ def end_session(session: Session, *, token: str, client_addr: str) -> None:
         user = session.get(StaffUser, row.user_id)
         audit.record(session, actor=Actor(f"user:{user.username}", user.id, user.role, client_addr),
                      action="auth.logout", entity_type="staff_user", entity_id=user.id)
+
+
+def _revoke_sessions(session: Session, user_id: int, *, keep_token: str | None = None) -> int:
+    """End every live session of a user (but the one of `keep_token`); how many were ended."""
+    now = utcnow()
+    live = [StaffSession.user_id == user_id, StaffSession.revoked_at.is_(None), StaffSession.expires_at > now]
+    if keep_token:
+        live.append(StaffSession.token_hash != hash_secret(keep_token))
+    count = session.exec(select(func.count()).select_from(StaffSession).where(*live)).one()
+    if count:
+        session.execute(update(StaffSession).where(*live).values(revoked_at=now))
+    return count
+
+
+def live_sessions(session: Session, user_id: int) -> list[StaffSession]:
+    """A user's sessions that have neither ended nor expired, newest first."""
+    return list(session.exec(select(StaffSession).where(
+        StaffSession.user_id == user_id, StaffSession.revoked_at.is_(None), StaffSession.expires_at > utcnow())
+        .order_by(StaffSession.id.desc())))
+
+
+# Account management: a user changes their own password; an administrator (`user:manage`, or
+# the command line) resets another's, disables or enables an account, ends its sessions. Every
+# change is audited, never with any password material.
+
+def _user_inputs(user: StaffUser) -> tuple[str, ...]:
+    return (user.username, user.full_name)
+
+
+def change_password(session: Session, *, user: StaffUser, current_password: str, new_password: str,
+                    client_addr: str, throttle: Throttle, keep_token: str | None = None) -> int:
+    """Change one's own password (the current one is required, and guessing it is throttled
+    like a login). The user's other sessions end; returns how many."""
+    _check_throttle(session, username=user.username, client_addr=client_addr, device="", throttle=throttle)
+    if not _hasher.verify(current_password, user.password_hash):
+        _record_failure(session, username=user.username, client_addr=client_addr, device="")
+        raise Invalid(_("Mật khẩu hiện tại không đúng"), fields={"current_password": "wrong"})
+    passwords.check_new(new_password, current_hash_matches=_hasher.verify(new_password, user.password_hash),
+                        user_inputs=_user_inputs(user))
+    _set_password(user, new_password, temporary=False)
+    session.add(user)
+    ended = _revoke_sessions(session, user.id, keep_token=keep_token)
+    audit.record(session, actor=Actor(f"user:{user.username}", user.id, user.role, client_addr),
+                 action="user.password_change", entity_type="staff_user", entity_id=user.id,
+                 after={"ended_sessions": ended})
+    return ended
+
+
+def _set_password(user: StaffUser, password: str, *, temporary: bool) -> None:
+    user.password_hash = hash_password(password)
+    user.must_change_password = temporary
+    user.password_changed_at = user.updated_at = utcnow()
+
+
+def _managed_user(session: Session, principal: Principal, user_id: int) -> StaffUser:
+    if not principal.can("user:manage"):
+        raise Forbidden(_("Bạn không có quyền quản lý tài khoản"))
+    user = session.get(StaffUser, user_id)
+    if user is None:
+        raise NotFound(_("Không tìm thấy tài khoản"))
+    return user
+
+
+def user_by_username(session: Session, username: str) -> StaffUser:
+    user = session.exec(select(StaffUser).where(StaffUser.username == _normalise_username(username))).first()
+    if user is None:
+        raise NotFound(_("Không có tài khoản %s") % username.strip())
+    return user
+
+
+def reset_password(session: Session, *, principal: Principal, user_id: int, password: str | None = None,
+                   temporary: bool = True) -> str:
+    """Set another user's password (generated when none is given) and end all their sessions.
+    A temporary one must be changed by its holder at the next login. Returns the password."""
+    user = _managed_user(session, principal, user_id)
+    if password is None:
+        password = passwords.generate()
+    else:
+        passwords.check_new(password, current_hash_matches=_hasher.verify(password, user.password_hash),
+                            user_inputs=_user_inputs(user))
+    _set_password(user, password, temporary=temporary)
+    session.add(user)
+    ended = _revoke_sessions(session, user.id)
+    audit.record(session, actor=principal.actor, action="user.password_reset", entity_type="staff_user",
+                 entity_id=user.id, after={"username": user.username, "temporary": temporary,
+                                           "ended_sessions": ended})
+    return password
+
+
+def set_active(session: Session, *, principal: Principal, user_id: int, active: bool) -> StaffUser:
+    """Disable an account (it cannot log in, its sessions end at once, its personal tokens stop
+    working) or enable it again. The last active administrator cannot be disabled."""
+    user = _managed_user(session, principal, user_id)
+    if user.is_active == active:
+        raise Conflict(_("Tài khoản đã được kích hoạt") if active else _("Tài khoản đã bị vô hiệu hóa"))
+    if not active:
+        if principal.user is not None and principal.user.id == user.id:
+            raise Conflict(_("Không thể tự vô hiệu hóa tài khoản của mình"))
+        if user.role == Role.admin:
+            admins = session.exec(select(func.count()).select_from(StaffUser).where(
+                StaffUser.role == Role.admin, StaffUser.is_active.is_(True))).one()
+            if admins <= 1:
+                raise Conflict(_("Không thể vô hiệu hóa quản trị viên cuối cùng đang hoạt động"))
+    user.is_active, user.updated_at = active, utcnow()
+    session.add(user)
+    ended = 0 if active else _revoke_sessions(session, user.id)
+    audit.record(session, actor=principal.actor, action="user.enable" if active else "user.disable",
+                 entity_type="staff_user", entity_id=user.id,
+                 after={"username": user.username, **({} if active else {"ended_sessions": ended})})
+    return user
+
+
+def end_user_sessions(session: Session, *, principal: Principal, user_id: int) -> int:
+    """End every session of an account at once (a lost phone, a shared computer)."""
+    user = _managed_user(session, principal, user_id)
+    ended = _revoke_sessions(session, user.id)
+    audit.record(session, actor=principal.actor, action="user.sessions_end", entity_type="staff_user",
+                 entity_id=user.id, after={"username": user.username, "ended_sessions": ended})
+    return ended
+
+
+def end_own_sessions(session: Session, *, user: StaffUser, keep_token: str | None, client_addr: str) -> int:
+    """End one's own other sessions (this browser stays logged in)."""
+    ended = _revoke_sessions(session, user.id, keep_token=keep_token)
+    audit.record(session, actor=Actor(f"user:{user.username}", user.id, user.role, client_addr),
+                 action="user.sessions_end", entity_type="staff_user", entity_id=user.id,
+                 after={"username": user.username, "ended_sessions": ended})
+    return ended
+
+
+def list_users(session: Session) -> list[tuple[StaffUser, int]]:
+    """Every account with its number of live sessions, active ones first, by username."""
+    now = utcnow()
+    counts = dict(session.exec(select(StaffSession.user_id, func.count()).where(
+        StaffSession.revoked_at.is_(None), StaffSession.expires_at > now).group_by(StaffSession.user_id)).all())
+    users = session.exec(select(StaffUser).order_by(StaffUser.is_active.desc(), StaffUser.username)).all()
+    return [(u, counts.get(u.id, 0)) for u in users]
 
 
 def principal_for_user(user: StaffUser, client_addr: str = "", via: str = "user") -> Principal:

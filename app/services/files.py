@@ -3,7 +3,9 @@ the size is bounded, and the bytes are stored once under their SHA-256."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import logging
 import os
 import re
 import tempfile
@@ -13,8 +15,9 @@ from pathlib import Path
 
 import filetype
 
-from app.errors import Invalid, TooLarge, UnsupportedType
+from app.errors import Invalid, StorageUnavailable, TooLarge, UnsupportedType
 from app.i18n import _
+from app.validation import strip_bidi
 
 # MIME type -> the extension the stored name gets.
 ALLOWED = {
@@ -25,6 +28,10 @@ ALLOWED = {
     "image/png": "png",
 }
 ALLOWED_LABEL = "PDF, DOCX, XLSX, JPEG, PNG"
+
+log = logging.getLogger("minhbach")
+
+_DISK_FULL = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
 
 
 @dataclass(frozen=True)
@@ -52,7 +59,7 @@ def sniff(head: bytes, data: bytes) -> str | None:
 
 def clean_filename(name: str, ext: str) -> str:
     """A safe display name: no path, no control characters, the extension matching the content."""
-    name = unicodedata.normalize("NFC", Path(name or "").name)
+    name = strip_bidi(unicodedata.normalize("NFC", Path(name or "").name))
     name = re.sub(r"[\x00-\x1f\x7f/\\:*?\"<>|]+", "_", name).strip(" .") or "tep"
     stem = name.rsplit(".", 1)[0] if "." in name else name
     return f"{stem[:180]}.{ext}"
@@ -64,7 +71,7 @@ def path_for(files_dir: Path, sha256: str) -> Path:
 
 def check(*, data: bytes, filename: str, max_bytes: int) -> str:
     """The file's MIME type if it is accepted; otherwise an error naming the file."""
-    name = Path(filename or "").name or _("tệp")
+    name = strip_bidi(Path(filename or "").name) or _("tệp")
     if not data:
         raise Invalid(_("%s: tệp rỗng") % name, fields={"file": "empty"})
     if len(data) > max_bytes:
@@ -83,14 +90,36 @@ def store(files_dir: Path, *, data: bytes, filename: str, max_bytes: int) -> Sto
     digest = hashlib.sha256(data).hexdigest()
     target = path_for(files_dir, digest)
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # Write then rename: a crash never leaves a half-written file under a valid hash.
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
         try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+            _write(target, data)
+        except OSError as exc:
+            raise storage_error(exc, files_dir) from exc
     return StoredFile(sha256=digest, size=len(data), content_type=mime, filename=clean_filename(filename, ALLOWED[mime]))
+
+
+def _write(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Write then rename: a crash never leaves a half-written file under a valid hash.
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())  # a full disk may only say so here, not at write()
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def storage_error(exc: OSError, files_dir: Path) -> StorageUnavailable:
+    """What to tell the user when the files folder refuses a file (logged for the administrator):
+    the service raises it before anything is committed, so the form keeps what was typed."""
+    log.error("cannot store an uploaded file in %s: %s", files_dir, exc)
+    if exc.errno in _DISK_FULL:
+        message = _("Không lưu được tệp đính kèm: ổ đĩa của máy chủ đã đầy. Chưa có gì được lưu; thông tin "
+                    "bạn nhập vẫn còn trên trang. Vui lòng thử lại sau hoặc báo quản trị viên.")
+    else:
+        message = _("Không lưu được tệp đính kèm: thư mục lưu tệp của máy chủ không ghi được. Chưa có gì được "
+                    "lưu; thông tin bạn nhập vẫn còn trên trang. Vui lòng thử lại sau hoặc báo quản trị viên.")
+    return StorageUnavailable(message, fields={"file": "storage"})

@@ -79,3 +79,15 @@ def limiter_for(app) -> RateLimiter:
             if limiter is None:
                 limiter = app.state.rate_limiter = RateLimiter()
     return limiter
+
+
+def hit_intake(app, client: str) -> None:
+    """Count a case filed by `client` (web form, API and Open311 share one budget)."""
+    s = app.state.settings
+    limiter_for(app).hit(f"intake:{client}", s.intake_limit, s.intake_window_seconds)
+
+
+def hit_track(app, client: str) -> None:
+    """Count a tracking-code lookup or rating by `client` (pages and API share one budget)."""
+    s = app.state.settings
+    limiter_for(app).hit(f"track:{client}", s.track_limit, s.track_window_seconds)

@@ -66,16 +66,27 @@ def _addresses(host: str) -> list[Address]:
     return list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos))
 
 
+# IPv6 prefixes whose last 32 bits are an IPv4 address a gateway connects to: NAT64's well-known
+# prefix (RFC 6052) and the deprecated IPv4-compatible addresses (::a.b.c.d).
+_WRAPPING_PREFIXES = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("::/96"))
+# Local-use NAT64 (RFC 8215): whatever it wraps, it reaches the operator's own networks.
+_LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")
+
+
 def _embedded(a: Address) -> list[Address]:
-    """The address and any IPv4 address wrapped in it (IPv4-mapped, 6to4, Teredo): a wrapped
-    127.0.0.1 or 169.254.169.254 is refused like the plain one."""
+    """The address and any IPv4 address wrapped in it (IPv4-mapped, 6to4, Teredo, NAT64,
+    IPv4-compatible): a wrapped 127.0.0.1 or 169.254.169.254 is refused like the plain one."""
     out: list[Address] = [a]
     if isinstance(a, ipaddress.IPv6Address):
         out += [x for x in (a.ipv4_mapped, a.sixtofour, *(a.teredo or ())) if x is not None]
+        if any(a in net for net in _WRAPPING_PREFIXES) and int(a) > 1:  # not :: or ::1 themselves
+            out.append(ipaddress.IPv4Address(int(a) & 0xFFFFFFFF))
     return out
 
 
 def _allowed(a: Address, allow_loopback: bool) -> bool:
+    if isinstance(a, ipaddress.IPv6Address) and a in _LOCAL_NAT64:
+        return False
     inner = _embedded(a)
     if allow_loopback and all(x.is_loopback for x in inner):
         return True
@@ -102,10 +113,10 @@ def resolve(url: str, *, allow_loopback: bool) -> Target:
                       fields={"url": "invalid"})
     try:
         parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a port that is not a number or out of range
+        port = parts.port  # raises ValueError on a port that is not a number or out of range
     except ValueError:
         raise invalid from None
-    if len(url) > 500 or not parts.hostname or parts.username or parts.password or parts.scheme not in ("https", "http"):
+    if port == 0 or len(url) > 500 or not parts.hostname or parts.username or parts.password or parts.scheme not in ("https", "http"):
         raise invalid
     found = _addresses(parts.hostname)
     if not found:

@@ -225,10 +225,9 @@ def staff_pages(ids: dict[str, int]) -> dict[str, str]:
         "staff-published": f"/staff/disclosures/{ids['published']}",
         "staff-rules": "/staff/rules",
         "staff-audit": "/staff/audit",
-        "staff-complaints": "/staff/complaints",
-        "staff-complaint-new": "/staff/complaints/new",
-        "staff-complaint": f"/staff/complaints/{ids['case']}",
-        "staff-complaint-split": f"/staff/complaints/{ids['classified_case']}",
+        # Accounts (user:manage), and one's own account page (every staff member).
+        "staff-account": "/staff/account",
+        "staff-accounts": "/staff/accounts",
         # The administrator schedules reception but keeps no register (no reception:register nor
         # :personal): the register's form, a visit and the print view are in reception_pages().
         "staff-reception": "/staff/reception",
@@ -246,6 +245,19 @@ def staff_pages(ids: dict[str, int]) -> dict[str, str]:
         # Integrations (token:manage): the demo's token with its edit form, and the webhook form.
         "staff-tokens": "/staff/tokens",
         "staff-webhooks": "/staff/webhooks",
+    }
+
+
+CASE_HANDLER = "lanhdao"  # administrators hold no case powers: the leader sees every case form
+
+
+def case_pages(ids: dict[str, int]) -> dict[str, str]:
+    """Name -> path of the case pages (checked as CASE_HANDLER: an administrator gets a 403)."""
+    return {
+        "staff-complaints": "/staff/complaints",
+        "staff-complaint-new": "/staff/complaints/new",
+        "staff-complaint": f"/staff/complaints/{ids['case']}",
+        "staff-complaint-split": f"/staff/complaints/{ids['classified_case']}",
     }
 
 

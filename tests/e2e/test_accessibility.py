@@ -9,8 +9,8 @@ from collections import defaultdict
 
 import pytest
 
-from tests.e2e.helpers import (assert_no_server_errors, format_axe, format_vnu, login, public_pages, run_axe,
-                                staff_pages, validate_html)
+from tests.e2e.helpers import (CASE_HANDLER, assert_no_server_errors, case_pages, format_axe, format_vnu, login,
+                                public_pages, run_axe, staff_pages, validate_html)
 
 pytestmark = pytest.mark.e2e
 
@@ -18,7 +18,7 @@ _NO_IDS = defaultdict(int)
 EXPECTED_STATUS = {"not-found": 404, "draft-not-found": 404, "login-error": 401, "staff-new-errors": 422,
                    "staff-reports-errors": 422}
 PUBLIC = list(public_pages(_NO_IDS)) + ["login-error"]
-STAFF = list(staff_pages(_NO_IDS)) + ["staff-new-errors", "staff-reports-errors"]
+STAFF = list(staff_pages(_NO_IDS)) + list(case_pages(_NO_IDS)) + ["staff-new-errors", "staff-reports-errors"]
 # The periodic report asked for a range that ends before it starts: the form comes back with its
 # error summary and the dates kept.
 REPORTS_ERRORS = "/staff/reports?from=2026-03-15&to=2026-03-01"
@@ -37,6 +37,7 @@ def audited(browser, live_server, tmp_path_factory):
 
     visitor = browser.new_context(base_url=live_server.url, bypass_csp=True, locale="vi-VN")
     staff = browser.new_context(base_url=live_server.url, bypass_csp=True, locale="vi-VN")
+    handler = browser.new_context(base_url=live_server.url, bypass_csp=True, locale="vi-VN")
     try:
         page = visitor.new_page()
         for name, path in public_pages(live_server.ids).items():
@@ -60,9 +61,14 @@ def audited(browser, live_server, tmp_path_factory):
             page.click("form.stack .actions button[type=submit]")
         check("staff-new-errors", page, nav.value)
         check("staff-reports-errors", page, page.goto(REPORTS_ERRORS))
+        page = handler.new_page()
+        login(page, CASE_HANDLER)
+        for name, path in case_pages(live_server.ids).items():
+            check(name, page, page.goto(path))
     finally:
         visitor.close()
         staff.close()
+        handler.close()
     assert_no_server_errors(live_server, log_start)
 
     errors = validate_html({name: r["html"] for name, r in results.items()}, tmp_path_factory.mktemp("vnu"))

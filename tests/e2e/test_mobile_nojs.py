@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.e2e.helpers import login, public_pages, staff_pages
+from tests.e2e.helpers import CASE_HANDLER, case_pages, login, public_pages, staff_pages
 
 pytestmark = pytest.mark.e2e
 
@@ -41,6 +41,13 @@ def test_staff_pages_fit_360px(new_context, live_server):
     login(page, "admin")
     problems = _horizontal_overflow(page, staff_pages(live_server.ids))
     assert not problems, "staff pages scroll horizontally at 360 px:\n" + "\n".join(problems.values())
+
+
+def test_case_pages_fit_360px(new_context, live_server):
+    page = new_context(viewport={"width": WIDTH, "height": 740}, is_mobile=True, has_touch=True).new_page()
+    login(page, CASE_HANDLER)
+    problems = _horizontal_overflow(page, case_pages(live_server.ids))
+    assert not problems, "case pages scroll horizontally at 360 px:\n" + "\n".join(problems.values())
 
 
 def _titles(page) -> list[str]:

@@ -36,12 +36,17 @@ def form(**kw) -> dict:
 
 
 def post_case(client, data: dict, files=None):
+    """Send the form; a filed case answers 303 to the confirmation, which is fetched (200)."""
     token = factories.csrf(client, "/complaints/new")
-    return client.post("/complaints/new", data={**data, "csrf_token": token}, files=files, follow_redirects=False)
+    r = client.post("/complaints/new", data={**data, "csrf_token": token}, files=files, follow_redirects=False)
+    if r.status_code == 303:
+        assert r.headers["location"] == "/complaints/filed" and "mb_filed" in r.headers["set-cookie"]
+        return client.get("/complaints/filed")
+    return r
 
 
 def count(session, model=Complaint) -> int:
-    session.expire_all()
+    session.commit()  # end the read transaction: its snapshot would not see later requests' cases
     return session.exec(select(func.count()).select_from(model)).one()
 
 
@@ -78,8 +83,8 @@ def test_form_page_works_without_javascript(client):
 def test_filing_through_the_form_with_a_pdf(client, session):
     pdf = factories.pdf_bytes("Ảnh chụp hiện trường")
     r = post_case(client, form(), files=[("files", ("hien-truong.pdf", pdf, "application/pdf"))])
-    assert r.status_code == 201, r.text
-    assert r.headers["cache-control"] == "no-store" and "location" not in r.headers
+    assert r.status_code == 200, r.text
+    assert r.headers["cache-control"] == "no-store" and "tracking-code" in r.text
     code = code_in(r.text)
     assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{5}", code)
     assert "Hãy ghi lại" in r.text and 'href="/track"' in r.text
@@ -112,7 +117,7 @@ def test_name_required_unless_anonymous_and_comma_decimals(client, session):
     r = post_case(client, form(sender_name=""))
     assert r.status_code == 422 and 'id="e-sender_name"' in r.text and "Vui lòng nhập họ và tên" in r.text
     r = post_case(client, form(sender_name="", anonymous="true", latitude="20,9712", longitude="105,7745"))
-    assert r.status_code == 201, r.text
+    assert r.status_code == 200 and "tracking-code" in r.text, r.text
     case = session.exec(select(Complaint)).one()
     assert case.anonymous and case.sender_email == "" and case.latitude == pytest.approx(20.9712)
 
@@ -156,13 +161,13 @@ def test_csrf_is_required_on_the_html_posts(client, session):
     assert count(session) == 0
 
 
-def test_intake_is_rate_limited_per_client(client, session):
-    for _i in range(public.INTAKE_LIMIT):
-        assert post_case(client, form()).status_code == 201
+def test_intake_is_rate_limited_per_client(client, session, settings):
+    for _i in range(settings.intake_limit):
+        assert "tracking-code" in post_case(client, form(subject=f"Đèn hỏng ở ngõ {_i + 1}")).text
     r = post_case(client, form(subject="Một lần nữa, vẫn đèn hỏng"))
     assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
     assert 'value="Một lần nữa, vẫn đèn hỏng"' in r.text and "quá nhiều yêu cầu" in r.text
-    assert count(session) == public.INTAKE_LIMIT
+    assert count(session) == settings.intake_limit
     # The API shares the form's budget.
     api = client.post("/api/v1/complaints", json=api_body())
     assert api.status_code == 429 and api.headers["retry-after"] and api.json()["status"] == 429
@@ -217,10 +222,10 @@ def test_unknown_codes_all_get_the_same_404(client, session):
     assert api[0].headers["content-type"].startswith("application/problem+json")
 
 
-def test_tracking_lookups_are_rate_limited(client, session):
+def test_tracking_lookups_are_rate_limited(client, session, settings):
     case = filed(session)
     token = factories.csrf(client, "/track")
-    for i in range(public.TRACK_LIMIT):
+    for i in range(settings.track_limit):
         code = case.tracking_code if i == 0 else f"GUESS{i:08d}"
         r = client.post("/track", data={"code": code, "csrf_token": token})
         assert r.status_code in (200, 404)
@@ -288,7 +293,7 @@ def test_no_personal_data_on_the_tracking_page_or_the_api(client, session):
             assert s.lower() not in r.text.lower(), s
     # And the confirmation of a new denunciation does not echo the sender either.
     r = post_case(client, form(kind="denunciation", **planted))
-    assert r.status_code == 201
+    assert r.status_code == 200 and "tracking-code" in r.text
     for s in planted.values():
         assert s not in r.text
 
@@ -377,3 +382,131 @@ def test_sender_rates_the_answer_once(client, session):
     again = client.post(f"/api/v1/complaints/track/{code}/rating", json={"rating": 1})
     assert again.status_code == 409
     assert client.get(f"/api/v1/complaints/track/{code}").json()["satisfaction"] == 5
+
+
+# --- Post-Redirect-Get and idempotency ------------------------------------------------------------
+
+def _form_key(client) -> tuple[str, str]:
+    """A freshly shown form's CSRF token and idempotency key."""
+    html = client.get("/complaints/new").text
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', html).group(1)
+    return factories.csrf(client, "/complaints/new"), key
+
+
+def test_reloading_the_confirmation_files_nothing(client, session):
+    token, key = _form_key(client)
+    r = client.post("/complaints/new", data={**form(), "csrf_token": token, "idempotency_key": key},
+                    follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/complaints/filed"
+    assert "/complaints/filed" in r.headers["set-cookie"] and "HttpOnly" in r.headers["set-cookie"]
+    first = client.get("/complaints/filed")
+    again = client.get("/complaints/filed")  # the browser's reload
+    assert code_in(first.text) == code_in(again.text)
+    assert first.headers["cache-control"] == "no-store"
+    assert count(session) == 1
+
+
+def test_the_same_form_sent_twice_files_one_case(client, session):
+    token, key = _form_key(client)
+    data = {**form(), "csrf_token": token, "idempotency_key": key}
+    first = client.post("/complaints/new", data=data)  # followed to the confirmation
+    second = client.post("/complaints/new", data=data)  # a double click, or back and send again
+    assert first.status_code == second.status_code == 200
+    assert code_in(first.text) == code_in(second.text)
+    assert count(session) == 1
+    # The key with other content is refused, with what was typed kept.
+    r = client.post("/complaints/new", data={**data, "subject": "Một việc khác hẳn ở ngõ 9"})
+    assert r.status_code == 422 and "Hãy mở biểu mẫu mới" in r.text and 'value="Một việc khác hẳn ở ngõ 9"' in r.text
+    assert count(session) == 1
+
+
+def test_a_form_with_errors_keeps_its_key(client, session):
+    token, key = _form_key(client)
+    r = client.post("/complaints/new", data={**form(subject="x"), "csrf_token": token, "idempotency_key": key})
+    assert r.status_code == 422 and f'name="idempotency_key" value="{key}"' in r.text
+    assert client.post("/complaints/new", data={**form(), "csrf_token": token, "idempotency_key": key}).status_code == 200
+    assert count(session) == 1
+
+
+def test_malformed_key_is_a_422_and_confirmation_needs_the_cookie(client, session):
+    token = factories.csrf(client, "/complaints/new")
+    r = client.post("/complaints/new", data={**form(), "csrf_token": token, "idempotency_key": "short"})
+    assert r.status_code == 422 and count(session) == 0
+    r = client.get("/complaints/filed")  # no cookie (another device, or over an hour later)
+    assert r.status_code == 200 and "tracking-code" not in r.text and 'href="/track"' in r.text
+    client.cookies.set("mb_filed", "forged.value.here", path="/complaints/filed")
+    assert "tracking-code" not in client.get("/complaints/filed").text
+
+
+def test_a_lock_held_too_long_on_postgresql_is_a_503(client, session, settings):
+    """Another connection holds the audit chain's lock past lock_timeout: the filer gets a 503
+    with the form kept, not a request that waits for ever (and holds its connection)."""
+    if not settings.database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL-specific")
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    from app import db
+    from app.services import audit
+
+    token, key = _form_key(client)
+    data = {**form(subject="Đèn hỏng ở ngõ 22"), "csrf_token": token, "idempotency_key": key}
+    blocker = create_engine(settings.database_url, poolclass=NullPool).connect()
+    blocker.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": audit.PG_LOCK_ID})
+    app_engine, client.app.state.engine = client.app.state.engine, db.make_engine(settings.database_url,
+                                                                                  lock_timeout_ms=300)
+    try:
+        r = client.post("/complaints/new", data=data)
+    finally:
+        blocker.rollback()
+        blocker.close()
+        client.app.state.engine.dispose()
+        client.app.state.engine = app_engine
+    assert r.status_code == 503 and r.headers["retry-after"] == "2"
+    assert 'value="Đèn hỏng ở ngõ 22"' in r.text and count(session) == 0
+    assert "tracking-code" in client.post("/complaints/new", data=data).text and count(session) == 1
+
+
+def test_a_busy_database_keeps_the_form(client, session, settings, sqlite_only):
+    """Another process holds SQLite's write lock past the busy timeout: 503, Retry-After, the
+    input kept, nothing filed; the same form sent afterwards files the case once."""
+    import sqlite3
+
+    from app import db
+
+    path = settings.database_url.removeprefix("sqlite:///")
+    token, key = _form_key(client)
+    data = {**form(subject="Đèn hỏng ở ngõ 21"), "csrf_token": token, "idempotency_key": key}
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    app_engine, client.app.state.engine = client.app.state.engine, db.make_engine(settings.database_url,
+                                                                                  busy_timeout_ms=200)
+    try:
+        r = client.post("/complaints/new", data=data)
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        client.app.state.engine.dispose()
+        client.app.state.engine = app_engine
+    assert settings.sqlite_busy_timeout_ms == 5000  # the default; the test shortens it to 200 ms
+    assert r.status_code == 503 and r.headers["retry-after"] == "2"
+    assert 'value="Đèn hỏng ở ngõ 21"' in r.text and "Hệ thống đang bận" in r.text
+    assert count(session) == 0
+    assert "tracking-code" in client.post("/complaints/new", data=data).text
+    assert count(session) == 1
+
+
+def test_api_idempotency_key_replays_the_first_answer(client, session):
+    headers = {"Idempotency-Key": "3f1c2b9e-7d1a-4c55-9b0e-2a6f8e1d4c77"}
+    first = client.post("/api/v1/complaints", json=api_body(), headers=headers)
+    again = client.post("/api/v1/complaints", json=api_body(), headers=headers)  # the answer was lost: retry
+    assert first.status_code == 201 and "idempotent-replayed" not in first.headers
+    assert again.status_code == 200 and again.headers["idempotent-replayed"] == "true"
+    assert again.json()["tracking_code"] == first.json()["tracking_code"]
+    assert count(session) == 1
+    other = client.post("/api/v1/complaints", json=api_body(subject="Một đề nghị khác hẳn"), headers=headers)
+    assert other.status_code == 422 and other.json()["errors"][0]["field"] == "idempotency_key"
+    assert client.post("/api/v1/complaints", json=api_body(), headers={"Idempotency-Key": "1"}).status_code == 422
+    # Without a key every request is a new case.
+    assert client.post("/api/v1/complaints", json=api_body()).status_code == 201
+    assert count(session) == 2

@@ -15,7 +15,6 @@ from sqlmodel import select
 
 from app.models.complaint import CaseField, Complaint, ComplaintEvent, ComplaintPause
 from app.models.rules import CalendarOverride, LegalRule
-from app.routers.public.complaints import INTAKE_LIMIT, TRACK_LIMIT
 from app.services import auth
 from app.services import complaints as complaints_svc
 from app.services import open311 as svc
@@ -229,7 +228,7 @@ def test_post_api_key_is_checked(client, session, app):
     assert session.exec(select(Complaint)).first() is None
 
 
-def test_public_posting_when_the_setting_allows(client, session, app):
+def test_public_posting_when_the_setting_allows(client, session, app, settings):
     app.state.settings.open311_public_posting = True
     r = client.post(f"{BASE}/requests.json", data=POST)
     assert r.status_code == 201, r.text
@@ -239,7 +238,7 @@ def test_public_posting_when_the_setting_allows(client, session, app):
     # A wrong key is refused even then: never silently filed as someone else.
     _json_errors(client.post(f"{BASE}/requests.json", data={**POST, "api_key": "mb_wrong"}), 403)
     # Limited per client address, together with the web form and the JSON API.
-    for _i in range(INTAKE_LIMIT - 1):
+    for _i in range(settings.intake_limit - 1):
         assert client.post(f"{BASE}/requests.json", data=POST).status_code == 201
     limited = client.post(f"{BASE}/requests.xml", data=POST)
     _xml_errors(limited, 429)
@@ -314,9 +313,9 @@ def test_token_gives_the_request_id(client, session):
     _xml_errors(client.get(f"{BASE}/tokens/AAAA-BBBB-CCCCC.xml"), 404)
 
 
-def test_token_lookups_are_rate_limited(client, session):
+def test_token_lookups_are_rate_limited(client, session, settings):
     case = filed(session)
-    for _i in range(TRACK_LIMIT):
+    for _i in range(settings.track_limit):
         client.get(f"{BASE}/tokens/AAAA-BBBB-CCCCC.json")
     r = client.get(f"{BASE}/tokens/{case.tracking_code}.json")
     _json_errors(r, 429)

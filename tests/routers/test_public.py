@@ -36,7 +36,7 @@ def test_list_full_page_and_htmx_partial(client, session, publisher):
     factories.published(session, publisher, title="Danh sách hộ nghèo năm 2026", category="social_support")
     factories.published(session, publisher, title="Mức thu phí vệ sinh", category="fees_charges")
     full = client.get("/disclosures", params={"q": "ho ngheo"})
-    assert full.status_code == 200 and "<html" in full.text and "Danh sách hộ nghèo" in full.text
+    assert full.status_code == 200 and "<html" in full.text and "Danh sách <mark>hộ</mark> <mark>nghèo</mark>" in full.text
     assert "Mức thu phí" not in full.text
     assert "HX-Request" in full.headers["vary"]
     partial = client.get("/disclosures", params={"category": "fees_charges"}, headers={"HX-Request": "true"})
@@ -138,7 +138,7 @@ def test_healthz_reports_database_down(client, app):
 
     app.state.engine = create_engine("sqlite:////nonexistent-dir/x.sqlite3")
     r = client.get("/healthz")
-    assert r.status_code == 200 and r.json()["database"] == "unavailable"
+    assert r.status_code == 503 and r.json()["database"] == "unavailable"
 
 
 @pytest.mark.parametrize("cursor", [

@@ -3,7 +3,7 @@
 import pytest
 from sqlmodel import select
 
-from app.errors import Conflict, Invalid, TooManyRequests, Unauthorized
+from app.errors import Conflict, Forbidden, Invalid, TooManyRequests, Unauthorized
 from app.models.user import ApiToken, StaffUser
 from app.services import auth
 from app.services.audit import Actor
@@ -45,14 +45,17 @@ def test_login_is_throttled_after_repeated_failures(session):
         with pytest.raises(Unauthorized):
             _login(session, "hoa", "sai-mat-khau")
     with pytest.raises(TooManyRequests):
-        _login(session, "hoa", "mat-khau-dai-du")  # even the right password waits for the window
+        _login(session, "hoa", "mat-khau-dai-du")  # from the same unknown client, even the right one waits
+    assert _login(session, "hoa", "mat-khau-dai-du", client="5.6.7.8").username == "hoa"  # never a lockout
 
 
 def test_inactive_user_cannot_log_in(session):
     user = auth.create_user(session, actor=ACTOR, username="nghi", role="officer", password="mat-khau-dai-du")
     user.is_active = False
-    with pytest.raises(Unauthorized):
+    with pytest.raises(Forbidden):  # told only to whoever knows the password
         _login(session, "nghi", "mat-khau-dai-du")
+    with pytest.raises(Unauthorized):
+        _login(session, "nghi", "sai-mat-khau")
 
 
 def test_tokens_are_stored_hashed_and_scoped(session):

@@ -1,7 +1,7 @@
 """Cases: intake rules, tracking codes, the workflow, deadlines and confidentiality."""
 
 import math
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from pydantic import ValidationError
@@ -138,26 +138,30 @@ def test_required_fields_and_unknown_actions(session):
         svc.transition(session, principal=officer, complaint_id=99999, data=svc.TransitionInput(action="classify"))
 
 
+@pytest.mark.today("2026-12-03")  # a Thursday; the unpaused deadline falls on a Sunday
 def test_suspension_pushes_the_resolution_deadline(session):
     officer = factories.principal(session, "officer")
     case = filed(session, kind="complaint")
     act(session, officer, case, "classify")
     act(session, officer, case, "accept")
-    case.accepted_on = local_today() - timedelta(days=20)  # as if accepted twenty days ago
+    case.accepted_on = date(2026, 11, 13)  # as if accepted twenty days ago
     session.commit()
     [res] = [d for d in svc.deadlines(session, case) if d.stage == "resolution"]
-    due = res.due_on
+    # 30 days from 13/11 is Sunday 13/12: the deadline moves to Monday 14/12.
+    assert res.due_on == date(2026, 12, 14)
     act(session, officer, case, "start")
     act(session, officer, case, "suspend", reason="Chờ kết quả giám định")
     [res] = [d for d in svc.deadlines(session, case) if d.stage == "resolution"]
     assert res.deadline is None  # open while suspended
     pause = session.exec(select(ComplaintPause)).one()
-    pause.start = local_today() - timedelta(days=10)  # as if suspended ten days ago
+    pause.start = date(2026, 11, 23)  # as if suspended ten days ago
     session.commit()
     act(session, officer, case, "resume")
     assert case.status == "in_progress"
     [res] = [d for d in svc.deadlines(session, case) if d.stage == "resolution"]
-    assert res.due_on >= due + timedelta(days=10)
+    # Paused 23/11 to 2/12 (resumed today): ten days do not count, so the thirtieth counted day is
+    # 13/12 + 10 = Wednesday 23/12. The weekend that moved the unpaused deadline is not added on top.
+    assert res.due_on == date(2026, 12, 23)
 
 
 def test_denunciation_extensions_at_most_two(session):
@@ -186,9 +190,15 @@ def test_denouncer_identity_only_for_resolver_and_handler(session):
     act(session, leader, case, "assign", assignee_id=officer.user.id)
     seen = svc.view(session, principal=officer, complaint_id=case.id)
     assert seen.identity_visible and seen.sender["sender_name"] == "Lê Tố Giác"
-    for p in (other_officer, supervisor, factories.principal(session, "leader"), factories.principal(session, "admin")):
+    for p in (other_officer, supervisor, factories.principal(session, "leader")):
         v = svc.view(session, principal=p, complaint_id=case.id)
         assert not v.identity_visible and v.sender["sender_name"] == "[bảo mật]"
+    # Administrators administer accounts, not cases: they can neither read a case nor be assigned one.
+    admin = factories.principal(session, "admin")
+    with pytest.raises(Forbidden):
+        svc.view(session, principal=admin, complaint_id=case.id)
+    with pytest.raises(Invalid):
+        act(session, leader, case, "assign", assignee_id=admin.user.id)
     session.commit()
     views = session.exec(select(AuditEvent).where(AuditEvent.action == "complaint.identity_view")).all()
     assert len(views) == 2  # the leader before assignment, then the handler

@@ -69,6 +69,9 @@ def test_same_content_is_stored_once(tmp_path):
     ("con\x00trol.png", "con_trol.png"),
     ("", "tep.png"),
     ("Biên bản họp.PNG", "Biên bản họp.png"),
+    # Bidirectional controls cannot make "…fdp.exe" display as "…exe.pdf".
+    ("hoa-don\u202efdp.exe", "hoa-donfdp.png"),
+    ("\u2067anh\u2069\u200f.png", "anh.png"),
 ])
 def test_clean_filename(name, expected):
     assert files.clean_filename(name, "png") == expected

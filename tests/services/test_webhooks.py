@@ -127,7 +127,11 @@ def test_only_the_chosen_event_types(session, receiver):
                                  "https://93.184.215.14:99999/h", "https://[::1", "https://[zz]/",
                                  "https://100.64.0.1/", "https://[2002:7f00:1::]/", "https://[2002:a9fe:a9fe::]/",
                                  "https://[fec0::1]/", "https://[::ffff:127.0.0.1]/", "https://0.0.0.0/",
-                                 "https://2130706433/", "https://0x7f000001/"])
+                                 "https://2130706433/", "https://0x7f000001/",
+                                 # NAT64 (well-known and local-use), IPv4-compatible, port 0
+                                 "https://[64:ff9b::7f00:1]/", "https://[64:ff9b::a9fe:a9fe]/",
+                                 "https://[64:ff9b::a00:1]/", "https://[64:ff9b:1::5db8:d70e]/",
+                                 "https://[::7f00:1]/", "https://[::a9fe:a9fe]/", "https://93.184.215.14:0/h"])
 def test_endpoints_that_are_not_https_or_point_inside_are_refused(url):
     with pytest.raises(Invalid):
         webhooks.check_url(url, allow_loopback=False)
@@ -140,6 +144,8 @@ def test_loopback_only_with_the_setting():
     with pytest.raises(Invalid):  # the setting opens loopback, not the private network
         webhooks.check_url("https://10.0.0.1/hook", allow_loopback=True)
     assert webhooks.check_url("https://93.184.215.14/hook", allow_loopback=False)  # a public address
+    # A public IPv4 address through the well-known NAT64 prefix is as good as the address itself.
+    assert webhooks.check_url("https://[64:ff9b::5db8:d70e]/hook", allow_loopback=False)
 
 
 def test_a_revoked_webhook_gets_nothing_more(session, receiver):

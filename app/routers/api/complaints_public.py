@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Header, Path, Request, Response
 from pydantic import BaseModel, Field
 
+from app.db import commit_writes
 from app.deps import SessionDep
 from app.models.complaint import CaseKind, CaseStatus
 from app.routers.api.common import (
@@ -22,13 +23,13 @@ from app.routers.api.common import (
     problem,
     responses,
 )
-from app.routers.public.complaints import INTAKE_LIMIT, INTAKE_WINDOW, TRACK_LIMIT, TRACK_WINDOW
 from app.security import client_addr
 from app.services import complaints as svc
+from app.services import idempotency
 from app.services.audit import Actor
 from app.services.case_views import public_view
 from app.services.deadlines import Stage
-from app.services.ratelimit import limiter_for
+from app.services.ratelimit import hit_intake, hit_track
 
 router = APIRouter(prefix="/api/v1/complaints", tags=["complaints"])
 
@@ -74,15 +75,35 @@ class PublicCase(BaseModel):
 
 
 @router.post("", response_model=PublicCase, status_code=201, summary="File a case (no token needed)",
-             responses=responses(BODY, RATE_LIMITED, CONFLICT, INVALID))
-def file_case(request: Request, session: SessionDep, body: svc.CaseInput):
+             responses=responses(BODY, RATE_LIMITED, CONFLICT, INVALID, {
+                 200: {"description": "A retry with the same `Idempotency-Key` and body: the case the first "
+                                      "request filed (header `Idempotent-Replayed: true`)",
+                       "model": PublicCase}}))
+def file_case(request: Request, session: SessionDep, body: svc.CaseInput, response: Response,
+              idempotency_key: Annotated[str | None, Header(
+                  min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]{16,128}$",
+                  description="A key you make for this submission (e.g. a UUID). Send the request again with the "
+                              "same key after a timeout or a lost answer: you get the case the first one filed "
+                              "instead of a second case. The same key with a different body is a 422.")] = None):
     """Complaints and denunciations need the sender's name and address; petitions and feedback
     may be anonymous (`anonymous: true`). Keep the returned `tracking_code`: it is the only way
     to follow the case. Rate-limited per client (429 with Retry-After)."""
-    limiter_for(request.app).hit(f"intake:{client_addr(request)}", INTAKE_LIMIT, INTAKE_WINDOW)
-    case = svc.file_case(session, data=body, channel="web",
-                         actor=Actor("citizen:web", client_addr=client_addr(request)),
+    addr = client_addr(request)
+    claim = None
+    if idempotency_key is not None:
+        # Scoped to the caller's address, so nobody can replay another client's answer by its key.
+        claim = idempotency.claim(session, scope=f"api:{addr}", key=idempotency_key,
+                                  request_hash=idempotency.fingerprint(body.model_dump(mode="json")))
+        if claim.replay is not None:
+            response.status_code = 200
+            response.headers["Idempotent-Replayed"] = "true"
+            return PublicCase.model_validate(public_view(session, claim.replay))
+    hit_intake(request.app, addr)
+    case = svc.file_case(session, data=body, channel="web", actor=Actor("citizen:web", client_addr=addr),
                          store=request.app.state.settings.file_store)
+    if claim is not None:
+        claim.bind(case)
+    commit_writes(session)  # before answering: a client that got a code has a case
     return PublicCase.model_validate(public_view(session, case))
 
 
@@ -92,7 +113,7 @@ def file_case(request: Request, session: SessionDep, body: svc.CaseInput):
 def track(request: Request, session: SessionDep, code: Annotated[str, Path(description="the tracking code, with or without dashes")]):
     """Status, deadlines with their legal basis, public timeline and outcome. The same 404 for
     every unknown code; lookups are rate-limited per client (429 with Retry-After)."""
-    limiter_for(request.app).hit(f"track:{client_addr(request)}", TRACK_LIMIT, TRACK_WINDOW)
+    hit_track(request.app, client_addr(request))
     return PublicCase.model_validate(public_view(session, svc.by_tracking_code(session, code)))
 
 
@@ -101,6 +122,6 @@ def track(request: Request, session: SessionDep, code: Annotated[str, Path(descr
                                  {409: problem("Not resolved yet, or already rated")}, INVALID))
 def rate(request: Request, session: SessionDep, body: svc.RatingInput,
          code: Annotated[str, Path(description="the tracking code")]):
-    limiter_for(request.app).hit(f"track:{client_addr(request)}", TRACK_LIMIT, TRACK_WINDOW)
+    hit_track(request.app, client_addr(request))
     case = svc.rate(session, code=code[:64], data=body, actor=Actor("citizen:api", client_addr=client_addr(request)))
     return public_view(session, case)

@@ -240,11 +240,12 @@ def add_method(request: Request, session: SessionDep, disclosure_id: RowId, body
              responses=responses(BODY, WRITE, {
                  413: problem("The file (or the body) is larger than the upload limit"),
                  415: problem("Not a PDF, DOCX, XLSX, JPEG or PNG file (judged by its content, not its name)")}))
-async def add_attachment(request: Request, session: SessionDep, disclosure_id: RowId,
-                         file: Annotated[UploadFile, File(description="The file; its type is read from its content")],
-                         principal: Principal = require_api("disclosure:edit")):
+def add_attachment(request: Request, session: SessionDep, disclosure_id: RowId,
+                   file: Annotated[UploadFile, File(description="The file; its type is read from its content")],
+                   principal: Principal = require_api("disclosure:edit")):
     settings = request.app.state.settings
-    data = await file.read(settings.max_upload_bytes + 1)
+    file.file.seek(0)  # the body was parsed (spooled) before this thread began; read it without the event loop
+    data = file.file.read(settings.max_upload_bytes + 1)
     [att] = svc.add_attachments(session, principal=principal, disclosure_id=disclosure_id,
                                 uploads=[svc.Upload(data, file.filename or "")], store=settings.file_store)
     base = settings.public_base_url.rstrip("/")

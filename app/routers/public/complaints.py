@@ -3,37 +3,45 @@ petition or feedback (works without JavaScript; files; a honeypot and a rate lim
 spam), the confirmation with the tracking code, and the tracking page.
 
 The tracking code is the only key to a case, so it is kept out of URLs that get logged: the
-confirmation is the answer to the POST itself (not a redirect to a page named by the code), and
-the tracking form posts the code. Lookups are counted per client address to throttle guessing.
+confirmation is a fixed address that finds the case from a signed cookie (Post-Redirect-Get,
+so a reload files nothing), and the tracking form posts the code. Lookups are counted per client address to throttle guessing.
 Nothing here ever shows personal data: the view comes from `case_views.public_view`."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from app.deps import OptionalUser, SessionDep
+from app.db import DatabaseBusy, commit_writes, is_busy
+from app.deps import FormDep, OptionalUser, SessionDep
 from app.errors import AppError, Conflict, NotFound, TooManyRequests
 from app.forms import form_values, read_uploads, validate
 from app.i18n import _
+from app.models.complaint import Complaint
 from app.models.disclosure import Disclosure
 from app.routers.case_forms import validate_case
 from app.security import client_addr
 from app.services import complaints as svc
+from app.services import idempotency
 from app.services.audit import Actor
 from app.services.case_views import public_view
-from app.services.ratelimit import limiter_for
+from app.services.ratelimit import hit_intake, hit_track
 from app.templating import render
 from app.validation import int_in_range
 
 router = APIRouter(include_in_schema=False)
 
-# Rate limits per client address (per process, see app/services/ratelimit.py).
-INTAKE_LIMIT, INTAKE_WINDOW = 5, 600  # cases filed (form and API together) per 10 minutes
-TRACK_LIMIT, TRACK_WINDOW = 20, 600  # code lookups (page and API together) per 10 minutes
+# Rate limits per client address are settings (INTAKE_LIMIT, TRACK_LIMIT; app/services/ratelimit.py).
 HONEYPOT = "website"  # hidden from people; a bot that fills every field fills this one
 NO_STORE = {"Cache-Control": "no-store"}  # pages that show a tracking code or a case
+IDEMPOTENCY_FIELD = "idempotency_key"  # hidden in the form: one key per form shown
+FILED_COOKIE, FILED_SALT, FILED_MAX_AGE = "mb_filed", "complaint-filed", 3600
 
 
 
@@ -42,8 +50,9 @@ def _actor(request: Request) -> Actor:
 
 
 def _form_page(request: Request, *, values: dict, errors: dict, status_code: int = 200,
-               headers: dict | None = None, about: Disclosure | None = None):
-    ctx = {"values": values, "errors": errors, "honeypot": HONEYPOT, "about": about}
+               headers: dict | None = None, about: Disclosure | None = None, key: str = ""):
+    ctx = {"values": values, "errors": errors, "honeypot": HONEYPOT, "about": about,
+           "idempotency_field": IDEMPOTENCY_FIELD, "idempotency_key": key or idempotency.new_key()}
     return render(request, "public/complaints/new.html", ctx, status_code=status_code, headers=headers)
 
 
@@ -72,10 +81,11 @@ def new_form(request: Request, session: SessionDep, user: OptionalUser,
 
 
 @router.post("/complaints/new", name="complaint_create")
-async def create(request: Request, session: SessionDep, user: OptionalUser):
+def create(request: Request, form: FormDep, session: SessionDep, user: OptionalUser):
     """File a case. Bad input: the form again with the input kept and a message per field (422).
-    Success: the confirmation with the tracking code, as the answer to this POST (201)."""
-    form = await request.form()
+    Success: 303 to the confirmation (Post-Redirect-Get), so reloading it files nothing; the
+    form's idempotency key makes a second send of the same form (double click, back and send
+    again, a retry after a timeout) answer with the case the first one made."""
     if str(form.get(HONEYPOT, "")).strip():
         # Neutral on purpose: neither a fake success nor a hint about what gave it away.
         return render(request, "errors/error.html",
@@ -83,28 +93,70 @@ async def create(request: Request, session: SessionDep, user: OptionalUser):
                       status_code=400)
     values = form_values(form)
     values.pop(HONEYPOT, None)
+    key = values.pop(IDEMPOTENCY_FIELD, "") or idempotency.new_key()  # a form from before keys still works
     document = _about(session, values.pop("about", None))
     if document is not None:
         values["kind"] = "petition"  # a question about a document is a petition
     data, errors = validate_case(values)
     if errors:
-        return _form_page(request, values=values, errors=errors, status_code=422, about=document)
+        return _form_page(request, values=values, errors=errors, status_code=422, about=document, key=key)
+    settings = request.app.state.settings
     try:
-        limiter_for(request.app).hit(f"intake:{client_addr(request)}", INTAKE_LIMIT, INTAKE_WINDOW)
-    except TooManyRequests as exc:
-        return _form_page(request, values=values, errors={"__all__": exc.message}, status_code=exc.status_code,
-                          headers={"Retry-After": str(exc.retry_after)}, about=document)
-    try:
-        case = svc.file_case(session, data=data, channel="web", actor=_actor(request),
-                             uploads=await read_uploads(request), store=request.app.state.settings.file_store,
-                             disclosure_id=document.id if document else None)
+        uploads = read_uploads(form, settings.max_upload_bytes)
+        request_hash = idempotency.fingerprint(data.model_dump(mode="json") | {"about": document and document.id},
+                                               [hashlib.sha256(u.data).hexdigest() for u in uploads])
+        claim = idempotency.claim(session, scope="web", key=key, request_hash=request_hash)
+        if claim.replay is not None:
+            return _to_confirmation(request, claim.replay)
+        hit_intake(request.app, client_addr(request))
+        case = svc.file_case(session, data=data, channel="web", actor=_actor(request), uploads=uploads,
+                             store=settings.file_store, disclosure_id=document.id if document else None)
+        claim.bind(case)
+        # Committed before answering: a sender is never shown a code that does not exist.
+        commit_writes(session)
     except AppError as exc:
         session.rollback()
         field = "files" if "file" in exc.fields else "__all__"
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
         return _form_page(request, values=values, errors={field: exc.message}, status_code=exc.status_code,
-                          about=document)
-    return render(request, "public/complaints/filed.html", {"view": public_view(session, case)},
-                  status_code=201, headers=NO_STORE)
+                          headers=headers, about=document, key=key)
+    except (DatabaseBusy, OperationalError, PoolTimeout) as exc:
+        if not is_busy(exc):
+            raise
+        # Nothing was saved; the sender keeps what they typed and sends the same form again.
+        session.rollback()
+        return _form_page(request, values=values, status_code=503, headers={"Retry-After": "2"}, about=document,
+                          key=key, errors={"__all__": _("Hệ thống đang bận, đơn chưa được gửi. Vui lòng bấm Gửi lại "
+                                                        "sau ít giây.")})
+    return _to_confirmation(request, case)
+
+
+def _to_confirmation(request: Request, case) -> RedirectResponse:
+    """303 to the confirmation; which case it shows travels in a signed, short-lived cookie,
+    never in the URL (addresses end up in logs and browser history)."""
+    settings = request.app.state.settings
+    response = RedirectResponse(request.url_for("complaint_filed").path, status_code=303)
+    token = URLSafeTimedSerializer(request.app.state.secret_key, salt=FILED_SALT).dumps(case.id)
+    response.set_cookie(FILED_COOKIE, token, max_age=FILED_MAX_AGE, path="/complaints/filed", httponly=True,
+                        samesite="lax", secure=settings.cookie_secure)
+    return response
+
+
+@router.get("/complaints/filed", name="complaint_filed")
+def filed(request: Request, session: SessionDep, user: OptionalUser):
+    """The confirmation with the tracking code, for the browser that filed the case (an hour)."""
+    token = request.cookies.get(FILED_COOKIE, "")
+    case_id = None
+    if token:
+        try:
+            case_id = URLSafeTimedSerializer(request.app.state.secret_key, salt=FILED_SALT).loads(
+                token, max_age=FILED_MAX_AGE)
+        except BadSignature:
+            case_id = None
+    case = session.get(Complaint, case_id) if isinstance(case_id, int) else None
+    if case is None:
+        return render(request, "public/complaints/filed.html", {"view": None}, headers=NO_STORE)
+    return render(request, "public/complaints/filed.html", {"view": public_view(session, case)}, headers=NO_STORE)
 
 
 def _track_page(request: Request, *, code: str = "", view: dict | None = None, error: str = "",
@@ -122,7 +174,7 @@ def _lookup(request: Request, session: SessionDep, code: str):
     if not code:
         return _track_page(request, error=_("Vui lòng nhập mã tra cứu"), status_code=422)
     try:
-        limiter_for(request.app).hit(f"track:{client_addr(request)}", TRACK_LIMIT, TRACK_WINDOW)
+        hit_track(request.app, client_addr(request))
         case = svc.by_tracking_code(session, code)
     except (NotFound, TooManyRequests) as exc:
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
@@ -140,19 +192,19 @@ def track_form(request: Request, session: SessionDep, user: OptionalUser,
 
 
 @router.post("/track", name="track_lookup")
-async def track_lookup(request: Request, session: SessionDep, user: OptionalUser):
-    values = form_values(await request.form())
+def track_lookup(request: Request, form: FormDep, session: SessionDep, user: OptionalUser):
+    values = form_values(form)
     return _lookup(request, session, values.get("code", ""))
 
 
 @router.post("/track/rate", name="track_rate")
-async def track_rate(request: Request, session: SessionDep, user: OptionalUser):
+def track_rate(request: Request, form: FormDep, session: SessionDep, user: OptionalUser):
     """The sender rates the answer (1–5 and a comment), once, after resolution."""
-    values = form_values(await request.form())
+    values = form_values(form)
     code = values.get("code", "")[:64]
     data, errors = validate(svc.RatingInput, {"rating": values.get("rating", ""), "comment": values.get("comment", "")})
     try:
-        limiter_for(request.app).hit(f"track:{client_addr(request)}", TRACK_LIMIT, TRACK_WINDOW)
+        hit_track(request.app, client_addr(request))
         case = svc.by_tracking_code(session, code)
         if errors:
             return _track_page(request, code=svc.format_code(case.tracking_code), view=public_view(session, case),

@@ -5,13 +5,12 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import JSONResponse, RedirectResponse
-from sqlalchemy import text
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 
-from app import i18n
-from app.db import session_for
+from app import i18n, unavailable
 from app.deps import OptionalUser, SessionDep
 from app.security import LANG_COOKIE
+from app.static_files import STATIC_DIR
 from app.services import disclosures
 from app.templating import render
 
@@ -25,7 +24,7 @@ def home(request: Request, session: SessionDep, user: OptionalUser):
     return render(request, "public/home.html", {"latest": latest.items})
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only same-site paths: never redirect a visitor to another site."""
     if not target:
         return "/"
@@ -38,7 +37,7 @@ def _safe_next(target: str | None) -> str:
 @router.post("/lang", name="set_language")
 def set_language(request: Request, lang: str = Form(...), next: str = Form("/")):
     """Remember the chosen language for a year and go back to the page."""
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    response = RedirectResponse(safe_next(next), status_code=303)
     if lang in i18n.LANGUAGES:
         settings = request.app.state.settings
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, httponly=True, samesite="lax",
@@ -48,14 +47,17 @@ def set_language(request: Request, lang: str = Form(...), next: str = Form("/"))
 
 @router.get("/healthz", name="healthz")
 def healthz(request: Request):
-    """200 whenever the process answers; says whether the database answers too."""
-    database = "ok"
-    try:
-        with session_for(request.app.state.engine, write=False) as session:
-            session.execute(text("SELECT 1"))
-    except Exception:  # noqa: BLE001 - any failure means "the database does not answer"
-        database = "unavailable"
-    return JSONResponse({"status": "ok", "database": database}, headers={"Cache-Control": "no-store"})
+    """200 when the database answers and takes writes and the data and files folders are
+    writable; 503 naming the failed check otherwise (for a load balancer or a monitor)."""
+    status, body = unavailable.health(request.app)
+    return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/favicon.ico", name="favicon")
+def favicon():
+    """The site's icon where browsers look for it without a link (the pages link the SVG)."""
+    return FileResponse(STATIC_DIR / "favicon.ico", media_type="image/x-icon",
+                        headers={"Cache-Control": "public, max-age=604800"})
 
 
 @router.get("/docs", name="api_docs")

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 
-from app.deps import CurrentStaff, RowId, SessionDep, require
+from app.deps import CurrentStaff, FormDep, RowId, SessionDep, require
 from app.errors import AppError
 from app.forms import form_values, parse_date
 from app.i18n import _
@@ -55,8 +55,8 @@ def rules_page(request: Request, session: SessionDep, principal: CurrentStaff):
 
 
 @router.post("/rules", name="staff_rule_version")
-async def add_rule_version(request: Request, session: SessionDep, principal: Principal = require("rules:manage")):
-    values = form_values(await request.form())
+def add_rule_version(request: Request, form: FormDep, session: SessionDep, principal: Principal = require("rules:manage")):
+    values = form_values(form)
     errors = {}
     effective_from = parse_date(values.get("effective_from", ""))
     if effective_from is None:
@@ -81,8 +81,8 @@ async def add_rule_version(request: Request, session: SessionDep, principal: Pri
 
 
 @router.post("/calendar", name="staff_calendar_add")
-async def add_override(request: Request, session: SessionDep, principal: Principal = require("rules:manage")):
-    values = form_values(await request.form())
+def add_override(request: Request, form: FormDep, session: SessionDep, principal: Principal = require("rules:manage")):
+    values = form_values(form)
     on = parse_date(values.get("on", ""))
     errors = {}
     if on is None:

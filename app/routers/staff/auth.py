@@ -1,48 +1,72 @@
-"""Staff login and logout."""
+"""Staff login and logout. Logins are throttled per (username, client) and per client with
+backoff; a browser that logged in as the user before keeps a signed "trusted device" cookie so
+that other people's wrong guesses never keep the right password out (app/services/auth.py)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Form, Request
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from app.deps import OptionalUser, SessionDep
-from app.errors import TooManyRequests, Unauthorized
-from app.routers.public.pages import _safe_next
+from app.deps import FormDep, OptionalUser, SessionDep
+from app.errors import Forbidden, Invalid, TooManyRequests, Unauthorized
+from app.forms import form_values
+from app.i18n import _
+from app.routers.public.pages import safe_next
 from app.security import SESSION_COOKIE, client_addr
 from app.services import auth
 from app.templating import render
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
+MAX_USERNAME = 200
+MAX_PASSWORD = 1000
+
 
 @router.get("/login", name="login_page")
 def login_page(request: Request, user: OptionalUser, next: str = "/staff"):
     """The login form (already logged in: straight to the back office)."""
     if user is not None:
-        return RedirectResponse(_safe_next(next), status_code=303)
-    return render(request, "staff/login.html", {"next": _safe_next(next), "username": ""})
+        return RedirectResponse(safe_next(next), status_code=303)
+    return render(request, "staff/login.html", {"next": safe_next(next), "username": ""})
 
 
 @router.post("/login", name="login")
-def login(request: Request, session: SessionDep, username: str = Form("", max_length=200),
-          password: str = Form("", max_length=1000), next: str = Form("/staff")):
+def login(request: Request, form: FormDep, session: SessionDep):
     """Check the password (throttled), open a session, go where the user was heading."""
     settings = request.app.state.settings
+    key = request.app.state.secret_key
+    values = form_values(form)
+    username, password = values.get("username", ""), str(form.get("password") or "")
+    next_url = safe_next(values.get("next", "/staff"))
+    addr = client_addr(request)
+    device_cookie = request.cookies.get(auth.DEVICE_COOKIE)
     try:
-        user = auth.authenticate(session, username=username, password=password, client_addr=client_addr(request),
+        if len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD:
+            raise Invalid(_("Tên đăng nhập hoặc mật khẩu quá dài"))
+        user = auth.authenticate(session, username=username, password=password, client_addr=addr,
                                  max_failures=settings.login_max_failures,
-                                 window_minutes=settings.login_window_minutes)
-    except (Unauthorized, TooManyRequests) as exc:
+                                 window_minutes=settings.login_window_minutes,
+                                 device=auth.trusted_device(key, device_cookie, username))
+    except (Invalid, Unauthorized, Forbidden, TooManyRequests) as exc:
         # The failed attempt must be stored even though the answer is an error.
         session.commit()
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
-        return render(request, "staff/login.html", {"next": _safe_next(next), "username": username,
+        return render(request, "staff/login.html", {"next": next_url, "username": username[:MAX_USERNAME],
                                                     "error": exc.message},
                       status_code=exc.status_code, headers=headers)
-    token = auth.start_session(session, user=user, hours=settings.session_hours, client_addr=client_addr(request))
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    token = auth.start_session(session, user=user, hours=settings.session_hours, client_addr=addr,
+                               single=settings.single_session)
+    if user.must_change_password:
+        # A password an administrator set is known to two people: the holder chooses their own.
+        next_url = request.app.url_path_for("account_page") + "?" + urlencode({"next": next_url})
+    response = RedirectResponse(next_url, status_code=303)
     response.set_cookie(SESSION_COOKIE, token, max_age=settings.session_hours * 3600, httponly=True,
                         samesite="lax", secure=settings.cookie_secure, path="/")
+    response.set_cookie(auth.DEVICE_COOKIE, auth.remember_device(key, device_cookie, user.username),
+                        max_age=int(auth.DEVICE_MAX_AGE.total_seconds()), httponly=True, samesite="lax",
+                        secure=settings.cookie_secure, path="/staff/login")
     return response
 
 

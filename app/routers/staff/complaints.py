@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session, select
 
-from app.deps import RowId, SessionDep, require
+from app.deps import FormDep, RowId, SessionDep, require
 from app.errors import AppError, Forbidden, Invalid, NotFound
 from app.forms import form_values, read_uploads, validate
 from app.routers import downloads
@@ -206,9 +206,8 @@ def complaint_list(request: Request, session: SessionDep, principal: Principal =
 
 
 @router.post("/complaints/assign", name="staff_complaint_bulk_assign")
-async def bulk_assign(request: Request, session: SessionDep, principal: Principal = require("complaint:assign")):
+def bulk_assign(request: Request, form: FormDep, session: SessionDep, principal: Principal = require("complaint:assign")):
     """Assign several cases at once; each goes through the workflow, failures are reported per case."""
-    form = await request.form()
     ids = list(dict.fromkeys(int(v) for v in form.getlist("ids")
                              if isinstance(v, str) and int_in_range(v, 1, 2_147_483_647)))[:MAX_BULK]
     values = form_values(form)
@@ -262,9 +261,9 @@ def intake_form(request: Request, principal: Principal = require("complaint:inta
 
 
 @router.post("/complaints/new", name="staff_complaint_create")
-async def intake(request: Request, session: SessionDep, principal: Principal = require("complaint:intake")):
+def intake(request: Request, form: FormDep, session: SessionDep, principal: Principal = require("complaint:intake")):
     """Enter a letter for a walk-in, post or phone sender, or one transferred or from the national portal."""
-    values = form_values(await request.form(), date_fields=("received_on",))
+    values = form_values(form, date_fields=("received_on",))
     extra = {k: values.pop(k, "").strip() for k in INTAKE_EXTRA}
     data, errors = validate_case(values)
     if extra["channel"] not in {c.value for c in STAFF_CHANNELS}:
@@ -287,7 +286,7 @@ async def intake(request: Request, session: SessionDep, principal: Principal = r
         return _intake_page(request, principal=principal, values=values, errors=errors, status_code=422)
     try:
         case = svc.file_case(session, data=data, channel=extra["channel"], actor=principal.actor, principal=principal,
-                             uploads=await read_uploads(request), store=request.app.state.settings.file_store,
+                             uploads=read_uploads(form, request.app.state.settings.max_upload_bytes), store=request.app.state.settings.file_store,
                              pakn_code=extra["pakn_code"], external_ref=extra["external_ref"], received_on=received_on)
     except AppError as exc:
         if isinstance(exc, Forbidden):
@@ -401,11 +400,11 @@ def _service_errors(exc: AppError) -> dict[str, str]:
 
 
 @router.post("/complaints/{complaint_id}/actions", name="staff_complaint_action")
-async def complaint_action(request: Request, session: SessionDep, complaint_id: RowId,
+def complaint_action(request: Request, form: FormDep, session: SessionDep, complaint_id: RowId,
                            principal: Principal = require("complaint:read")):
     """Apply one workflow action. Not for this role: 403; not from this status: 409 (error page);
     missing or wrong fields: the case page again with the messages, the input kept (422)."""
-    values = form_values(await request.form(), date_fields=("decided_on",))
+    values = form_values(form, date_fields=("decided_on",))
     action = values.get("action", "")
     rule = svc.TRANSITIONS.get(action)
     if rule is not None and not principal.can(rule.permission):
@@ -429,10 +428,10 @@ async def complaint_action(request: Request, session: SessionDep, complaint_id: 
 
 
 @router.post("/complaints/{complaint_id}/split", name="staff_complaint_split")
-async def complaint_split(request: Request, session: SessionDep, complaint_id: RowId,
+def complaint_split(request: Request, form: FormDep, session: SessionDep, complaint_id: RowId,
                           principal: Principal = require("complaint:handle")):
     """Split a mixed letter: up to three parts from the form (empty parts are ignored)."""
-    values = form_values(await request.form())
+    values = form_values(form)
     parts = []
     for i in range(3):
         part = {k: values.get(f"part{i}_{k}", "").strip() for k in ("kind", "subject", "content")}
@@ -454,10 +453,10 @@ async def complaint_split(request: Request, session: SessionDep, complaint_id: R
 
 
 @router.post("/complaints/{complaint_id}/answer", name="staff_complaint_answer")
-async def publish_answer(request: Request, session: SessionDep, complaint_id: RowId,
+def publish_answer(request: Request, form: FormDep, session: SessionDep, complaint_id: RowId,
                          principal: Principal = require("complaint:handle")):
     """Publish (or correct) the question and answer under the document the case asks about."""
-    values = form_values(await request.form())
+    values = form_values(form)
     data, errors = validate(svc.AnswerInput, {k: values.get(k, "") for k in ("public_question", "public_answer")})
     if not errors:
         try:

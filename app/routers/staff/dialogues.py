@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from app.deps import RowId, SessionDep, require
+from app.deps import FormDep, RowId, SessionDep, require
 from app.errors import AppError, Invalid, NotFound
 from app.forms import field_errors, form_values, local_span, read_uploads
 from app.i18n import _
@@ -101,8 +101,8 @@ def _dialogue_input(values: dict) -> tuple[svc.DialogueInput | None, dict[str, s
 
 
 @router.post("", name="staff_dialogue_create")
-async def create(request: Request, session: SessionDep, principal: Principal = require("dialogue:manage")):
-    values = form_values(await request.form(), date_fields=("day",))
+def create(request: Request, form: FormDep, session: SessionDep, principal: Principal = require("dialogue:manage")):
+    values = form_values(form, date_fields=("day",))
     data, errors = _dialogue_input(values)
     if errors:
         return _plan_form(request, principal, session, values=values, errors=errors, status_code=422)
@@ -176,10 +176,10 @@ def _action(name: str, call, *, uploads: bool = False, anchor: str = ""):
     """A POST that changes the dialogue and goes back to its page, or shows the form's errors
     (422) with what was typed."""
 
-    async def endpoint(request: Request, session: SessionDep, dialogue_id: RowId,
-                       principal: Principal = require("dialogue:manage")):
-        values = form_values(await request.form(), date_fields=("day", "due_on", "on"))
-        files = await read_uploads(request) if uploads else []
+    def endpoint(request: Request, form: FormDep, session: SessionDep, dialogue_id: RowId,
+                 principal: Principal = require("dialogue:manage")):
+        values = form_values(form, date_fields=("day", "due_on", "on"))
+        files = read_uploads(form, request.app.state.settings.max_upload_bytes) if uploads else []
         try:
             result = call(request, session, principal, dialogue_id, values, files)
         except ValidationError as exc:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
-from app.deps import CurrentStaff, RowId, SessionDep, require
+from app.deps import CurrentStaff, FormDep, RowId, SessionDep, require
 from app.errors import AppError
 from app.forms import form_values, read_uploads, validate
 from app.i18n import _
@@ -77,14 +77,14 @@ def new_form(request: Request, principal: Principal = require("disclosure:edit")
 
 
 @router.post("/disclosures/new", name="staff_disclosure_create")
-async def create(request: Request, session: SessionDep, principal: Principal = require("disclosure:edit")):
+def create(request: Request, form: FormDep, session: SessionDep, principal: Principal = require("disclosure:edit")):
     """Create a draft (with its files); on bad input show the form again with the input kept."""
-    values = form_values(await request.form(), date_fields=DATE_FIELDS)
+    values = form_values(form, date_fields=DATE_FIELDS)
     data, errors = validate(svc.DisclosureInput, values)
     if errors:
         return _form_page(request, principal=principal, values=values, errors=errors, d=None, status_code=422)
     try:
-        d = svc.create_draft(session, principal=principal, data=data, uploads=await read_uploads(request),
+        d = svc.create_draft(session, principal=principal, data=data, uploads=read_uploads(form, request.app.state.settings.max_upload_bytes),
                              store=request.app.state.settings.file_store)
     except AppError as exc:
         session.rollback()
@@ -122,11 +122,11 @@ def edit_form(request: Request, session: SessionDep, disclosure_id: RowId,
 
 
 @router.post("/disclosures/{disclosure_id}/edit", name="staff_disclosure_update")
-async def update(request: Request, session: SessionDep, disclosure_id: RowId,
+def update(request: Request, form: FormDep, session: SessionDep, disclosure_id: RowId,
                  principal: Principal = require("disclosure:edit")):
     """Save a draft, or amend a published disclosure as a new version."""
     d = svc.get(session, disclosure_id, include_drafts=True)
-    values = form_values(await request.form(), date_fields=DATE_FIELDS)
+    values = form_values(form, date_fields=DATE_FIELDS)
     change_note = values.pop("change_note", "")
     data, errors = validate(svc.DisclosureInput, values)
     if errors:
@@ -134,7 +134,7 @@ async def update(request: Request, session: SessionDep, disclosure_id: RowId,
         return _form_page(request, principal=principal, values=values, errors=errors, d=d, status_code=422)
     try:
         svc.update(session, principal=principal, disclosure_id=d.id, data=data, change_note=change_note,
-                   uploads=await read_uploads(request), store=request.app.state.settings.file_store)
+                   uploads=read_uploads(form, request.app.state.settings.max_upload_bytes), store=request.app.state.settings.file_store)
     except AppError as exc:
         session.rollback()
         values["change_note"] = change_note
@@ -152,9 +152,8 @@ def publish(request: Request, session: SessionDep, disclosure_id: RowId,
 
 
 @router.post("/disclosures/{disclosure_id}/withdraw", name="staff_disclosure_withdraw")
-async def withdraw(request: Request, session: SessionDep, disclosure_id: RowId,
+def withdraw(request: Request, form: FormDep, session: SessionDep, disclosure_id: RowId,
                    principal: Principal = require("disclosure:publish")):
-    form = await request.form()
     reason = str(form.get("reason", ""))
     try:
         svc.withdraw(session, principal=principal, disclosure_id=disclosure_id, reason=reason)
@@ -169,10 +168,10 @@ async def withdraw(request: Request, session: SessionDep, disclosure_id: RowId,
 
 
 @router.post("/disclosures/{disclosure_id}/methods", name="staff_disclosure_method")
-async def record_method(request: Request, session: SessionDep, disclosure_id: RowId,
+def record_method(request: Request, form: FormDep, session: SessionDep, disclosure_id: RowId,
                         principal: Principal = require("disclosure:edit")):
     """Record a method of Art. 12 and its date; HTMX gets the refreshed methods section."""
-    values = form_values(await request.form(), date_fields=DATE_FIELDS)
+    values = form_values(form, date_fields=DATE_FIELDS)
     errors: dict[str, str] = {}
     try:
         used_on = date.fromisoformat(values.get("used_on", ""))
@@ -198,12 +197,12 @@ async def record_method(request: Request, session: SessionDep, disclosure_id: Ro
 
 
 @router.post("/disclosures/{disclosure_id}/attachments", name="staff_disclosure_attach")
-async def attach(request: Request, session: SessionDep, disclosure_id: RowId,
+def attach(request: Request, form: FormDep, session: SessionDep, disclosure_id: RowId,
                  principal: Principal = require("disclosure:edit")):
     errors: dict[str, str] = {}
     try:
         svc.add_attachments(session, principal=principal, disclosure_id=disclosure_id,
-                            uploads=await read_uploads(request), store=request.app.state.settings.file_store)
+                            uploads=read_uploads(form, request.app.state.settings.max_upload_bytes), store=request.app.state.settings.file_store)
     except AppError as exc:
         if not exc.fields:
             raise

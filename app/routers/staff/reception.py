@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from app.deps import RowId, SessionDep, require
+from app.deps import FormDep, RowId, SessionDep, require
 from app.errors import AppError, Invalid
 from app.forms import field_errors, form_values, local_span, parse_date, required_date, validate
 from app.i18n import _
@@ -97,8 +97,8 @@ def _session_input(values: dict) -> tuple[schedule.SessionInput | None, dict[str
 
 
 @router.post("/sessions", name="staff_reception_session_create")
-async def create_session(request: Request, session: SessionDep, principal: Principal = require("reception:schedule")):
-    values = form_values(await request.form(), date_fields=("day",))
+def create_session(request: Request, form: FormDep, session: SessionDep, principal: Principal = require("reception:schedule")):
+    values = form_values(form, date_fields=("day",))
     data, errors = _session_input(values)
     if errors:
         return _sessions_page(request, session, principal, values=values, errors=errors, status_code=422)
@@ -155,11 +155,11 @@ def session_page(request: Request, session: SessionDep, session_id: RowId,
 
 
 @router.post("/sessions/{session_id}/visits", name="staff_reception_visit_create")
-async def log_visit(request: Request, session: SessionDep, session_id: RowId,
+def log_visit(request: Request, form: FormDep, session: SessionDep, session_id: RowId,
                     principal: Principal = require("reception:register")):
     """Write one visit into the register. HTMX swaps in the updated register and a fresh form
     (focus back on the first field); without JavaScript the page is loaded again."""
-    values = form_values(await request.form())
+    values = form_values(form)
     data, errors = validate(svc.VisitInput, values)
     errors = {**svc.visit_problems(values), **errors}
     if not errors:
@@ -180,9 +180,9 @@ async def log_visit(request: Request, session: SessionDep, session_id: RowId,
 def _session_action(name: str, permission: str, call):
     """A POST that changes a session and goes back to its page (or shows the form's error)."""
 
-    async def endpoint(request: Request, session: SessionDep, session_id: RowId,
-                       principal: Principal = require(permission)):
-        values = form_values(await request.form(), date_fields=("day",))
+    def endpoint(request: Request, form: FormDep, session: SessionDep, session_id: RowId,
+                 principal: Principal = require(permission)):
+        values = form_values(form, date_fields=("day",))
         try:
             call(session, principal, session_id, values)
         except AppError as exc:
@@ -258,9 +258,9 @@ def _visit_page(request: Request, session: Session, principal: Principal, visit_
 
 
 @router.post("/visits/{visit_id}/notified", name="staff_reception_visit_notified")
-async def mark_notified(request: Request, session: SessionDep, visit_id: RowId,
+def mark_notified(request: Request, form: FormDep, session: SessionDep, visit_id: RowId,
                         principal: Principal = require("reception:register")):
-    values = form_values(await request.form(), date_fields=("notified_on",))
+    values = form_values(form, date_fields=("notified_on",))
     try:
         svc.mark_notified(session, principal=principal, visit_id=visit_id, on=required_date(values, "notified_on"),
                           number=values.get("notice_number", ""))
@@ -272,10 +272,10 @@ async def mark_notified(request: Request, session: SessionDep, visit_id: RowId,
 
 
 @router.post("/visits/{visit_id}/correct", name="staff_reception_visit_correct")
-async def correct_visit(request: Request, session: SessionDep, visit_id: RowId,
+def correct_visit(request: Request, form: FormDep, session: SessionDep, visit_id: RowId,
                         principal: Principal = require("reception:register")):
     """Correct a register row; the form sends the columns it shows (an emptied one is cleared)."""
-    values = form_values(await request.form())
+    values = form_values(form)
     sent = {k: v for k, v in values.items() if k in (*svc.CORRECTABLE, "reason")}
     try:
         data = svc.VisitCorrection.model_validate(sent)

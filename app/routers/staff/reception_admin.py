@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from app.deps import RowId, SessionDep, require
+from app.deps import FormDep, RowId, SessionDep, require
 from app.errors import AppError, Invalid
 from app.forms import field_errors, form_values, parse_date, required_date
 from app.models.reception import HOST_ROLE_LABELS, SESSION_TYPE_LABELS
@@ -53,8 +53,7 @@ def _rules_page(request: Request, session: Session, principal: Principal, *, val
 
 
 @router.post("/rules", name="staff_reception_rule_create")
-async def create_rule(request: Request, session: SessionDep, principal: Principal = require("reception:schedule")):
-    form = await request.form()
+def create_rule(request: Request, form: FormDep, session: SessionDep, principal: Principal = require("reception:schedule")):
     values = form_values(form, date_fields=("effective_from", "effective_to"))
     values.pop("weekdays", None)
     weekdays = [d for d in form.getlist("weekdays") if isinstance(d, str)][:7]
@@ -76,9 +75,9 @@ async def create_rule(request: Request, session: SessionDep, principal: Principa
 
 
 @router.post("/rules/{rule_id}/end", name="staff_reception_rule_end")
-async def end_rule(request: Request, session: SessionDep, rule_id: RowId,
+def end_rule(request: Request, form: FormDep, session: SessionDep, rule_id: RowId,
                    principal: Principal = require("reception:schedule")):
-    values = form_values(await request.form(), date_fields=("last_day",))
+    values = form_values(form, date_fields=("last_day",))
     try:
         schedule.end_rule(session, principal=principal, rule_id=rule_id, last_day=required_date(values, "last_day"))
     except AppError as exc:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session, select
 
-from app.deps import RowId, SessionDep, require
+from app.deps import FormDep, RowId, SessionDep, require
 from app.errors import AppError
 from app.forms import form_values
 from app.models.user import StaffUser
@@ -55,8 +55,8 @@ def _failed(request, session, principal, name: str, values: dict, scopes: list[s
 
 
 @router.post("", name="staff_token_create")
-async def create(request: Request, session: SessionDep, principal: Principal = require("token:manage")):
-    values, scopes, rate_limit = _fields(await request.form())
+def create(request: Request, form: FormDep, session: SessionDep, principal: Principal = require("token:manage")):
+    values, scopes, rate_limit = _fields(form)
     try:
         token = auth.create_token(session, actor=principal.actor, name=values.get("name", ""), scopes=scopes,
                                   rate_limit=rate_limit)
@@ -66,9 +66,9 @@ async def create(request: Request, session: SessionDep, principal: Principal = r
 
 
 @router.post("/{token_id}/update", name="staff_token_update")
-async def update(request: Request, session: SessionDep, token_id: RowId,
+def update(request: Request, form: FormDep, session: SessionDep, token_id: RowId,
                  principal: Principal = require("token:manage")):
-    values, scopes, rate_limit = _fields(await request.form())
+    values, scopes, rate_limit = _fields(form)
     try:
         auth.update_token(session, actor=principal.actor, token_id=token_id, scopes=scopes, rate_limit=rate_limit)
     except AppError as exc:
@@ -77,7 +77,7 @@ async def update(request: Request, session: SessionDep, token_id: RowId,
 
 
 @router.post("/{token_id}/revoke", name="staff_token_revoke")
-async def revoke(request: Request, session: SessionDep, token_id: RowId,
+def revoke(request: Request, form: FormDep, session: SessionDep, token_id: RowId,
                  principal: Principal = require("token:manage")):
     try:
         auth.revoke_token(session, actor=principal.actor, token_id=token_id)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
-from app.deps import RowId, SessionDep, require
+from app.deps import FormDep, RowId, SessionDep, require
 from app.errors import AppError
 from app.forms import form_values
 from app.models.webhook import WebhookDelivery
@@ -33,8 +33,7 @@ def webhooks_page(request: Request, session: SessionDep, principal: Principal = 
 
 
 @router.post("", name="staff_webhook_create")
-async def create(request: Request, session: SessionDep, principal: Principal = require("token:manage")):
-    form = await request.form()
+def create(request: Request, form: FormDep, session: SessionDep, principal: Principal = require("token:manage")):
     values = form_values(form)
     types = [t for t in form.getlist("event_types") if isinstance(t, str)]
     try:
