@@ -7,6 +7,9 @@ redacts a denouncer's identity for everyone but the resolving leader and the ass
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
 import secrets
 from collections.abc import Callable
@@ -65,6 +68,22 @@ def normalise_code(text: str) -> str:
 
 def format_code(code: str) -> str:
     return f"{code[:4]}-{code[4:8]}-{code[8:]}"
+
+
+def rating_key(session: Session, case: Complaint) -> str:
+    """The sender's second secret, shown only on the filing confirmation and in the mail that
+    announces the result: with the tracking code it lets the sender rate the answer. Staff who
+    can read tracking codes cannot rate in the sender's place: the key is an HMAC with the
+    server's SECRET_KEY, never stored, never shown on a staff page."""
+    key = session.info["audit_key"]
+    digest = hmac.new(key.encode(), f"rating-key\0{case.id}\0{case.tracking_code}".encode(), hashlib.sha256).digest()
+    raw = base64.b32encode(digest).decode()[:8]
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+def _same_key(given: str, expected: str) -> bool:
+    clean = re.sub(r"[\s-]", "", given or "").upper()
+    return hmac.compare_digest(clean.encode(), expected.replace("-", "").encode())
 
 
 # Intake ----------------------------------------------------------------------------------------
@@ -205,6 +224,9 @@ def _notify(session: Session, case: Complaint, note: str) -> None:
     if note:
         body += f"\nNội dung: {note}\n"
     body += "\nÔng/bà có thể tra cứu đơn bằng mã trên tại trang Tra cứu đơn của cổng thông tin phường.\n"
+    if can_rate(case):
+        body += (f"\nĐể đánh giá kết quả giải quyết, nhập mã tra cứu và mã đánh giá {rating_key(session, case)} "
+                 "tại trang Tra cứu đơn.\n")
     outbox.enqueue(session, to=case.sender_email, subject=f"[{code}] {status}", body=body, topic=f"complaint:{case.id}")
 
 
@@ -723,6 +745,8 @@ RATEABLE = {S.resolved, S.closed}
 class RatingInput(InputModel):
     rating: int = Field(ge=1, le=5)
     comment: str = Field(default="", max_length=2000)
+    rating_key: str = Field(default="", max_length=20, description="the rating key the sender was given at filing "
+                                                                  "(and in the mail announcing the result)")
 
 
 def can_rate(case: Complaint) -> bool:
@@ -730,13 +754,16 @@ def can_rate(case: Complaint) -> bool:
 
 
 def rate(session: Session, *, code: str, data: RatingInput, actor: Actor) -> Complaint:
-    """The sender rates the answer, once, after resolution (whoever holds the tracking code)."""
+    """The sender rates the answer, once, after resolution: the tracking code and the rating key."""
     case = by_tracking_code(session, code)
     case = _for_change(session, case.id)
     if case.status not in RATEABLE or case.resolved_on is None:
         raise Conflict(_("Chỉ đánh giá được sau khi đơn đã được giải quyết"))
     if case.satisfaction is not None:
         raise Conflict(_("Đơn này đã được đánh giá"))
+    if not _same_key(data.rating_key, rating_key(session, case)):
+        raise Invalid(_("Mã đánh giá không đúng. Mã này có trên trang xác nhận khi gửi đơn và trong thư báo kết quả."),
+                      fields={"rating_key": "wrong"})
     case.satisfaction, case.satisfaction_comment = data.rating, data.comment.strip()
     case.rated_at = utcnow()
     session.flush()

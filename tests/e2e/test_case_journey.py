@@ -85,6 +85,7 @@ def test_feedback_with_photo_from_filing_to_rating_and_mail(new_context, live_se
         citizen.locator("main").inner_text()[:2000]
     code = citizen.inner_text(".tracking-code").strip()
     assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{5}", code), code
+    rating_key = citizen.inner_text(".rating-key").strip()  # noted by the sender with the code
 
     # --- (2) the officer finds the case, classifies it, accepts it and starts on it --------
     officer = new_context().new_page()
@@ -145,6 +146,7 @@ def test_feedback_with_photo_from_filing_to_rating_and_mail(new_context, live_se
     rating = citizen.locator("form[action='/track/rate']")
     rating.locator("input[name=rating][value='5']").check()
     rating.locator("#f-comment").fill("Cống đã thông, cảm ơn phường xử lý nhanh.")
+    rating.get_by_label("Mã đánh giá").fill(rating_key)
     response = _submit(citizen, rating.get_by_role("button", name="Gửi đánh giá"))
     assert response.status == 200
     assert citizen.get_by_role("status").filter(has_text="Cảm ơn ông/bà đã đánh giá").count() == 1
@@ -177,5 +179,6 @@ def test_feedback_with_photo_from_filing_to_rating_and_mail(new_context, live_se
     assert resolved, [str(m["Subject"]) for m in mails]
     body = resolved[0].get_content()
     assert "cống ngõ 12 đã được khơi thông" in body
+    assert f"mã đánh giá {rating_key}" in body  # the result mail carries the key, for a sender who lost it
     for name in (*OFFICER, *LEADER):
         assert name not in body

@@ -375,11 +375,19 @@ def test_sender_rates_the_answer_once(client, session):
     token = factories.csrf(client, "/track")
     page = client.post("/track", data={"code": code, "csrf_token": token})
     assert 'action="/track/rate"' in page.text
+    assert 'name="rating_key"' in page.text and cases.rating_key(session, case) not in page.text
     bad = client.post("/track/rate", data={"code": code, "rating": "9", "csrf_token": token})
     assert bad.status_code == 422
-    ok = client.post("/track/rate", data={"code": code, "rating": "5", "comment": "Cảm ơn", "csrf_token": token})
+    # Whoever holds only the code (staff can read it) cannot rate in the sender's place.
+    forged = client.post("/track/rate", data={"code": code, "rating": "1", "rating_key": "AAAA-BBBB", "csrf_token": token})
+    assert forged.status_code == 422 and "Mã đánh giá không đúng" in forged.text and 'value="AAAA-BBBB"' in forged.text
+    api = client.post(f"/api/v1/complaints/track/{code}/rating", json={"rating": 1})
+    assert api.status_code == 422 and api.json()["errors"][0]["field"] == "rating_key"
+    key = cases.rating_key(session, case)
+    ok = client.post("/track/rate", data={"code": code, "rating": "5", "comment": "Cảm ơn", "rating_key": key,
+                                          "csrf_token": token})
     assert ok.status_code == 200 and "Cảm ơn ông/bà đã đánh giá" in ok.text and 'action="/track/rate"' not in ok.text
-    again = client.post(f"/api/v1/complaints/track/{code}/rating", json={"rating": 1})
+    again = client.post(f"/api/v1/complaints/track/{code}/rating", json={"rating": 1, "rating_key": key})
     assert again.status_code == 409
     assert client.get(f"/api/v1/complaints/track/{code}").json()["satisfaction"] == 5
 
@@ -402,6 +410,8 @@ def test_reloading_the_confirmation_files_nothing(client, session):
     first = client.get("/complaints/filed")
     again = client.get("/complaints/filed")  # the browser's reload
     assert code_in(first.text) == code_in(again.text)
+    case = session.exec(select(Complaint)).one()
+    assert f'class="rating-key">{svc.rating_key(session, case)}<' in first.text  # the second secret, shown here
     assert first.headers["cache-control"] == "no-store"
     assert count(session) == 1
 
@@ -501,8 +511,10 @@ def test_api_idempotency_key_replays_the_first_answer(client, session):
     first = client.post("/api/v1/complaints", json=api_body(), headers=headers)
     again = client.post("/api/v1/complaints", json=api_body(), headers=headers)  # the answer was lost: retry
     assert first.status_code == 201 and "idempotent-replayed" not in first.headers
+    assert re.fullmatch(r"[A-Z2-7]{4}-[A-Z2-7]{4}", first.json()["rating_key"])
     assert again.status_code == 200 and again.headers["idempotent-replayed"] == "true"
     assert again.json()["tracking_code"] == first.json()["tracking_code"]
+    assert again.json()["rating_key"] == first.json()["rating_key"]
     assert count(session) == 1
     other = client.post("/api/v1/complaints", json=api_body(subject="Một đề nghị khác hẳn"), headers=headers)
     assert other.status_code == 422 and other.json()["errors"][0]["field"] == "idempotency_key"

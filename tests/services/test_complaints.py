@@ -1,6 +1,7 @@
 """Cases: intake rules, tracking codes, the workflow, deadlines and confidentiality."""
 
 import math
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -230,6 +231,14 @@ def test_rating_once_after_resolution(session):
                                         "public_summary": "Đã lắp đèn"})]:
         act(session, leader if action == "resolve" else officer, case, action, **fields)
     assert svc.can_rate(case)
+    # The tracking code alone (which staff can read) is not enough: the sender's rating key is needed.
+    for wrong in ("", "ABCD-EFGH"):
+        with pytest.raises(Invalid) as exc:
+            svc.rate(session, code=case.tracking_code, data=rating.model_copy(update={"rating_key": wrong}), actor=CITIZEN)
+        assert exc.value.fields == {"rating_key": "wrong"}
+    key = svc.rating_key(session, case)
+    assert re.fullmatch(r"[A-Z2-7]{4}-[A-Z2-7]{4}", key)
+    rating = rating.model_copy(update={"rating_key": key.lower().replace("-", " ")})  # case and spacing are forgiven
     svc.rate(session, code=svc.format_code(case.tracking_code), data=rating, actor=CITIZEN)
     session.commit()
     assert case.satisfaction == 4 and not svc.can_rate(case)

@@ -92,7 +92,9 @@ def _resolve(session, travel, leader, case, day):
 
 def _rate(session, travel, case, day, rating):
     travel(day)
-    complaints.rate(session, code=case.tracking_code, data=complaints.RatingInput(rating=rating), actor=CITIZEN)
+    key = complaints.rating_key(session, case)
+    complaints.rate(session, code=case.tracking_code, data=complaints.RatingInput(rating=rating, rating_key=key),
+                    actor=CITIZEN)
     session.commit()
 
 

@@ -74,11 +74,18 @@ class PublicCase(BaseModel):
     satisfaction: int | None = Field(description="the sender's rating of the answer, 1–5")
 
 
-@router.post("", response_model=PublicCase, status_code=201, summary="File a case (no token needed)",
+class FiledCase(PublicCase):
+    rating_key: str = Field(description="The sender's rating key, e.g. ABCD-EFGH: with the tracking code it lets the "
+                                        "sender (and only the sender) rate the answer once the case is resolved. Show "
+                                        "it to the sender with the code; it is given only here and in the result "
+                                        "mail")
+
+
+@router.post("", response_model=FiledCase, status_code=201, summary="File a case (no token needed)",
              responses=responses(BODY, RATE_LIMITED, CONFLICT, INVALID, {
                  200: {"description": "A retry with the same `Idempotency-Key` and body: the case the first "
                                       "request filed (header `Idempotent-Replayed: true`)",
-                       "model": PublicCase}}))
+                       "model": FiledCase}}))
 def file_case(request: Request, session: SessionDep, body: svc.CaseInput, response: Response,
               idempotency_key: Annotated[str | None, Header(
                   min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]{16,128}$",
@@ -97,14 +104,18 @@ def file_case(request: Request, session: SessionDep, body: svc.CaseInput, respon
         if claim.replay is not None:
             response.status_code = 200
             response.headers["Idempotent-Replayed"] = "true"
-            return PublicCase.model_validate(public_view(session, claim.replay))
+            return _filed(session, claim.replay)
     hit_intake(request.app, addr)
     case = svc.file_case(session, data=body, channel="web", actor=Actor("citizen:web", client_addr=addr),
                          store=request.app.state.settings.file_store)
     if claim is not None:
         claim.bind(case)
     commit_writes(session)  # before answering: a client that got a code has a case
-    return PublicCase.model_validate(public_view(session, case))
+    return _filed(session, case)
+
+
+def _filed(session, case) -> FiledCase:
+    return FiledCase.model_validate(public_view(session, case) | {"rating_key": svc.rating_key(session, case)})
 
 
 @router.get("/track/{code}", response_model=PublicCase, summary="Track a case by its code",
@@ -117,7 +128,8 @@ def track(request: Request, session: SessionDep, code: Annotated[str, Path(descr
     return PublicCase.model_validate(public_view(session, svc.by_tracking_code(session, code)))
 
 
-@router.post("/track/{code}/rating", response_model=PublicCase, summary="Rate the answer (once, after resolution)",
+@router.post("/track/{code}/rating", response_model=PublicCase,
+             summary="Rate the answer (once, after resolution, with the rating key given at filing)",
              responses=responses(BODY, RATE_LIMITED, {404: problem("No case has this code")},
                                  {409: problem("Not resolved yet, or already rated")}, INVALID))
 def rate(request: Request, session: SessionDep, body: svc.RatingInput,

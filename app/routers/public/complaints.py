@@ -20,7 +20,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app.db import DatabaseBusy, commit_writes, is_busy
 from app.deps import FormDep, OptionalUser, SessionDep
-from app.errors import AppError, Conflict, NotFound, TooManyRequests
+from app.errors import AppError, Conflict, Invalid, NotFound, TooManyRequests
 from app.forms import form_values, read_uploads, validate
 from app.i18n import _
 from app.models.complaint import Complaint
@@ -156,7 +156,8 @@ def filed(request: Request, session: SessionDep, user: OptionalUser):
     case = session.get(Complaint, case_id) if isinstance(case_id, int) else None
     if case is None:
         return render(request, "public/complaints/filed.html", {"view": None}, headers=NO_STORE)
-    return render(request, "public/complaints/filed.html", {"view": public_view(session, case)}, headers=NO_STORE)
+    return render(request, "public/complaints/filed.html",
+                  {"view": public_view(session, case), "rating_key": svc.rating_key(session, case)}, headers=NO_STORE)
 
 
 def _track_page(request: Request, *, code: str = "", view: dict | None = None, error: str = "",
@@ -199,18 +200,23 @@ def track_lookup(request: Request, form: FormDep, session: SessionDep, user: Opt
 
 @router.post("/track/rate", name="track_rate")
 def track_rate(request: Request, form: FormDep, session: SessionDep, user: OptionalUser):
-    """The sender rates the answer (1–5 and a comment), once, after resolution."""
+    """The sender rates the answer (1–5 and a comment), once, after resolution, with the rating
+    key they were given at filing."""
     values = form_values(form)
     code = values.get("code", "")[:64]
-    data, errors = validate(svc.RatingInput, {"rating": values.get("rating", ""), "comment": values.get("comment", "")})
+    data, errors = validate(svc.RatingInput, {k: values.get(k, "") for k in ("rating", "comment", "rating_key")})
     try:
         hit_track(request.app, client_addr(request))
         case = svc.by_tracking_code(session, code)
-        if errors:
-            return _track_page(request, code=svc.format_code(case.tracking_code), view=public_view(session, case),
-                               rating_errors=errors, rating_values=values, status_code=422)
-        svc.rate(session, code=code, data=data, actor=_actor(request))
+        if not errors:
+            svc.rate(session, code=code, data=data, actor=_actor(request))
+    except Invalid as exc:
+        session.rollback()
+        errors = {k: exc.message for k in exc.fields} or {"rating": exc.message}
     except (NotFound, TooManyRequests, Conflict) as exc:
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
         return _track_page(request, code=code, error=exc.message, status_code=exc.status_code, headers=headers)
+    if errors:
+        return _track_page(request, code=svc.format_code(case.tracking_code), view=public_view(session, case),
+                           rating_errors=errors, rating_values=values, status_code=422)
     return _track_page(request, code=svc.format_code(case.tracking_code), view=public_view(session, case), thanks=True)
