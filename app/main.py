@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlencode
@@ -11,7 +12,7 @@ from urllib.parse import urlencode
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
-from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from starlette.concurrency import run_in_threadpool
 from pydantic import ValidationError
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
@@ -54,6 +55,7 @@ from app.routers.staff import reports as staff_reports
 from app.routers.staff import tokens as staff_tokens
 from app.routers.staff import webhooks as staff_webhooks
 from app.security import BodyLimitMiddleware, WebMiddleware, csrf_guard
+from app.static_files import VersionedStaticFiles
 from app.services import outbox, reception_schedule, webhooks
 from app.services.outbox import SmtpSettings
 from app.templating import is_htmx, render
@@ -148,6 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.secret_key = settings.resolved_secret_key()
+    app.state.write_turns = weakref.WeakKeyDictionary()  # app.db.write_turn
     app.state.engine = make_engine(settings.database_url, pool_size=settings.db_pool_size,
                                    busy_timeout_ms=settings.sqlite_busy_timeout_ms,
                                    lock_timeout_ms=settings.db_lock_timeout_ms,
@@ -156,7 +159,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(ETagMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes + 1024 * 1024)
     app.add_middleware(WebMiddleware, secure_cookies=settings.cookie_secure, secret_key=app.state.secret_key)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Outermost: pages, CSS, JS and JSON go compressed (a cheap phone's data plan); files that are
+    # compressed already (PDF, images, Office documents, ZIP) go as they are.
+    app.add_middleware(GZipMiddleware, minimum_size=500, exclude_content_types=(
+        *DEFAULT_EXCLUDED_CONTENT_TYPES, "application/pdf",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    app.mount("/static", VersionedStaticFiles(directory=STATIC_DIR), name="static")
 
     for module in (pages, public_stats, public_opendata, public_disclosures, public_complaints, public_reception,
                    public_following, public_dialogues, staff_auth, staff_accounts,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date, datetime
 from pathlib import Path
@@ -33,13 +34,21 @@ from app.models.rules import UNIT_LABELS
 from app.models.user import ROLE_LABELS
 from app.services.case_views import STAGE_LABELS
 from app.services.complaints import format_code
+from app.services.search import highlight
 from app.services.text import render_markdown
+from app.static_files import static_url
 from app.timeutil import to_local
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
+# Templates are read once; DEBUG=1 (development) re-reads a template when its file changes
+# (a stat of the file and of every template it includes, for every page otherwise).
+AUTO_RELOAD = os.environ.get("DEBUG", "").lower() in ("1", "true", "yes")
+
 env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+    auto_reload=AUTO_RELOAD,
+    cache_size=-1,  # every template stays compiled
     autoescape=True,
     extensions=["jinja2.ext.i18n"],
     trim_blocks=True,
@@ -133,8 +142,9 @@ def tr(text: str) -> str:
 
 env.filters.update(tr=tr, vn_date=vn_date, vn_datetime=vn_datetime, hhmm=hhmm, local_date=local_date_filter,
                    weekday_name=weekday_name, iso_date=iso_date, filesize=filesize, markdown=markdown,
-                   http_url=http_url, demote_headings=demote_headings, case_code=format_code)
+                   http_url=http_url, demote_headings=demote_headings, case_code=format_code, highlight=highlight)
 env.globals.update(
+    static_url=static_url,
     CATEGORIES=list(Category),
     METHODS=list(Method),
     category_label=lambda k: label(CATEGORY_LABELS, k),

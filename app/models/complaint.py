@@ -110,6 +110,9 @@ class Complaint(SQLModel, table=True):
         Index("ix_complaint_updated", "updated_at", "id"),
         Index("ix_complaint_due", "due_on", "id"),
         Index("ix_complaint_disclosure", "disclosure_id", "answer_published_at"),
+        # The inbox's department list and its dashboard's counts (migration 0015).
+        Index("ix_complaint_department", "department"),
+        Index("ix_complaint_status", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -147,10 +147,14 @@ def dashboard(session: Session, *, today: date) -> Dashboard:
 # Lookups for the forms and the list ----------------------------------------------------------------
 
 def departments(session: Session) -> list[str]:
-    """Departments cases have been assigned to (for the filter)."""
-    rows = session.exec(select(Complaint.department).where(Complaint.department != "")
-                        .group_by(Complaint.department).order_by(Complaint.department).limit(200))
-    return list(rows)
+    """Departments cases have been assigned to (for the filter). One query that skips from value
+    to value along ix_complaint_department (a probe per department, not a read of every case)."""
+    c = Complaint.__table__.c
+    first = select(func.min(c.department).label("d")).where(c.department > "").cte("departments", recursive=True)
+    step = select(select(func.min(c.department)).where(c.department > first.c.d).scalar_subquery())\
+        .where(first.c.d.is_not(None))
+    found = first.union_all(step)
+    return [d for d in session.exec(select(found.c.d).where(found.c.d.is_not(None)).limit(200)) if d]
 
 
 HANDLER_ROLES = tuple(role.value if hasattr(role, "value") else role

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from pydantic import Field, field_validator, model_validator
-from sqlalchemy import func
+from sqlalchemy import and_, func
 from sqlmodel import Session, select
 
 from app.db import utcnow
@@ -31,8 +31,8 @@ from app.services.auth import Principal
 from app.services.deadlines import deadline_after
 from app.services.pagination import Page, paginate
 from app.services.rules import get_rule
-from app.services.search import match_clause
-from app.services.text import fold
+from app.services.search import match_clause, ranked
+from app.services.text import fold, search_tokens
 from app.timeutil import local_date, local_today
 from app.validation import InputModel, check_date_range
 
@@ -375,7 +375,14 @@ def _is_public():
 
 def list_public(session: Session, *, q: str = "", category: str | None = None, year: int | None = None,
                 limit: int = 20, cursor: str | None = None) -> Page[Disclosure]:
-    """Published and withdrawn disclosures, newest publication first."""
+    """Published and withdrawn disclosures, newest publication first; with a query, ranked
+    (those with every word in the title first) and counted (`search.ranked`)."""
+    if search_tokens(q):
+        where = [_is_public(), *([Disclosure.category == category] if category else []),
+                 *([Disclosure.fiscal_year == year] if year else [])]
+        return ranked(session, Disclosure, where=where, title_column=Disclosure.title,
+                      text_column=Disclosure.search_text, query=q, limit=limit, cursor=cursor,
+                      narrow=bool(category or year))
     stmt = select(Disclosure).where(_is_public())
     stmt = _filtered(session, stmt, q=q, category=category, year=year)
     return paginate(session, stmt, order=[Disclosure.published_at, Disclosure.id], descending=True,
@@ -400,19 +407,15 @@ def list_staff(session: Session, *, q: str = "", category: str | None = None, st
 
 
 def available_years(session: Session) -> list[int]:
-    """Years that have public disclosures, newest first. A DISTINCT would read every row; this
-    takes the range from the year index, then one index probe per year."""
-    public = (_is_public(), Disclosure.fiscal_year.is_not(None))
-    lo = session.exec(select(Disclosure.fiscal_year).where(*public).order_by(Disclosure.fiscal_year).limit(1)).first()
-    hi = session.exec(select(Disclosure.fiscal_year).where(*public)
-                      .order_by(Disclosure.fiscal_year.desc()).limit(1)).first()
-    if lo is None:
-        return []
-    years = []
-    for year in range(hi, max(lo, hi - 60) - 1, -1):
-        if session.exec(select(Disclosure.id).where(Disclosure.fiscal_year == year, _is_public()).limit(1)).first():
-            years.append(year)
-    return years
+    """Years that have public disclosures, newest first: one query, which walks the year index
+    from value to value (a recursive skip: one probe a year, not a read of every row)."""
+    d = Disclosure.__table__
+    public = and_(d.c.published_at.is_not(None), d.c.fiscal_year.is_not(None))
+    first = select(func.max(d.c.fiscal_year).label("y")).where(public).cte("years", recursive=True)
+    step = select(select(func.max(d.c.fiscal_year)).where(public, d.c.fiscal_year < first.c.y).scalar_subquery())\
+        .where(first.c.y.is_not(None))
+    years = first.union_all(step)
+    return [y for y in session.exec(select(years.c.y).where(years.c.y.is_not(None)).limit(100)) if y is not None]
 
 
 def versions(session: Session, disclosure_id: int) -> list[DisclosureVersion]:

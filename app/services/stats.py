@@ -48,6 +48,7 @@ report does)."""
 
 from __future__ import annotations
 
+import threading
 from collections import Counter, defaultdict, deque
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
@@ -894,21 +895,23 @@ def _judge_cases(session: Session, span: Span, months: list[CaseRow], kinds: dic
                                reports._pauses(session, window, cohort))
     for case_id, c in reports._case_rows(session, window, cohort):
         column = DENUNCIATION if case_id in shielded else c.kind
-        steps: list[tuple[int, CaseRow]] = []  # (month, what happened in it)
+        # (month, the fields counted in it): what happened to the case in the span.
+        steps: list[tuple[int, tuple[str, ...]]] = []
         if c.accepted_on is not None and (i := span.index(c.accepted_on)) is not None:
             due = judge._intake_due(c)
-            steps.append((i, CaseRow(accepted=1, accepted_on_time=int(due is not None and c.accepted_on <= due),
-                                     accepted_late=int(due is not None and c.accepted_on > due))))
+            steps.append((i, ("accepted",) if due is None else
+                          ("accepted", "accepted_on_time" if c.accepted_on <= due else "accepted_late")))
         if c.resolved_on is not None and (i := span.index(c.resolved_on)) is not None:
             due = judge._resolution_due(case_id, c)
-            steps.append((i, CaseRow(resolved=1, resolved_on_time=int(due is not None and c.resolved_on <= due),
-                                     resolved_late=int(due is not None and c.resolved_on > due))))
+            steps.append((i, ("resolved",) if due is None else
+                          ("resolved", "resolved_on_time" if c.resolved_on <= due else "resolved_late")))
         of_kind = kinds.setdefault(column, CaseRow())
-        for i, step in steps:
-            if column != DENUNCIATION:  # the monthly figures leave the protected cases out
-                months[i].add(step)
-            if span.in_headline(i):
-                of_kind.add(step)
+        for i, counted in steps:
+            # The monthly figures leave the protected cases out; the kinds' are the 12 months'.
+            rows = ((months[i],) if column != DENUNCIATION else ()) + ((of_kind,) if span.in_headline(i) else ())
+            for row in rows:
+                for name in counted:
+                    setattr(row, name, getattr(row, name) + 1)
         if c.received_on <= end and judge.outcome(case_id, c) == reports.OVERDUE:
             of_kind.overdue += 1
 
@@ -1025,6 +1028,28 @@ def public_stats(session: Session, *, today: date | None = None) -> Stats:
     cases, satisfaction = _cases(session, span)
     return Stats(span=span, disclosures=_disclosures(session, span, window), reception=_reception(session, span),
                  cases=cases, satisfaction=satisfaction, dialogues=_dialogues(session, span))
+
+
+class DailyFigures:
+    """The figures of /stats, computed once a day: they are those of the complete months before
+    today's, so they change when the day does (the rules in force and this year's dialogues are
+    read as of the day) and not between two requests of one day. One per application (on
+    `app.state`), so each app — each test — starts empty. A change recorded today that reaches
+    back into a complete month shows from tomorrow."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._figures: tuple[date, Stats] | None = None
+
+    def get(self, session: Session, *, today: date) -> Stats:
+        held = self._figures
+        if held is not None and held[0] == today:
+            return held[1]
+        with self._lock:  # one computation at the turn of the day, not one per waiting request
+            held = self._figures
+            if held is None or held[0] != today:
+                held = self._figures = (today, public_stats(session, today=today))
+            return held[1]
 
 
 def case_cells(session: Session, *, today: date | None = None) -> tuple[Span, Withholding]:

@@ -170,8 +170,10 @@ def list_disclosures(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Cursor = None,
 ):
-    """Published and withdrawn disclosures. Without `updated_since`: newest publication first.
-    With it: every disclosure changed since then, oldest change first, for keeping a copy in sync."""
+    """Published and withdrawn disclosures. Without `updated_since`: newest publication first, or
+    with `q`, those with every word in the title first, then the rest, newest first in each.
+    With `updated_since`: every disclosure changed since then, oldest change first, for keeping a
+    copy in sync."""
     cat = category.value if category else None
     if updated_since is not None:
         page = svc.list_changes(session, updated_since=as_utc(updated_since), q=q, category=cat, year=year,

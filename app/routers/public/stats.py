@@ -15,6 +15,7 @@ from datetime import date
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from markupsafe import Markup
 
 from app import i18n
 from app.deps import SessionDep
@@ -24,7 +25,7 @@ from app.models.complaint import CHANNEL_LABELS, KIND_LABELS, CaseKind
 from app.models.disclosure import CATEGORY_LABELS, METHOD_LABELS, Category, Method
 from app.services import stats as S
 from app.services.opendata import csv_text
-from app.templating import render
+from app.templating import env, render
 from app.timeutil import local_today
 
 router = APIRouter(include_in_schema=False)
@@ -562,9 +563,36 @@ def build_view(st: S.Stats, ward: str) -> View:
     return View(st.span, headlines, sections, tables, description)
 
 
+def _figures(request: Request, session, today: date) -> S.Stats:
+    """The day's figures, computed once a day per process (`stats.DailyFigures`, on the app)."""
+    daily = getattr(request.app.state, "stats_figures", None)
+    if daily is None:
+        daily = request.app.state.stats_figures = S.DailyFigures()
+    return daily.get(session, today=today)
+
+
+def _page(request: Request, session) -> tuple[View, Markup]:
+    """The day's view and the page's content, built once a day per language: the same for
+    every visitor (base.html adds who is logged in, the CSRF token and the language switch)."""
+    today = local_today()
+    st = _figures(request, session, today)
+    held = getattr(request.app.state, "stats_pages", None)
+    if held is None or held[0] is not st:
+        held = request.app.state.stats_pages = (st, {})
+    locale = i18n.get_locale()
+    if locale not in held[1]:
+        settings = request.app.state.settings
+        view = build_view(st, settings.ward_name)
+        body = Markup(env.get_template("public/stats/_body.html").render(v=view, SUPPRESSED=S.SUPPRESSED,
+                                                                          settings=settings, lang=locale))
+        held[1][locale] = (view, body)
+    return held[1][locale]
+
+
 def _view(request: Request, session, today: date | None = None) -> View:
-    st = S.public_stats(session, today=today or local_today())
-    return build_view(st, request.app.state.settings.ward_name)
+    if today:
+        return build_view(S.public_stats(session, today=today), request.app.state.settings.ward_name)
+    return _page(request, session)[0]
 
 
 # Routes ----------------------------------------------------------------------------------------
@@ -572,7 +600,8 @@ def _view(request: Request, session, today: date | None = None) -> View:
 @router.get("/stats", name="public_stats")
 def stats_page(request: Request, session: SessionDep):
     """The PAPI proxies over the last 12 months, with monthly charts, tables and CSV files."""
-    return render(request, "public/stats.html", {"v": _view(request, session), "SUPPRESSED": S.SUPPRESSED})
+    view, body = _page(request, session)
+    return render(request, "public/stats.html", {"v": view, "body": body})
 
 
 @router.get("/stats/{name}.csv", name="public_stats_csv")
