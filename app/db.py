@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
+import os
 import threading
-from collections.abc import Iterator
+import time
+import weakref
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timezone
 
-from fastapi import Request
+from fastapi import Depends, Request
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
@@ -61,12 +66,64 @@ def make_engine(url: str, *, pool_size: int = 40, busy_timeout_ms: int = 5000, l
                          pool_timeout=10, connect_args={"options": options})
 
 
+class _WriteGate:
+    """One writer at a time: first among the threads of this process (a lock, in turn), then
+    among processes (an flock on a file beside the database, polled every millisecond).
+    SQLite's own busy handler sleeps up to 100 ms between tries, so the process that just
+    committed hands its next writer the lock while the other process's writer sleeps: with
+    dozens of writers some starve past any timeout ("database is locked"). Through the gate
+    SQLite never has to wait, and processes take turns: a writer that waits announces itself
+    (a shared lock on a second file), and a process about to write again lets it go first."""
+
+    def __init__(self, engine: Engine, database: str | None, wait_seconds: float):
+        self._threads = threading.Lock()
+        self._wait = wait_seconds
+        self._fd = self._waiting = self._probe = None
+        if database and database != ":memory:" and not database.startswith("file:"):
+            self._fd = os.open(f"{database}-writer", os.O_RDWR | os.O_CREAT, 0o600)
+            self._waiting = os.open(f"{database}-waiting", os.O_RDWR | os.O_CREAT, 0o600)
+            self._probe = os.open(f"{database}-waiting", os.O_RDWR)
+            for fd in (self._fd, self._waiting, self._probe):
+                weakref.finalize(engine, os.close, fd)
+
+    def acquire(self) -> bool:
+        deadline = time.monotonic() + self._wait
+        if not self._threads.acquire(timeout=self._wait):
+            return False
+        if self._fd is None:
+            return True
+        if self._other_process_waits():
+            time.sleep(0.002)  # its poll comes within a millisecond: let it have this turn
+        fcntl.flock(self._waiting, fcntl.LOCK_SH)  # "a writer of this process is waiting"
+        try:
+            while True:
+                try:
+                    fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return True
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        self._threads.release()
+                        return False
+                    time.sleep(0.001)
+        finally:
+            fcntl.flock(self._waiting, fcntl.LOCK_UN)
+
+    def _other_process_waits(self) -> bool:
+        try:
+            fcntl.flock(self._probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(self._probe, fcntl.LOCK_UN)
+        return False
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._threads.release()
+
+
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
-    # One writer per process at a time, queued in Python. SQLite's busy handler is a sleep-and-
-    # poll loop with no queue: with dozens of writers some starve past any timeout ("database is
-    # locked") while others get in. A lock in the process hands the write lock over in turn, so
-    # SQLite only ever arbitrates between processes (a few workers), well within the busy timeout.
-    write_gate = threading.Lock()
+    write_gate = _WriteGate(engine, engine.url.database, SQLITE_WRITE_WAIT_SECONDS)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
@@ -88,7 +145,7 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         # after another writer committed, fails with SQLITE_BUSY_SNAPSHOT instead of waiting.
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
         if mode == "IMMEDIATE":
-            if not write_gate.acquire(timeout=SQLITE_WRITE_WAIT_SECONDS):
+            if not write_gate.acquire():
                 raise DatabaseBusy("waited too long for the write lock")
             conn.info["write_gate"] = True
             try:
@@ -146,6 +203,9 @@ def commit_writes(session: Session) -> None:
     every later query, holding up the writers queued behind it while the answer is built."""
     session.commit()
     session.bind = session.info.get("read_engine", session.bind)
+    turn = session.info.pop("write_turn", None)
+    if turn is not None:
+        turn.release(from_thread=True)  # the next writer of this process may start now
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -155,13 +215,63 @@ WRITING_READS = ("/staff/complaints/", "/staff/reception/visits/", "/staff/recep
                  "/follow/")  # confirming or leaving a follow is a link in a mail, so a GET
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the route returns, rolled back on error."""
+def _writes(request: Request) -> bool:
     # API calls with a token write its last use, and a case page may write an audit row for a
     # view of a denouncer's identity: those take the write lock up front too.
-    write = (request.method not in SAFE_METHODS or "authorization" in request.headers
-             or request.url.path.startswith(WRITING_READS))
-    session = session_for(request.app.state.engine, write=write, audit_key=request.app.state.secret_key)
+    return (request.method not in SAFE_METHODS or "authorization" in request.headers
+            or request.url.path.startswith(WRITING_READS))
+
+
+class _Turn:
+    """A writing request's turn; released once, from the loop or (after an early commit) from
+    the request's thread."""
+
+    def __init__(self, lock: asyncio.Lock | None = None, loop: asyncio.AbstractEventLoop | None = None):
+        self._lock, self._loop = lock, loop
+        self._held = lock is not None
+        self._guard = threading.Lock()
+
+    def release(self, *, from_thread: bool = False) -> None:
+        with self._guard:
+            if not self._held:
+                return
+            self._held = False
+        if from_thread:
+            self._loop.call_soon_threadsafe(self._lock.release)
+        else:
+            self._lock.release()
+
+
+async def write_turn(request: Request) -> AsyncIterator[_Turn]:
+    """A writing request waits for its turn here, on the event loop, before it takes a thread:
+    writers of a process go one at a time anyway (SQLite's single writer; on PostgreSQL the audit
+    chain's lock), and dozens of them waiting in threads would leave none of the 40 threads for
+    the pages being read and for /healthz. Held until the session commits (see get_session and
+    commit_writes, which gives it back before the answer is built)."""
+    sqlite = request.app.state.engine.dialect.name == "sqlite"
+    if not (_writes(request) if sqlite else request.method not in SAFE_METHODS):
+        yield _Turn()
+        return
+    loop = asyncio.get_running_loop()
+    turns = request.app.state.write_turns  # one lock per event loop (a test may run several in turn)
+    lock = turns.get(loop)
+    if lock is None:
+        lock = turns[loop] = asyncio.Lock()
+    try:
+        await asyncio.wait_for(lock.acquire(), timeout=SQLITE_WRITE_WAIT_SECONDS)
+    except TimeoutError:
+        raise DatabaseBusy("waited too long for a turn to write") from None
+    turn = _Turn(lock, loop)
+    try:
+        yield turn
+    finally:
+        turn.release()
+
+
+def get_session(request: Request, turn: _Turn = Depends(write_turn, scope="function")) -> Iterator[Session]:
+    """One transaction per request: committed when the route returns, rolled back on error."""
+    session = session_for(request.app.state.engine, write=_writes(request), audit_key=request.app.state.secret_key)
+    session.info["write_turn"] = turn
     try:
         yield session
         session.commit()

@@ -63,12 +63,14 @@ class Tally:
     def __init__(self) -> None:
         self.status: Counter[str] = Counter()
         self.latencies: list[float] = []
+        self.by_door: dict[str, list[float]] = {"form": [], "api": []}
         self.successes = 0
         self.health: list[float] = []
 
-    def add(self, status: str, seconds: float, ok: bool) -> None:
+    def add(self, status: str, seconds: float, ok: bool, door: str) -> None:
         self.status[status] += 1
         self.latencies.append(seconds)
+        self.by_door[door].append(seconds)
         self.successes += ok
 
 
@@ -82,9 +84,9 @@ async def _form_filer(base: str, deadline: float, tally: Tally, n: int) -> None:
                 data["idempotency_key"] = KEY_RE.search(page.text).group(1)
                 start = time.monotonic()
                 r = await client.post("/complaints/new", data=data, follow_redirects=False)
-                tally.add(str(r.status_code), time.monotonic() - start, r.status_code == 303)
+                tally.add(str(r.status_code), time.monotonic() - start, r.status_code == 303, "form")
             except httpx.HTTPError as exc:
-                tally.add(type(exc).__name__, 10.0, False)
+                tally.add(type(exc).__name__, 10.0, False, "form")
 
 
 async def _api_filer(base: str, deadline: float, tally: Tally, n: int) -> None:
@@ -94,9 +96,9 @@ async def _api_filer(base: str, deadline: float, tally: Tally, n: int) -> None:
             start = time.monotonic()
             try:
                 r = await client.post("/api/v1/complaints", json=body)
-                tally.add(str(r.status_code), time.monotonic() - start, r.status_code == 201)
+                tally.add(str(r.status_code), time.monotonic() - start, r.status_code == 201, "api")
             except httpx.HTTPError as exc:
-                tally.add(type(exc).__name__, 10.0, False)
+                tally.add(type(exc).__name__, 10.0, False, "api")
 
 
 async def _health(base: str, deadline: float, tally: Tally) -> None:
@@ -114,7 +116,9 @@ async def _health(base: str, deadline: float, tally: Tally) -> None:
 async def _load(base: str, clients: int, seconds: float) -> Tally:
     tally = Tally()
     deadline = time.monotonic() + seconds
-    tasks = [(_form_filer if i % 2 == 0 else _api_filer)(base, deadline, tally, i) for i in range(clients)]
+    mix = os.environ.get("BENCH_MIX", "both")
+    tasks = [(_api_filer if mix == "api" or (mix == "both" and i % 2) else _form_filer)(base, deadline, tally, i)
+             for i in range(clients)]
     await asyncio.gather(_health(base, deadline, tally), *tasks)
     return tally
 
@@ -135,7 +139,7 @@ def run(label: str, url: str, tmp: Path, clients: int, seconds: float) -> bool:
     log_path = tmp / f"uvicorn-{label}.log"
     with log_path.open("wb") as log:
         server = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
-                                   "--port", str(port), "--workers", "2", "--no-access-log"],
+                                   "--port", str(port), "--workers", os.environ.get("BENCH_WORKERS", "2"), "--no-access-log"],
                                   cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -164,6 +168,11 @@ def run(label: str, url: str, tmp: Path, clients: int, seconds: float) -> bool:
     print(f"  answers: {dict(sorted(tally.status.items()))}")
     print(f"  submissions/s: {len(lat) / seconds:.1f}; p50 {p50 * 1000:.0f} ms; p99 {p99 * 1000:.0f} ms; "
           f"max {max(lat, default=0) * 1000:.0f} ms")
+    for door, values in tally.by_door.items():
+        values.sort()
+        if values:
+            print(f"    {door}: {len(values)} submissions, p50 {statistics.median(values) * 1000:.0f} ms, "
+                  f"p99 {values[min(len(values) - 1, int(len(values) * 0.99))] * 1000:.0f} ms")
     print(f"  /healthz during the run: max {max(tally.health, default=0) * 1000:.0f} ms over {len(tally.health)} polls")
     print(f"  rows {rows} vs successful answers {tally.successes}; 'database is locked' in log: {locked}")
     ok = not errors and locked == 0 and p99 < 2.0 and rows == tally.successes

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from sqlalchemy import event
 from sqlmodel import Session, or_, select
 
 from app.errors import Conflict, Forbidden, Invalid, NotFound
@@ -56,12 +57,25 @@ def _in_force(session: Session, code: str, variant: str, on: date) -> LegalRule 
     return row
 
 
+@event.listens_for(Session, "after_flush")
+def _forget_rules(session, _context) -> None:
+    """A rule version or calendar row written in this session: what get_rule remembered may be old."""
+    if any(isinstance(o, LegalRule) for o in (*session.new, *session.dirty, *session.deleted)):
+        session.info.pop("rules_in_force", None)
+
+
 def get_rule(session: Session, code: str, *, on: date, variant: str = "") -> RuleRef:
-    """The version of rule `code` (its `variant`, else the ordinary case) in force on `on`."""
-    row = (_in_force(session, code, variant, on) if variant else None) or _in_force(session, code, "", on)
-    if row is None:
-        raise NotFound(_("Không có quy tắc '%s' trong bảng quy tắc") % code)
-    return RuleRef.of(row)
+    """The version of rule `code` (its `variant`, else the ordinary case) in force on `on`.
+    Remembered for the session (one request): a case's stages ask for the same rules several
+    times while it is filed and shown, and the rules table changes only by its own requests."""
+    remembered = session.info.setdefault("rules_in_force", {})
+    key = (code, variant, on)
+    if key not in remembered:
+        row = (_in_force(session, code, variant, on) if variant else None) or _in_force(session, code, "", on)
+        if row is None:
+            raise NotFound(_("Không có quy tắc '%s' trong bảng quy tắc") % code)
+        remembered[key] = RuleRef.of(row)
+    return remembered[key]
 
 
 class RuleVersions:

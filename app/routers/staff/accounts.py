@@ -126,26 +126,26 @@ def reset_password(request: Request, form: FormDep, session: SessionDep, user_id
     return _list_page(request, session, principal, reset=(user, password))
 
 
+def _set_active(request: Request, session, principal: Principal, user_id: int, *, active: bool):
+    try:
+        user = auth.set_active(session, principal=principal, user_id=user_id, active=active)
+    except AppError as exc:
+        return _failed(request, session, principal, user_id, exc)
+    return _done(request, "enabled" if active else "disabled", user.username, user_id)
+
+
 @router.post("/accounts/{user_id}/disable", name="account_disable")
 def disable(request: Request, form: FormDep, session: SessionDep, user_id: RowId,
             principal: Principal = require("user:manage")):
     """Disable an account: it cannot log in, and its sessions end at once."""
-    try:
-        user = auth.set_active(session, principal=principal, user_id=user_id, active=False)
-    except AppError as exc:
-        return _failed(request, session, principal, user_id, exc)
-    return _done(request, "disabled", user.username, user_id)
+    return _set_active(request, session, principal, user_id, active=False)
 
 
 @router.post("/accounts/{user_id}/enable", name="account_enable")
 def enable(request: Request, form: FormDep, session: SessionDep, user_id: RowId,
            principal: Principal = require("user:manage")):
     """Let a disabled account log in again."""
-    try:
-        user = auth.set_active(session, principal=principal, user_id=user_id, active=True)
-    except AppError as exc:
-        return _failed(request, session, principal, user_id, exc)
-    return _done(request, "enabled", user.username, user_id)
+    return _set_active(request, session, principal, user_id, active=True)
 
 
 @router.post("/accounts/{user_id}/sessions/end", name="account_sessions_end")
