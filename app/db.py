@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timezone
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
@@ -78,20 +79,31 @@ class _WriteGate:
     def __init__(self, engine: Engine, database: str | None, wait_seconds: float):
         self._threads = threading.Lock()
         self._wait = wait_seconds
+        self._engine = weakref.ref(engine)
+        self._database = database if database and database != ":memory:" and not database.startswith("file:") else None
         self._fd = self._waiting = self._probe = None
-        if database and database != ":memory:" and not database.startswith("file:"):
-            self._fd = os.open(f"{database}-writer", os.O_RDWR | os.O_CREAT, 0o600)
-            self._waiting = os.open(f"{database}-waiting", os.O_RDWR | os.O_CREAT, 0o600)
-            self._probe = os.open(f"{database}-waiting", os.O_RDWR)
-            for fd in (self._fd, self._waiting, self._probe):
-                weakref.finalize(engine, os.close, fd)
+
+    def _open(self) -> None:
+        """The lock files, made beside the database on the first write (its folder exists by then:
+        SQLite has opened the file)."""
+        self._fd = os.open(f"{self._database}-writer", os.O_RDWR | os.O_CREAT, 0o600)
+        self._waiting = os.open(f"{self._database}-waiting", os.O_RDWR | os.O_CREAT, 0o600)
+        self._probe = os.open(f"{self._database}-waiting", os.O_RDWR)
+        for fd in (self._fd, self._waiting, self._probe):
+            weakref.finalize(self._engine(), os.close, fd)
 
     def acquire(self) -> bool:
         deadline = time.monotonic() + self._wait
         if not self._threads.acquire(timeout=self._wait):
             return False
-        if self._fd is None:
+        if self._database is None:
             return True
+        if self._fd is None:
+            try:
+                self._open()
+            except BaseException:
+                self._threads.release()
+                raise
         if self._other_process_waits():
             time.sleep(0.002)  # its poll comes within a millisecond: let it have this turn
         fcntl.flock(self._waiting, fcntl.LOCK_SH)  # "a writer of this process is waiting"
@@ -268,13 +280,33 @@ async def write_turn(request: Request) -> AsyncIterator[_Turn]:
         turn.release()
 
 
-def get_session(request: Request, turn: _Turn = Depends(write_turn, scope="function")) -> Iterator[Session]:
-    """One transaction per request: committed when the route returns, rolled back on error."""
+async def get_session(request: Request, turn: _Turn = Depends(write_turn, scope="function")) -> AsyncIterator[Session]:
+    """One transaction per request: committed when the route returns, rolled back on error.
+    Made on the loop (a Session does no I/O until first used); ended in a thread, since ending a
+    transaction talks to the database. A request that never touched the database costs no thread."""
     session = session_for(request.app.state.engine, write=_writes(request), audit_key=request.app.state.secret_key)
     session.info["write_turn"] = turn
     try:
         yield session
-        session.commit()
+    except BaseException:
+        await _end(session, commit=False)
+        raise
+    await _end(session, commit=True)
+
+
+async def _end(session: Session, *, commit: bool) -> None:
+    if not session.in_transaction():
+        session.close()  # no connection was taken: nothing to send to the database
+        return
+    await run_in_threadpool(_finish, session, commit)
+
+
+def _finish(session: Session, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
     except BaseException:
         session.rollback()
         raise

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
+from starlette.concurrency import run_in_threadpool
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
@@ -59,9 +60,10 @@ class ShownUser:
     role: str
 
 
-def optional_user(request: Request, session: SessionDep) -> StaffUser | None:
+async def optional_user(request: Request, session: SessionDep) -> StaffUser | None:
+    # Most visitors have no session cookie: they cost no thread here (the lookup runs in one).
     token = request.cookies.get(SESSION_COOKIE)
-    user = auth.user_for_session(session, token) if token else None
+    user = await run_in_threadpool(auth.user_for_session, session, token) if token else None
     request.state.user = ShownUser(user.id, user.username, user.full_name, user.role) if user else None
     return user
 

@@ -16,8 +16,8 @@ Jinja page served by the same server process, through the same middleware (`/__b
 by `bench_app()` below: the only thing this script adds to the application). The first view of each
 public page is measured too: the gzipped bytes of its HTML and of the CSS and JS it links.
 
-`bench_app()` adds `GZipMiddleware(minimum_size=500)` when app/main.py does not already, so the
-figures show the deployed configuration (see README, "Speed at ward-years of data").
+The application is app/main.py's, as deployed (gzip, versioned static files); see README,
+"Speed at ward-years of data".
 """
 
 from __future__ import annotations

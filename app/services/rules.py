@@ -58,16 +58,22 @@ def _in_force(session: Session, code: str, variant: str, on: date) -> LegalRule 
 
 
 @event.listens_for(Session, "after_flush")
-def _forget_rules(session, _context) -> None:
-    """A rule version or calendar row written in this session: what get_rule remembered may be old."""
+def _forget_written_rules(session, _context) -> None:
+    """A rule version written in this session: what get_rule remembered may be old."""
     if any(isinstance(o, LegalRule) for o in (*session.new, *session.dirty, *session.deleted)):
         session.info.pop("rules_in_force", None)
 
 
+@event.listens_for(Session, "after_transaction_end")
+def _forget_rules(session, _transaction) -> None:
+    """Remembered for one transaction: the next may see a version another request added."""
+    session.info.pop("rules_in_force", None)
+
+
 def get_rule(session: Session, code: str, *, on: date, variant: str = "") -> RuleRef:
     """The version of rule `code` (its `variant`, else the ordinary case) in force on `on`.
-    Remembered for the session (one request): a case's stages ask for the same rules several
-    times while it is filed and shown, and the rules table changes only by its own requests."""
+    Remembered for the transaction: a case's stages ask for the same rules several times while
+    it is filed and shown."""
     remembered = session.info.setdefault("rules_in_force", {})
     key = (code, variant, on)
     if key not in remembered:
