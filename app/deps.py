@@ -60,12 +60,20 @@ class ShownUser:
     role: str
 
 
-async def optional_user(request: Request, session: SessionDep) -> StaffUser | None:
-    # Most visitors have no session cookie: they cost no thread here (the lookup runs in one).
+def session_user(request: Request, session: Session) -> StaffUser | None:
+    """The staff user of the request's session cookie, if any (and remembered for the pages)."""
     token = request.cookies.get(SESSION_COOKIE)
-    user = await run_in_threadpool(auth.user_for_session, session, token) if token else None
+    user = auth.user_for_session(session, token) if token else None
     request.state.user = ShownUser(user.id, user.username, user.full_name, user.role) if user else None
     return user
+
+
+async def optional_user(request: Request, session: SessionDep) -> StaffUser | None:
+    # Most visitors have no session cookie: they cost no thread here (the lookup runs in one).
+    if not request.cookies.get(SESSION_COOKIE):
+        request.state.user = None
+        return None
+    return await run_in_threadpool(session_user, request, session)
 
 
 OptionalUser = Annotated[StaffUser | None, Depends(optional_user)]
@@ -131,7 +139,7 @@ def require_api_or_staff(permission: str):
         if request.headers.get("Authorization"):
             principal = api_principal(request, session)
         else:
-            user = optional_user(request, session)
+            user = session_user(request, session)
             principal = auth.principal_for_user(user, client_addr(request)) if user else None
         if principal is None:
             raise Unauthorized(_("Cần đăng nhập hoặc mã truy cập dạng Bearer"))
