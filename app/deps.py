@@ -79,9 +79,20 @@ async def optional_user(request: Request, session: SessionDep) -> StaffUser | No
 OptionalUser = Annotated[StaffUser | None, Depends(optional_user)]
 
 
+class PasswordChangeRequired(Exception):
+    """A staff page for a user whose password an administrator set: answered with a redirect to
+    the account page until they choose their own (a password known to two people)."""
+
+
+# What a user who must change their password may still open.
+PASSWORD_CHANGE_PATHS = frozenset({"/staff/account", "/staff/account/password", "/staff/logout"})
+
+
 def current_principal(request: Request, user: OptionalUser) -> Principal:
     if user is None:
         raise LoginRequired()
+    if user.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise PasswordChangeRequired()
     principal = auth.principal_for_user(user, client_addr(request))
     if not principal.can("staff:access"):
         raise Forbidden(_("Bạn không có quyền truy cập khu vực cán bộ"))

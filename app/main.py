@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app import i18n, logs, unavailable
 from app.config import Settings, get_settings
 from app.db import DatabaseBusy, is_busy, make_engine, session_for
-from app.deps import LoginRequired
+from app.deps import LoginRequired, PasswordChangeRequired
 from app.errors import AppError, TooManyRequests
 from app.etag import ETagMiddleware
 from app.i18n import N_
@@ -227,6 +227,14 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def login_required(request: Request, exc: LoginRequired):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         url = app.url_path_for("login_page") + "?" + urlencode({"next": target})
+        if is_htmx(request):
+            return JSONResponse(None, status_code=204, headers={"HX-Redirect": url})
+        return RedirectResponse(url, status_code=303)
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def password_change_required(request: Request, exc: PasswordChangeRequired):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        url = app.url_path_for("account_page") + "?" + urlencode({"next": target if request.method == "GET" else "/staff"})
         if is_htmx(request):
             return JSONResponse(None, status_code=204, headers={"HX-Redirect": url})
         return RedirectResponse(url, status_code=303)

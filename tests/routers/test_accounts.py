@@ -116,9 +116,16 @@ def test_reset_shows_a_temporary_password_once_and_forces_a_change(app, client, 
         r = factories.login(holder, target.username, temporary)
         assert r.headers["location"].startswith("/staff/account?next=")
         assert "Mật khẩu của bạn do quản trị hệ thống đặt" in holder.get("/staff/account").text
+        # Until they choose their own, every other staff page leads back to the account page.
+        r = holder.get("/staff/complaints?status=received", follow_redirects=False)
+        assert r.status_code == 303
+        assert r.headers["location"] == "/staff/account?next=%2Fstaff%2Fcomplaints%3Fstatus%3Dreceived"
+        r = holder.get("/staff", headers={"HX-Request": "true"}, follow_redirects=False)
+        assert r.status_code == 204 and r.headers["hx-redirect"].startswith("/staff/account?next=")
         r = _post(holder, "/staff/account/password",
                   {"current_password": temporary, "new_password": NEW, "new_password2": NEW, "next": "/staff"})
         assert r.status_code == 303 and r.headers["location"] == "/staff"
+        assert holder.get("/staff/complaints", follow_redirects=False).status_code == 200
     session.refresh(target)
     assert not target.must_change_password
 
