@@ -131,7 +131,57 @@ def _count_cases(url: str) -> int:
     return n
 
 
-def run(label: str, url: str, tmp: Path, clients: int, seconds: float) -> bool:
+WRK_DONE = """
+done = function(summary, latency, requests)
+  io.write(string.format("WRK %d %d %.1f %.1f %.1f\\n", summary.requests, summary.errors.status,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
+end
+"""
+
+
+def _wrk_scripts(tmp: Path) -> tuple[Path, Path]:
+    """wrk's Lua for the API (a JSON body) and for the form (a CSRF cookie and its token, and a
+    new idempotency key for every request, as a browser showing a new form would send)."""
+    import json
+    from urllib.parse import urlencode
+
+    from app.security import CSRF_COOKIE, csrf_token_for
+
+    body = {k: v.format(n=5) for k, v in FORM.items() if k != "sender_email"} | {"anonymous": False}
+    api = tmp / "api.lua"
+    api.write_text(f"wrk.method = 'POST'\nwrk.headers['Content-Type'] = 'application/json'\n"
+                   f"wrk.body = {json.dumps(json.dumps(body, ensure_ascii=False), ensure_ascii=False)}\n" + WRK_DONE)
+    secret = "w" * 43
+    fields = urlencode({k: v.format(n=7) for k, v in FORM.items()} | {"csrf_token": csrf_token_for("bench-secret", secret, "")})
+    form = tmp / "form.lua"
+    form.write_text(f"""counter = 0
+request = function()
+  counter = counter + 1
+  local body = "{fields}&idempotency_key=" .. string.format("wrk-%08d-%08d-%06d", math.random(99999999), counter, math.random(999999))
+  return wrk.format("POST", "/complaints/new", {{["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Cookie"] = "{CSRF_COOKIE}={secret}"}}, body)
+end
+""" + WRK_DONE)
+    return api, form
+
+
+def _wrk(base: str, clients: int, seconds: float, tmp: Path) -> dict[str, tuple]:
+    """Half the clients through the form, half through the API, as two wrk processes at once."""
+    api, form = _wrk_scripts(tmp)
+    half = max(1, clients // 2)
+    runs = {door: subprocess.Popen(["wrk", "-t1", f"-c{half}", f"-d{seconds:.0f}s", "-s", str(script), f"{base}{path}"],
+                                   stdout=subprocess.PIPE, text=True)
+            for door, script, path in (("api", api, "/api/v1/complaints"), ("form", form, "/complaints/new"))}
+    out = {}
+    for door, proc in runs.items():
+        text, _ = proc.communicate(timeout=seconds + 60)
+        line = next(x for x in text.splitlines() if x.startswith("WRK "))
+        requests, bad, p50, p99, worst = line.split()[1:]
+        out[door] = (int(requests), int(bad), float(p50), float(p99), float(worst))
+    return out
+
+
+def run(label: str, url: str, tmp: Path, clients: int, seconds: float, client: str = "httpx") -> bool:
     upgrade(url)
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": url, "DATA_DIR": str(tmp / "data"), "SECRET_KEY": "bench-secret",
@@ -149,7 +199,10 @@ def run(label: str, url: str, tmp: Path, clients: int, seconds: float) -> bool:
                     break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        tally = asyncio.run(_load(base, clients, seconds))
+        if client == "wrk":
+            results = _wrk(base, clients, seconds, tmp)
+        else:
+            tally = asyncio.run(_load(base, clients, seconds))
         time.sleep(1)  # let a request cut off by the client finish (or not) on the server
     finally:
         server.send_signal(signal.SIGTERM)
@@ -160,6 +213,8 @@ def run(label: str, url: str, tmp: Path, clients: int, seconds: float) -> bool:
             print(f"{label}: the server did not stop within 20 s of SIGTERM")
     rows = _count_cases(url)
     locked = log_path.read_text(errors="replace").count("database is locked")
+    if client == "wrk":
+        return _report_wrk(label, clients, seconds, results, rows, locked)
     lat = sorted(tally.latencies)
     p50 = statistics.median(lat) if lat else 0.0
     p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] if lat else 0.0
@@ -180,15 +235,34 @@ def run(label: str, url: str, tmp: Path, clients: int, seconds: float) -> bool:
     return ok
 
 
+def _report_wrk(label: str, clients: int, seconds: float, results: dict, rows: int, locked: int) -> bool:
+    """wrk reads no answer still on its way when the time is up: up to one per connection is
+    filed but not counted, so rows may exceed the answers by at most the number of clients."""
+    answered = sum(r[0] - r[1] for r in results.values())
+    print(f"\n{label}: {clients} clients with wrk (half form, half API), {seconds:.0f} s, 2 workers")
+    for door, (requests, bad, p50, p99, worst) in results.items():
+        print(f"    {door}: {requests} submissions ({bad} errors), {requests / seconds:.1f}/s, p50 {p50:.0f} ms, "
+              f"p99 {p99:.0f} ms, max {worst:.0f} ms")
+    print(f"  rows {rows} vs answers read {answered} (+ at most {clients} in flight at the end); "
+          f"'database is locked' in log: {locked}")
+    ok = (locked == 0 and all(r[1] == 0 and r[3] < 2000 for r in results.values())
+          and answered <= rows <= answered + clients)
+    print(f"  {'PASS' if ok else 'FAIL'}")
+    return ok
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--url", default="", help="a PostgreSQL URL (a role with CREATEDB) to run there too")
+    parser.add_argument("--client", choices=("httpx", "wrk"), default="httpx",
+                        help="httpx: Python clients that also fetch each form, with exact accounting; wrk: a "
+                             "light client (apt-get install wrk), so the latency is the server's, not the client's")
     args = parser.parse_args()
     ok = True
     with tempfile.TemporaryDirectory(prefix="minhbach-conc-") as tmp:
-        ok &= run("SQLite", f"sqlite:///{tmp}/bench.sqlite3", Path(tmp), args.clients, args.seconds)
+        ok &= run("SQLite", f"sqlite:///{tmp}/bench.sqlite3", Path(tmp), args.clients, args.seconds, args.client)
         if args.url:
             name = f"mb_conc_{uuid.uuid4().hex[:8]}"
             admin = create_engine(args.url, isolation_level="AUTOCOMMIT")
@@ -196,7 +270,7 @@ def main() -> int:
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
             try:
                 url = make_url(args.url).set(database=name).render_as_string(hide_password=False)
-                ok &= run("PostgreSQL", url, Path(tmp), args.clients, args.seconds)
+                ok &= run("PostgreSQL", url, Path(tmp), args.clients, args.seconds, args.client)
             finally:
                 with admin.connect() as conn:
                     conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
