@@ -8,6 +8,7 @@ import re
 import uuid
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.helpers import login
 
@@ -20,9 +21,11 @@ CODE = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{5}")
 def _ask(page, question: str, name: str, marker: str) -> tuple[str, str, str]:
     """Ask from the first document in the list; returns its address, its title and the subject."""
     page.goto("/disclosures")
-    page.locator("main a[href^='/disclosures/']").first.click()
+    with page.expect_navigation():
+        page.locator("main a[href^='/disclosures/']").first.click()
     address, title = page.url, page.locator("h1").inner_text()
-    page.get_by_role("link", name="Hỏi về văn bản này").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Hỏi về văn bản này").click()
     assert page.locator("h1").inner_text() == "Hỏi về văn bản" and title in page.locator("main").inner_text()
     subject = page.input_value("#f-subject")
     assert subject == f"Hỏi về văn bản: {title}"[:300], "the subject is filled in"
@@ -46,9 +49,12 @@ def test_a_question_on_a_document_is_answered_under_it(new_context, javascript):
     officer = new_context(java_script_enabled=javascript).new_page()
     login(officer, OFFICER)
     officer.goto("/staff/complaints?kind=petition")
-    officer.get_by_role("link", name=subject).click()
+    # Wait for the case page to load in full: reading <main> while it is still being parsed
+    # returned "" once on CI.
+    with officer.expect_navigation():
+        officer.get_by_role("link", name=subject).click()
     section = officer.locator("#answer")
-    assert marker in officer.locator("main").inner_text()
+    expect(officer.locator("main")).to_contain_text(marker)
     section.locator("summary").click()
     section.locator("#f-answer-public_question").fill(f"Các hộ ở ngõ 4 có bị ảnh hưởng không? ({marker})")
     section.locator("#f-answer-public_answer").fill("Không: văn bản chỉ áp dụng cho khu vực bãi sông.")
