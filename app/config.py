@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     mail_interval_seconds: int = Field(default=30, ge=0, description="0: no background sender (use minhbach send-mail)")
     webhook_interval_seconds: int = Field(default=15, ge=0, description="How often webhook deliveries are sent; 0: "
                                                                         "never (deliveries wait)")
+    stats_warmup: bool = Field(default=True, description="Compute the figures of /stats in the background "
+                                                         "shortly after start and after each midnight, so no "
+                                                         "visitor waits for them")
     webhook_allow_loopback: bool = Field(default=False, description="Accept webhook endpoints on this machine "
                                                                     "(127.0.0.1, over HTTP too): development and "
                                                                     "tests only")

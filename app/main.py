@@ -56,8 +56,9 @@ from app.routers.staff import tokens as staff_tokens
 from app.routers.staff import webhooks as staff_webhooks
 from app.security import BodyLimitMiddleware, WebMiddleware, csrf_guard
 from app.static_files import VersionedStaticFiles
-from app.services import outbox, reception_schedule, webhooks
+from app.services import outbox, reception_schedule, stats, webhooks
 from app.services.outbox import SmtpSettings
+from app.timeutil import local_today
 from app.templating import is_htmx, render
 
 log = logging.getLogger("minhbach")
@@ -107,6 +108,8 @@ async def lifespan(app: FastAPI):
         rounds.append(("webhook delivery", settings.webhook_interval_seconds, settings.webhook_interval_seconds,
                        webhooks.any_work, send_webhooks))
     tasks = [asyncio.create_task(_rounds(app, *r)) for r in rounds]
+    if settings.stats_warmup:
+        tasks.append(asyncio.create_task(_keep_stats_warm(app)))
     yield
     for task in tasks:
         task.cancel()
@@ -135,6 +138,32 @@ async def _rounds(app: FastAPI, name: str, delay: int, interval: int, needed, wo
         await asyncio.sleep(interval)
 
 
+STATS_WARM_DELAY_SECONDS = 5
+STATS_WARM_CHECK_SECONDS = 300
+
+
+async def _keep_stats_warm(app: FastAPI) -> None:
+    """Compute /stats' figures of the day before a visitor asks for them: shortly after start,
+    then within a few minutes of each local midnight (at L, about two seconds of one thread a
+    day per process; the figures are those of complete months, `stats.DailyFigures`). A failed
+    round is logged and the next check tries again; a visitor who comes first computes them."""
+    daily = app.state.stats_figures
+
+    def warm() -> None:
+        today = local_today()
+        if daily.stale(today):
+            with session_for(app.state.engine, write=False) as session:
+                daily.get(session, today=today)
+
+    await asyncio.sleep(STATS_WARM_DELAY_SECONDS)
+    while True:
+        try:
+            await run_in_threadpool(warm)
+        except Exception:  # noqa: BLE001 - the loop must outlive a bad round; the error is logged
+            log.exception("stats warm-up failed")
+        await asyncio.sleep(STATS_WARM_CHECK_SECONDS)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     logs.install()
@@ -151,6 +180,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.secret_key = settings.resolved_secret_key()
     app.state.write_turns = weakref.WeakKeyDictionary()  # app.db.write_turn
+    app.state.stats_figures = stats.DailyFigures()  # /stats, computed once a day (_keep_stats_warm)
     app.state.engine = make_engine(settings.database_url, pool_size=settings.db_pool_size,
                                    busy_timeout_ms=settings.sqlite_busy_timeout_ms,
                                    lock_timeout_ms=settings.db_lock_timeout_ms,

@@ -151,7 +151,10 @@ def database_url(template_db, tmp_path):
 def settings(database_url, tmp_path) -> Settings:
     data_dir = tmp_path / "data"
     return Settings(database_url=database_url, data_dir=data_dir, secret_key="test-secret-key",
-                    public_base_url="http://testserver", max_upload_mb=1)
+                    public_base_url="http://testserver", max_upload_mb=1,
+                    # No /stats computation in the background of a test that counts queries or
+                    # travels in time; tests/routers/test_speed.py turns it on.
+                    stats_warmup=False)
 
 
 @pytest.fixture

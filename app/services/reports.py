@@ -127,6 +127,7 @@ class _RuleBook:
 
     def __init__(self, session: Session, codes: set[str]):
         self._versions: dict[tuple[str, str], list[LegalRule]] = defaultdict(list)
+        self._dues: dict[tuple, date | None] = {}
         rows = session.exec(select(LegalRule).where(LegalRule.code.in_(sorted(codes)))
                             .order_by(LegalRule.effective_from)).all()
         for row in rows:
@@ -144,9 +145,17 @@ class _RuleBook:
 
     def due(self, cal: WorkCalendar, code: str, start: date, *, variant: str = "",
             pauses: tuple[Pause, ...] = ()) -> date | None:
-        """The rule's deadline counted from the day after `start`, or None without such a rule."""
-        rule = self.get(code, start, variant)
-        return None if rule is None else cal.add(start, rule.value, rule.unit, pauses)
+        """The rule's deadline counted from the day after `start`, or None without such a rule.
+        Remembered per book when no suspension applies: a year's cases start on a few hundred
+        days, so `/stats` and the reports count each day's deadline once, not once per case."""
+        if pauses:
+            rule = self.get(code, start, variant)
+            return None if rule is None else cal.add(start, rule.value, rule.unit, pauses)
+        key = (id(cal), code, start, variant)
+        if key not in self._dues:
+            rule = self.get(code, start, variant)
+            self._dues[key] = None if rule is None else cal.add(start, rule.value, rule.unit)
+        return self._dues[key]
 
 
 def rule_book(session: Session, codes: Iterable[str]) -> _RuleBook:

@@ -1041,6 +1041,11 @@ class DailyFigures:
         self._lock = threading.Lock()
         self._figures: tuple[date, Stats] | None = None
 
+    def stale(self, today: date) -> bool:
+        """Whether the first request of `today` would have to compute the figures."""
+        held = self._figures
+        return held is None or held[0] != today
+
     def get(self, session: Session, *, today: date) -> Stats:
         held = self._figures
         if held is not None and held[0] == today:

@@ -136,7 +136,10 @@ def live_server(tmp_path_factory):
         env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(data_dir), "SECRET_KEY": secret,
                "PUBLIC_BASE_URL": url, "PYTHONUNBUFFERED": "1",
                "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp.port), "SMTP_USER": "", "SMTP_PASSWORD": "",
-               "SMTP_STARTTLS": "false", "MAIL_INTERVAL_SECONDS": "1"}
+               "SMTP_STARTTLS": "false", "MAIL_INTERVAL_SECONDS": "1",
+               # The demo data is loaded while the server starts: figures computed before it is
+               # in would be the day's.
+               "STATS_WARMUP": "false"}
         log_path = tmp / "uvicorn.log"
         # Started before the demo data is loaded: the server's imports and the seeding overlap.
         with log_path.open("wb") as log:

@@ -52,6 +52,29 @@ def test_the_page_uses_the_days_figures_and_each_app_its_own(app, client, monkey
     assert held._figures[0] == date(2026, 12, 4) and held._figures is not figures
 
 
+def test_the_days_figures_are_ready_before_the_first_visitor(settings, monkeypatch):
+    """The app computes them in the background shortly after it starts (and after each
+    midnight), so the first visitor of the day does not wait for them."""
+    import time
+
+    from app import main
+
+    monkeypatch.setattr(main, "STATS_WARM_DELAY_SECONDS", 0)
+    application = create_app(settings.model_copy(update={"stats_warmup": True}))
+    daily = application.state.stats_figures
+    try:
+        with TestClient(application, base_url="http://testserver") as c:
+            give_up = time.monotonic() + 20
+            while daily.stale(main.local_today()) and time.monotonic() < give_up:
+                time.sleep(0.05)
+            assert not daily.stale(main.local_today()), "the figures were not computed in the background"
+            figures = daily._figures
+            assert c.get("/stats").status_code == 200
+            assert daily._figures is figures  # the page used them: not computed again
+    finally:
+        application.state.engine.dispose()
+
+
 # Static files, gzip, favicon ----------------------------------------------------------------------
 
 @pytest.fixture

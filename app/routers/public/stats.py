@@ -565,10 +565,7 @@ def build_view(st: S.Stats, ward: str) -> View:
 
 def _figures(request: Request, session, today: date) -> S.Stats:
     """The day's figures, computed once a day per process (`stats.DailyFigures`, on the app)."""
-    daily = getattr(request.app.state, "stats_figures", None)
-    if daily is None:
-        daily = request.app.state.stats_figures = S.DailyFigures()
-    return daily.get(session, today=today)
+    return request.app.state.stats_figures.get(session, today=today)
 
 
 def _page(request: Request, session) -> tuple[View, Markup]:
