@@ -25,6 +25,7 @@ from app.db import DatabaseBusy, is_busy, make_engine, session_for
 from app.deps import LoginRequired, PasswordChangeRequired
 from app.errors import AppError, TooManyRequests
 from app.etag import ETagMiddleware
+from app.fragments import Fragments
 from app.i18n import N_
 from app.routers import open311
 from app.routers.api import complaints as api_complaints
@@ -181,6 +182,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.secret_key = settings.resolved_secret_key()
     app.state.write_turns = weakref.WeakKeyDictionary()  # app.db.write_turn
     app.state.stats_figures = stats.DailyFigures()  # /stats, computed once a day (_keep_stats_warm)
+    app.state.fragments = Fragments()  # rendered parts of public pages, by data version (app/fragments.py)
     app.state.engine = make_engine(settings.database_url, pool_size=settings.db_pool_size,
                                    busy_timeout_ms=settings.sqlite_busy_timeout_ms,
                                    lock_timeout_ms=settings.db_lock_timeout_ms,

@@ -114,10 +114,9 @@ def markdown(source: str) -> Markup:
 
 
 def label(mapping: dict, key: str) -> str:
-    for k, v in mapping.items():
-        if k == key:
-            return str(v)
-    return key
+    """The label of `key` (an enum member or its value; str enums hash as their value)."""
+    value = mapping.get(key)
+    return key if value is None else str(value)
 
 
 def demote_headings(html: str, levels: int = 1) -> Markup:

@@ -373,6 +373,14 @@ def _is_public():
     return Disclosure.published_at.is_not(None)
 
 
+def public_version(session: Session) -> tuple:
+    """What changes whenever a public list or search could: the latest change time and the
+    highest id (every write of a disclosure sets `updated_at`; a new one also takes a new id).
+    Two index probes (separate subqueries: SQLite reads a single min/max from its index only)."""
+    return tuple(session.exec(select(select(func.max(Disclosure.updated_at)).scalar_subquery(),
+                                     select(func.max(Disclosure.id)).scalar_subquery())).one())
+
+
 def list_public(session: Session, *, q: str = "", category: str | None = None, year: int | None = None,
                 limit: int = 20, cursor: str | None = None) -> Page[Disclosure]:
     """Published and withdrawn disclosures, newest publication first; with a query, ranked

@@ -44,6 +44,32 @@ def test_list_full_page_and_htmx_partial(client, session, publisher):
     assert "Mức thu phí vệ sinh" in partial.text and "hộ nghèo" not in partial.text
 
 
+def test_the_kept_list_follows_every_change_and_language(client, session, publisher):
+    """The results are kept rendered between requests (app/fragments.py): a publication, an
+    amendment or a withdrawal shows on the next request, and each language has its own."""
+    first = factories.published(session, publisher, title="Kế hoạch thu gom rác")
+    assert "Kế hoạch thu gom rác" in client.get("/disclosures").text
+    assert "Kế hoạch thu gom rác" in client.get("/disclosures").text  # the kept copy
+
+    factories.published(session, publisher, title="Lịch cắt điện tháng 12")
+    assert "Lịch cắt điện tháng 12" in client.get("/disclosures").text
+
+    data = factories.disclosure_input(title="Kế hoạch thu gom rác (sửa đổi)")
+    svc.update(session, principal=publisher, disclosure_id=first.id, data=data)
+    session.commit()
+    assert "Kế hoạch thu gom rác (sửa đổi)" in client.get("/disclosures").text
+
+    svc.withdraw(session, principal=publisher, disclosure_id=first.id, reason="Thay thế")
+    session.commit()
+    assert "Đã thu hồi" in client.get("/disclosures").text
+
+    token = factories.csrf(client, "/")
+    client.post("/lang", data={"lang": "en", "next": "/", "csrf_token": token})
+    english = client.get("/disclosures").text
+    assert "Withdrawn" in english and "Đã thu hồi" not in english
+    assert "Đã thu hồi" not in client.get("/disclosures", headers={"HX-Request": "true"}).text
+
+
 def test_list_pagination_links(client, session, publisher):
     for i in range(22):
         factories.published(session, publisher, title=f"Thông báo số {i}")

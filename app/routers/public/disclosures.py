@@ -13,12 +13,13 @@ from markupsafe import Markup
 
 from app.db import utcnow
 from app.deps import OptionalUser, RowId, SessionDep
+from app import i18n
 from app.i18n import _
 from app.models.disclosure import Category, DisclosureStatus
 from app.routers import downloads
 from app.services import commitment_links, complaints, rules
 from app.services import disclosures as svc
-from app.templating import is_htmx, render
+from app.templating import env, render
 from app.validation import int_in_range
 
 router = APIRouter(include_in_schema=False)
@@ -42,12 +43,22 @@ def disclosure_list(
     year: str | None = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ):
-    """Published disclosures, newest first, with filters; HTMX gets only the results."""
+    """Published disclosures, newest first, with filters; HTMX gets only the results. The
+    results and the year choices are the same for every visitor: they are kept rendered until
+    a disclosure changes (`svc.public_version`, two index probes, instead of the list's query
+    and twenty cards)."""
     cat, yr = _category(category), _year(year)
-    page = svc.list_public(session, q=q, category=cat, year=yr, limit=20, cursor=cursor)
-    # The year choices are only in the full page, not in the results HTMX fetches per keystroke.
-    years = [] if is_htmx(request) else svc.available_years(session)
-    ctx = {"page": page, "q": q, "category": cat, "year": yr, "years": years, "cursor": cursor}
+    locale = i18n.get_locale()
+
+    def build() -> tuple[Markup, list[int]]:
+        page = svc.list_public(session, q=q, category=cat, year=yr, limit=20, cursor=cursor)
+        results = env.get_template("public/disclosures/_results_body.html").render(
+            page=page, q=q, category=cat, year=yr, cursor=cursor, lang=locale)
+        return Markup(results), svc.available_years(session)
+
+    key = ("disclosures", svc.public_version(session), locale, q, cat, yr, cursor)
+    results, years = request.app.state.fragments.get(key, build)
+    ctx = {"results": results, "q": q, "category": cat, "year": yr, "years": years, "cursor": cursor}
     return render(request, "public/disclosures/list.html", ctx, partial="public/disclosures/_results.html")
 
 
