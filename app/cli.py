@@ -11,12 +11,12 @@ from typing import Annotated
 import typer
 from sqlmodel import select
 
+from app.accounts import audit, auth
+from app.accounts.audit import Actor
 from app.config import get_settings
-from app.db import make_engine, session_for
-from app.errors import AppError
+from app.core.db import make_engine, session_for
+from app.core.errors import AppError
 from app.models.user import Role, StaffUser
-from app.services import audit, auth
-from app.services.audit import Actor
 
 cli = typer.Typer(help="Minh Bạch: cổng công khai, minh bạch cấp phường/xã.", no_args_is_help=True,
                   add_completion=False)
@@ -211,7 +211,7 @@ def seed_demo_command() -> None:
 def send_mail() -> None:
     """Send the e-mail that is due in the outbox now (the server also does this every
     MAIL_INTERVAL_SECONDS)."""
-    from app.services import outbox
+    from app.integration import outbox
 
     settings = get_settings()
     if not settings.smtp_host:
@@ -225,7 +225,7 @@ def send_mail() -> None:
 def reception_sync() -> None:
     """Generate the reception sessions of the recurring rules ahead (the server does this every
     few hours; run it after changing rules from outside the portal)."""
-    from app.services import reception_schedule
+    from app.reception import schedule as reception_schedule
 
     with _session(write=True) as session:
         result = reception_schedule.sync(session)
@@ -251,7 +251,7 @@ def audit_verify() -> None:
 @cli.command()
 def backup(dest: Annotated[Path, typer.Argument(help="A new or empty folder")]) -> None:
     """Back up the database (online), the files folder and the secret key into DEST, with a manifest of SHA-256 hashes."""
-    from app.services import backup as svc
+    from app.core import backup as svc
 
     try:
         manifest = svc.backup(get_settings(), dest)
@@ -267,7 +267,7 @@ def restore(
     force: Annotated[bool, typer.Option(help="Replace a database and files folder that already hold data")] = False,
 ) -> None:
     """Restore a backup after checking every hash; refuses a target holding data unless --force."""
-    from app.services import backup as svc
+    from app.core import backup as svc
 
     try:
         result = svc.restore(get_settings(), source, force=force)

@@ -87,7 +87,7 @@ class Settings(BaseSettings):
 
     @property
     def file_store(self):
-        from app.services.files import FileStore
+        from app.core.files import FileStore
 
         return FileStore(self.files_dir, self.max_upload_bytes)
 

@@ -10,16 +10,16 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlmodel import Session, select
 
+from app.accounts import auth
+from app.accounts.audit import Actor
 from app.config import Settings
+from app.core.pdf import simple_pdf
+from app.core.text import fold
+from app.core.timeutil import LOCAL_TZ, local_today
+from app.disclosures import service as svc
+from app.legal.rules import work_calendar
 from app.models.disclosure import Disclosure, DisclosureMethod, DisclosureVersion
 from app.models.user import Role
-from app.pdf import simple_pdf
-from app.services import auth
-from app.services import disclosures as svc
-from app.services.audit import Actor
-from app.services.rules import work_calendar
-from app.services.text import fold
-from app.timeutil import LOCAL_TZ, local_today
 
 DEMO_PASSWORD = "minhbach-demo"
 DEMO_USERS = [
@@ -213,7 +213,7 @@ DEMO_CASES = [
 
 
 def seed_cases(session: Session, users: dict) -> None:
-    from app.services import complaints
+    from app.cases import service as complaints
 
     officer = auth.principal_for_user(users[Role.officer], "127.0.0.1")
     leader = auth.principal_for_user(users[Role.leader], "127.0.0.1")
@@ -258,7 +258,8 @@ def seed_reception(session: Session, users: dict) -> None:
     """Three recurring slots, eight weeks of held sessions (one of the chairman's cancelled, so
     the compliance page shows a missed week) and a few visits in the register."""
     from app.models.reception import ReceptionSession
-    from app.services import reception, reception_schedule
+    from app.reception import schedule as reception_schedule
+    from app.reception import service as reception
 
     clerk = auth.principal_for_user(users[Role.reception], "127.0.0.1")
     today = local_today()
@@ -292,9 +293,10 @@ def seed_reception(session: Session, users: dict) -> None:
 def _link_lighting(session: Session, leader, dialogue_id: int) -> None:
     """The lighting commitment is carried out by the resident's report (a case) and by the
     answer to the voters' petition (a disclosure): both linked, as staff would."""
+    from app.cases import service as complaints
+    from app.dialogues import commitment_links
     from app.models.complaint import Complaint
     from app.models.dialogue import Commitment
-    from app.services import commitment_links, complaints
 
     lighting = session.exec(select(Commitment).where(Commitment.dialogue_id == dialogue_id)
                             .order_by(Commitment.id)).first()
@@ -309,8 +311,8 @@ def _link_lighting(session: Session, leader, dialogue_id: int) -> None:
 def seed_dialogues(session: Session, users: dict) -> None:
     """A dialogue held last month with its results published (questions, answers, one commitment
     done, one in progress, one overdue) and one announced for the coming weeks."""
+    from app.dialogues import service as dialogues
     from app.models.dialogue import Dialogue
-    from app.services import dialogues
 
     leader = auth.principal_for_user(users[Role.leader], "127.0.0.1")
     today = local_today()

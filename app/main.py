@@ -12,55 +12,30 @@ from urllib.parse import urlencode
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
-from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
-from starlette.concurrency import run_in_threadpool
 from pydantic import ValidationError
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
-from app import i18n, logs, unavailable
 from app.config import Settings, get_settings
-from app.db import DatabaseBusy, is_busy, make_engine, session_for
-from app.deps import LoginRequired, PasswordChangeRequired
-from app.errors import AppError, TooManyRequests
-from app.etag import ETagMiddleware
-from app.fragments import Fragments
-from app.i18n import N_
-from app.routers import open311
-from app.routers.api import complaints as api_complaints
-from app.routers.api import complaints_public as api_complaints_public
-from app.routers.api import deadlines as api_deadlines
-from app.routers.api import dialogues as api_dialogues
-from app.routers.api import disclosures as api_disclosures
-from app.routers.api import events as api_events
-from app.routers.api import reception as api_reception
-from app.routers.api import reports as api_reports
-from app.routers.public import complaints as public_complaints
-from app.routers.public import dialogues as public_dialogues
-from app.routers.public import disclosures as public_disclosures
-from app.routers.public import following as public_following
-from app.routers.public import opendata as public_opendata
-from app.routers.public import pages
-from app.routers.public import reception as public_reception
-from app.routers.public import stats as public_stats
-from app.routers.staff import accounts as staff_accounts
-from app.routers.staff import admin as staff_admin
-from app.routers.staff import auth as staff_auth
-from app.routers.staff import complaints as staff_complaints
-from app.routers.staff import dialogues as staff_dialogues
-from app.routers.staff import disclosures as staff_disclosures
-from app.routers.staff import reception as staff_reception
-from app.routers.staff import reception_admin as staff_reception_admin
-from app.routers.staff import reports as staff_reports
-from app.routers.staff import tokens as staff_tokens
-from app.routers.staff import webhooks as staff_webhooks
-from app.security import BodyLimitMiddleware, WebMiddleware, csrf_guard
-from app.static_files import VersionedStaticFiles
-from app.services import outbox, reception_schedule, stats, webhooks
-from app.services.outbox import SmtpSettings
-from app.timeutil import local_today
-from app.templating import is_htmx, render
+from app.core import i18n, logs, unavailable
+from app.core.db import DatabaseBusy, is_busy, make_engine, session_for
+from app.core.deps import LoginRequired, PasswordChangeRequired
+from app.core.errors import AppError, TooManyRequests
+from app.core.etag import ETagMiddleware
+from app.core.fragments import Fragments
+from app.core.i18n import N_
+from app.core.security import BodyLimitMiddleware, WebMiddleware, csrf_guard
+from app.core.static_files import VersionedStaticFiles
+from app.core.templating import is_htmx, render
+from app.core.timeutil import local_today
+from app.integration import outbox, webhooks
+from app.integration.outbox import SmtpSettings
+from app.reception import schedule as reception_schedule
+from app.reporting import stats
+from app.routers import DOORS
 
 log = logging.getLogger("minhbach")
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -175,14 +150,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0",
         description=API_DESCRIPTION,
         dependencies=[Depends(csrf_guard)],
-        docs_url=None,  # served by routers/public/pages.py from vendored files (CSP, offline)
+        docs_url=None,  # served by app/site/web_public.py from vendored files (CSP, offline)
         redoc_url=None,
     )
     app.state.settings = settings
     app.state.secret_key = settings.resolved_secret_key()
-    app.state.write_turns = weakref.WeakKeyDictionary()  # app.db.write_turn
+    app.state.write_turns = weakref.WeakKeyDictionary()  # app.core.db.write_turn
     app.state.stats_figures = stats.DailyFigures()  # /stats, computed once a day (_keep_stats_warm)
-    app.state.fragments = Fragments()  # rendered parts of public pages, by data version (app/fragments.py)
+    app.state.fragments = Fragments()  # rendered parts of public pages, by data version (app/core/fragments.py)
     app.state.engine = make_engine(settings.database_url, pool_size=settings.db_pool_size,
                                    busy_timeout_ms=settings.sqlite_busy_timeout_ms,
                                    lock_timeout_ms=settings.db_lock_timeout_ms,
@@ -199,13 +174,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
     app.mount("/static", VersionedStaticFiles(directory=STATIC_DIR), name="static")
 
-    for module in (pages, public_stats, public_opendata, public_disclosures, public_complaints, public_reception,
-                   public_following, public_dialogues, staff_auth, staff_accounts,
-                   staff_disclosures, staff_complaints, staff_reception, staff_reception_admin, staff_dialogues,
-                   staff_admin, api_disclosures, api_deadlines, api_complaints_public, api_complaints, api_reception,
-                   api_dialogues, api_events, api_reports, staff_reports, staff_tokens, staff_webhooks,
-                   open311):
-        app.include_router(module.router)
+    for door in DOORS:
+        app.include_router(door.router)
     _install_error_handlers(app)
     unavailable.install(app)  # after the other handlers: a database that is down is a 503, else they answer
     return app

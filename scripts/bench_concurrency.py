@@ -145,7 +145,7 @@ def _wrk_scripts(tmp: Path) -> tuple[Path, Path]:
     import json
     from urllib.parse import urlencode
 
-    from app.security import CSRF_COOKIE, csrf_token_for
+    from app.core.security import CSRF_COOKIE, csrf_token_for
 
     body = {k: v.format(n=5) for k, v in FORM.items() if k != "sender_email"} | {"anonymous": False}
     api = tmp / "api.lua"

@@ -20,12 +20,12 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from app.db import make_engine, session_for
+from app.core.db import make_engine, session_for
+from app.core.pagination import encode_cursor
+from app.core.text import fold
+from app.disclosures import service as svc
 from app.migrate import upgrade
 from app.models.disclosure import Category, Disclosure
-from app.services import disclosures as svc
-from app.services.pagination import encode_cursor
-from app.services.text import fold
 
 WORDS = ("dự toán ngân sách phường đất đai bồi thường hộ nghèo cận nghèo tiếp công dân quy hoạch "
          "phí lệ phí thủ tục hành chính nghĩa vụ quân sự thanh tra tài sản công quỹ đóng góp").split()

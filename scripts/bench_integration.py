@@ -41,13 +41,17 @@ os.environ.setdefault("DATA_DIR", str(TMP / "import"))
 os.environ.setdefault("SECRET_KEY", "bench-secret-key")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_reception  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import create_engine, event, insert, inspect, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-import bench_reception  # noqa: E402
 from app.config import Settings  # noqa: E402
-from app.db import make_engine, session_for, utcnow  # noqa: E402
+from app.core.db import make_engine, session_for, utcnow  # noqa: E402
+from app.core.text import fold  # noqa: E402
+from app.core.timeutil import LOCAL_TZ  # noqa: E402
+from app.integration import events
+from app.legal import periods
 from app.main import create_app  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
 from app.models.complaint import CaseField, Complaint, ComplaintEvent, ComplaintPause  # noqa: E402
@@ -67,9 +71,12 @@ from app.models.disclosure import (  # noqa: E402
     Method,
 )
 from app.models.event import Audience, PublicEvent  # noqa: E402
-from app.services import events, opendata, periods, reports, reports_export, stats  # noqa: E402
-from app.services.text import fold  # noqa: E402
-from app.timeutil import LOCAL_TZ  # noqa: E402
+from app.reporting import exports as reports_export
+from app.reporting import (
+    opendata,
+    stats,  # noqa: E402
+)
+from app.reporting import periodic as reports
 
 WARD = "Phường Phú La"
 BASE_URL = "http://testserver"

@@ -23,14 +23,17 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlmodel import select
 
-from app.db import make_engine, session_for
+from app.accounts.audit import Actor
+from app.accounts.auth import Principal
+from app.core.db import make_engine, session_for
+from app.core.pagination import paginate
+from app.core.timeutil import LOCAL_TZ
 from app.migrate import upgrade
 from app.models.reception import ReceptionSession
-from app.services import reception, reception_compliance, reception_export, reception_schedule
-from app.services.audit import Actor
-from app.services.auth import Principal
-from app.services.pagination import paginate
-from app.timeutil import LOCAL_TZ
+from app.reception import compliance as reception_compliance
+from app.reception import export as reception_export
+from app.reception import schedule as reception_schedule
+from app.reception import service as reception
 
 SLOTS = (("chairman", "periodic", 7, 11), ("officer", "regular", 7, 11), ("officer", "regular", 13, 17))
 KINDS = ("complaint", "denunciation", "petition", "feedback")

@@ -41,8 +41,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
-from app.deps import OptionalUser, SessionDep  # noqa: E402
 from sqlalchemy import create_engine, insert, text  # noqa: E402
+
+from app.core.deps import OptionalUser, SessionDep  # noqa: E402
 
 WORDS = ("dự toán ngân sách phường đất đai bồi thường hộ nghèo cận nghèo tiếp công dân quy hoạch phí lệ phí "
          "thủ tục hành chính nghĩa vụ quân sự thanh tra tài sản công quỹ đóng góp xây dựng trường học "
@@ -59,10 +60,10 @@ USER = "bench-leader"
 def build(url: str, n_disclosures: int, n_cases: int, *, seed: int = 1) -> None:
     """Migrate and fill a database: published disclosures over six years, and cases over five,
     most resolved, with deadlines, departments, channels and ratings as a ward's would be."""
+    from app.core.text import fold
     from app.migrate import upgrade
     from app.models.complaint import CaseField, CaseKind, CaseStatus, Channel, Complaint
     from app.models.disclosure import Category, Disclosure
-    from app.services.text import fold
 
     upgrade(url)
     rng = random.Random(seed)
@@ -154,8 +155,8 @@ def bench_app():
     through the same middleware."""
     from fastapi.responses import HTMLResponse
 
+    from app.core.templating import env
     from app.main import create_app
-    from app.templating import env
 
     app = create_app()
     bare = env.from_string("<!DOCTYPE html><html lang=\"vi\"><title>{{ t }}</title><p>{{ t }}</p></html>")

@@ -24,7 +24,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from app.config import Settings  # noqa: E402
-from app.db import session_for  # noqa: E402
+from app.core.db import session_for  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
 from tests import factories  # noqa: E402
@@ -50,7 +50,7 @@ def pytest_addoption(parser):
 def _morning_of(day: str):
     from datetime import date, datetime, time
 
-    from app.timeutil import LOCAL_TZ
+    from app.core.timeutil import LOCAL_TZ
 
     return datetime.combine(date.fromisoformat(day), time(9, 0), LOCAL_TZ)
 
@@ -153,7 +153,7 @@ def settings(database_url, tmp_path) -> Settings:
     return Settings(database_url=database_url, data_dir=data_dir, secret_key="test-secret-key",
                     public_base_url="http://testserver", max_upload_mb=1,
                     # No /stats computation in the background of a test that counts queries or
-                    # travels in time; tests/routers/test_speed.py turns it on.
+                    # travels in time; tests/core/test_speed.py turns it on.
                     stats_warmup=False)
 
 

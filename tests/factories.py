@@ -7,11 +7,11 @@ import re
 
 from sqlmodel import Session
 
+from app.accounts import auth
+from app.accounts.audit import Actor
+from app.core.pdf import simple_pdf
+from app.disclosures import service as svc
 from app.models.user import StaffUser
-from app.pdf import simple_pdf
-from app.services import auth
-from app.services import disclosures as svc
-from app.services.audit import Actor
 
 PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)

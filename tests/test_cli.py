@@ -7,7 +7,7 @@ import sys
 import pytest
 from sqlalchemy import text
 
-from app.db import make_engine
+from app.core.db import make_engine
 
 
 @pytest.fixture
@@ -103,8 +103,8 @@ def _live_sessions(database_url, user_id):
 
 
 def _open_session(database_url, username):
-    from app.db import session_for
-    from app.services import auth
+    from app.accounts import auth
+    from app.core.db import session_for
 
     engine = make_engine(database_url)
     with session_for(engine, write=True, audit_key="k") as s:

@@ -7,7 +7,7 @@ from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401
-from app.db import make_engine
+from app.core.db import make_engine
 from app.migrate import downgrade, upgrade
 
 
@@ -40,8 +40,9 @@ def test_models_match_migrations(database_url):
 
 
 def test_rules_are_seeded_with_their_legal_basis(session):
-    from app.services.rules import get_rule
     from datetime import date
+
+    from app.legal.rules import get_rule
 
     rule = get_rule(session, "disclosure.publish_deadline", on=date(2026, 1, 1))
     assert (rule.unit, rule.value) == ("working", 5) and "Điều 12" in rule.legal_basis

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
-from app.db import UTCDateTime
+from app.core.db import UTCDateTime
 
 
 class AuditEvent(SQLModel, table=True):

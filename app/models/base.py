@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import Column
 from sqlmodel import Field
 
-from app.db import UTCDateTime, utcnow
+from app.core.db import UTCDateTime, utcnow
 
 
 def created_at_field(**kw) -> datetime:

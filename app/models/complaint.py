@@ -1,6 +1,6 @@
 """Cases (đơn): complaints, denunciations, petitions and feedback, with their timeline,
 suspensions and files. The sender's identity lives on the case row; who may see it is decided
-in app/services/complaints.py, never in a template or a route."""
+in app/cases/service.py, never in a template or a route."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from enum import StrEnum
 from sqlalchemy import Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
-from app.db import UTCDateTime
-from app.i18n import N_
+from app.core.db import UTCDateTime
+from app.core.i18n import N_
 from app.models.base import created_at_field
 
 

@@ -8,8 +8,8 @@ from enum import StrEnum
 from sqlalchemy import Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.db import UTCDateTime
-from app.i18n import N_
+from app.core.db import UTCDateTime
+from app.core.i18n import N_
 from app.models.base import created_at_field, timestamp_field
 
 

@@ -1,6 +1,6 @@
 """The public change feed: one row per change a receiver (the parent authority, a webhook
 subscriber, a civic app) may want to mirror. Rows are only ever appended, and their ids are
-given in commit order (see services/events.py), so `id > cursor` never skips a late commit."""
+given in commit order (see app/integration/events.py), so `id > cursor` never skips a late commit."""
 
 from __future__ import annotations
 

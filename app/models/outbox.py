@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
-from app.db import UTCDateTime
+from app.core.db import UTCDateTime
 from app.models.base import created_at_field, timestamp_field
 
 

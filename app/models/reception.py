@@ -2,7 +2,7 @@
 register of visits (sổ tiếp công dân, form 03 of Circular 04/2021/TT-TTCP).
 
 A visitor's identity lives on the visit row; who may see it is decided in
-app/services/reception.py, never in a template or a route."""
+app/reception/service.py, never in a template or a route."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from enum import StrEnum
 from sqlalchemy import Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.db import UTCDateTime
-from app.i18n import N_
+from app.core.db import UTCDateTime
+from app.core.i18n import N_
 from app.models.base import created_at_field, timestamp_field
 
 

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.i18n import N_
+from app.core.i18n import N_
 from app.models.base import created_at_field
 
 

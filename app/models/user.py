@@ -8,8 +8,8 @@ from enum import StrEnum
 from sqlalchemy import Boolean, Column, Index, Integer, String, false
 from sqlmodel import Field, SQLModel
 
-from app.db import UTCDateTime, utcnow
-from app.i18n import N_
+from app.core.db import UTCDateTime, utcnow
+from app.core.i18n import N_
 from app.models.base import created_at_field, timestamp_field
 
 

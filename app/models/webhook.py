@@ -19,7 +19,7 @@ class Webhook(SQLModel, table=True):
     name: str = Field(max_length=100)
     url: str = Field(max_length=500)
     event_types: str = Field(max_length=500, description="space-separated change feed types")
-    # The signing secret is derived from SECRET_KEY and this nonce (services/webhooks.py): it is
+    # The signing secret is derived from SECRET_KEY and this nonce (app/integration/webhooks.py): it is
     # shown once when the webhook is made and never stored.
     secret_nonce: str = Field(sa_column=Column(String(64), nullable=False))
     # Events up to this id have been looked at for this webhook (deliveries made for those it wants).

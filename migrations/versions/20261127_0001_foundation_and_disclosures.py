@@ -4,14 +4,11 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-27 01:53:33.081237
 """
+from datetime import date, datetime, timezone
 from typing import Sequence, Union
 
-from datetime import date, datetime, timezone
-
-from alembic import op
 import sqlalchemy as sa
-
-
+from alembic import op
 
 revision: str = '0001'
 down_revision: Union[str, None] = None

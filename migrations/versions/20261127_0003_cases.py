@@ -6,10 +6,8 @@ Create Date: 2026-11-27 02:53:31.543020
 """
 from typing import Sequence, Union
 
-from alembic import op
 import sqlalchemy as sa
-
-
+from alembic import op
 
 revision: str = '0003'
 down_revision: Union[str, None] = '0002'

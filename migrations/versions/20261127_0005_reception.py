@@ -7,9 +7,8 @@ Create Date: 2026-11-27 04:27:53
 from datetime import date, datetime, timezone
 from typing import Sequence, Union
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision: str = '0005'
 down_revision: Union[str, None] = '0004'

@@ -8,9 +8,8 @@ Create Date: 2026-11-27 05:44:28.187033
 from datetime import date, datetime, timezone
 from typing import Sequence, Union
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision: str = '0006'
 down_revision: Union[str, None] = '0005'

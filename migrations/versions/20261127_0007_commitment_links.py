@@ -9,9 +9,8 @@ Create Date: 2026-11-27 07:40:00
 """
 from typing import Sequence, Union
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision: str = '0007'
 down_revision: Union[str, None] = '0006'

@@ -7,9 +7,8 @@ Create Date: 2026-11-27 08:10:00
 """
 from typing import Sequence, Union
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision: str = '0012'
 down_revision: Union[str, None] = '0011'

@@ -6,9 +6,8 @@ Create Date: 2026-12-03 14:00:00
 """
 from typing import Sequence, Union
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision: str = '0013'
 down_revision: Union[str, None] = '0012'

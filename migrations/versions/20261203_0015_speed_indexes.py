@@ -4,7 +4,7 @@
   dashboard's counts read a narrow index instead of the table (or a wide index).
 * SQLite: the full-text index gets a `title` column (the folded title: the start of
   `search_text`, which `_search_text` builds title first), so search ranks the disclosures whose
-  title holds every word first (app/services/search.py), and is contentless (the text is in
+  title holds every word first (app/disclosures/search.py), and is contentless (the text is in
   `disclosure.search_text` already). The triggers keep it in step as before.
 
 Revision ID: 0015
@@ -14,7 +14,6 @@ Create Date: 2026-12-03 14:00:00
 from typing import Sequence, Union
 
 from alembic import op
-
 
 revision: str = '0015'
 down_revision: Union[str, None] = '0014'

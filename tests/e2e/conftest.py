@@ -35,13 +35,20 @@ from sqlalchemy.engine import make_url
 from sqlmodel import select
 
 from app.config import Settings
-from app.db import make_engine, session_for
+from app.core.db import make_engine, session_for
 from app.demo import seed_demo
 from app.migrate import upgrade
 from app.models.complaint import Complaint
 from app.models.disclosure import Disclosure, DisclosureStatus
-from tests.e2e.helpers import (CHROMIUM, CHROMIUM_ARGS, ROOT, LiveServer, SmtpInbox, assert_no_server_errors,
-                               require_tool)
+from tests.e2e.helpers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    LiveServer,
+    SmtpInbox,
+    assert_no_server_errors,
+    require_tool,
+)
 
 SKIP_E2E = os.environ.get("MINHBACH_SKIP_E2E") == "1"
 

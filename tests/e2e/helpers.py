@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from app.core.timeutil import local_today
 from app.demo import DEMO_PASSWORD
-from app.services.periods import reporting_year
-from app.services.workdays import WorkCalendar
-from app.timeutil import local_today
+from app.legal.periods import reporting_year
+from app.legal.workdays import WorkCalendar
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("MINHBACH_CHROMIUM", "/usr/bin/chromium")
@@ -111,7 +111,7 @@ def reception_ids(database_url: str) -> dict[str, int]:
     session after today (its page offers the move and cancel forms)."""
     from sqlmodel import select
 
-    from app.db import make_engine, session_for
+    from app.core.db import make_engine, session_for
     from app.models.reception import ReceptionSession, ReceptionVisit, SessionStatus
 
     engine = make_engine(database_url)
@@ -138,7 +138,7 @@ def dialogue_ids(database_url: str) -> dict[str, int]:
     commitment."""
     from sqlmodel import select
 
-    from app.db import make_engine, session_for
+    from app.core.db import make_engine, session_for
     from app.models.dialogue import Commitment, Dialogue, DialogueStatus
 
     engine = make_engine(database_url)

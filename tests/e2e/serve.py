@@ -10,7 +10,7 @@ from datetime import date, datetime, time
 import time_machine
 import uvicorn.main
 
-from app.timeutil import LOCAL_TZ
+from app.core.timeutil import LOCAL_TZ
 
 if __name__ == "__main__":
     day = os.environ.get("MINHBACH_TEST_TODAY")

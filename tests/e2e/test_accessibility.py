@@ -9,8 +9,18 @@ from collections import defaultdict
 
 import pytest
 
-from tests.e2e.helpers import (CASE_HANDLER, assert_no_server_errors, case_pages, format_axe, format_vnu, login,
-                                public_pages, run_axe, staff_pages, validate_html)
+from tests.e2e.helpers import (
+    CASE_HANDLER,
+    assert_no_server_errors,
+    case_pages,
+    format_axe,
+    format_vnu,
+    login,
+    public_pages,
+    run_axe,
+    staff_pages,
+    validate_html,
+)
 
 pytestmark = pytest.mark.e2e
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from app.pdf import simple_pdf
+from app.core.pdf import simple_pdf
 from tests.e2e.helpers import format_axe, format_vnu, run_axe, validate_html
 
 pytestmark = pytest.mark.e2e

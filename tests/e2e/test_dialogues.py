@@ -18,12 +18,27 @@ from icalendar import Calendar
 from playwright.sync_api import expect
 from sqlalchemy import update
 
-from app.db import make_engine, session_for
-from app.models.dialogue import (COMMITMENT_STATUS_LABELS, DIALOGUE_STATUS_LABELS, TRIGGER_LABELS, CommitmentStatus,
-                                 Dialogue, DialogueStatus, DialogueTrigger)
-from app.timeutil import LOCAL_TZ, local_today
-from tests.e2e.helpers import (DIALOGUE_MANAGER, OVERDUE_DEMO_COMMITMENT, dialogue_pages, format_axe, format_vnu,
-                               login, run_axe, validate_html)
+from app.core.db import make_engine, session_for
+from app.core.timeutil import LOCAL_TZ, local_today
+from app.models.dialogue import (
+    COMMITMENT_STATUS_LABELS,
+    DIALOGUE_STATUS_LABELS,
+    TRIGGER_LABELS,
+    CommitmentStatus,
+    Dialogue,
+    DialogueStatus,
+    DialogueTrigger,
+)
+from tests.e2e.helpers import (
+    DIALOGUE_MANAGER,
+    OVERDUE_DEMO_COMMITMENT,
+    dialogue_pages,
+    format_axe,
+    format_vnu,
+    login,
+    run_axe,
+    validate_html,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -117,7 +132,7 @@ def _held_count(page) -> tuple[int, int]:
 
 
 def _mail_to(live_server, email: str, subject: str, timeout: float = 15.0) -> list:
-    """The mails to `email` whose subject has `subject` (word for word: app/services/outbox.py
+    """The mails to `email` whose subject has `subject` (word for word: app/integration/outbox.py
     folds long Vietnamese subjects without losing a space)."""
     found = live_server.mail.wait_for(
         lambda m: email in str(m["To"]) and subject in str(m["Subject"]), timeout=timeout)

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from app.pdf import simple_pdf
+from app.core.pdf import simple_pdf
 from tests.e2e.helpers import login
 
 pytestmark = pytest.mark.e2e

@@ -17,13 +17,21 @@ from icalendar import Calendar
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
+from app.core.timeutil import LOCAL_TZ, local_today
+from app.legal.workdays import WorkCalendar
 from app.models.reception import REFUSAL_LABELS, RefusalReason
-from app.services import reception_export as form03
-from app.services.reception_schedule import HORIZON_DAYS
-from app.services.workdays import WorkCalendar
-from app.timeutil import LOCAL_TZ, local_today
-from tests.e2e.helpers import (RECEPTION_CLERK, format_axe, format_vnu, login, next_weekday_holiday,
-                               reception_pages, run_axe, validate_html)
+from app.reception import export as form03
+from app.reception.schedule import HORIZON_DAYS
+from tests.e2e.helpers import (
+    RECEPTION_CLERK,
+    format_axe,
+    format_vnu,
+    login,
+    next_weekday_holiday,
+    reception_pages,
+    run_axe,
+    validate_html,
+)
 
 pytestmark = pytest.mark.e2e
 

@@ -1,0 +1,86 @@
+"""Administration of API tokens for integrations (the city, a residents' app): create one with
+its scopes and rate limit (the token is shown once, only its hash is kept), change them,
+revoke it, and see when and from where each was last used. Personal tokens (acting as a staff
+member) are listed too; they are created with `minhbach create-token --user`."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+from sqlmodel import Session, select
+
+from app.accounts import auth
+from app.accounts.auth import Principal
+from app.core.deps import FormDep, RowId, SessionDep, require
+from app.core.errors import AppError
+from app.core.forms import form_values
+from app.core.templating import render
+from app.core.validation import int_in_range
+from app.models.user import StaffUser
+
+router = APIRouter(prefix="/staff/tokens", include_in_schema=False)
+
+
+def _page(request: Request, session: Session, principal: Principal, *, new_token: str = "", failed: str = "",
+          values: dict | None = None, errors: dict | None = None, status_code: int = 200):
+    tokens = auth.list_tokens(session)
+    owners = {u.id: u for u in session.exec(select(StaffUser).where(
+        StaffUser.id.in_([t.user_id for t in tokens if t.user_id])))}
+    ctx = {"principal": principal, "tokens": tokens, "owners": owners, "new_token": new_token, "failed": failed,
+           "values": values or {"rate_limit": "600"}, "errors": errors or {},
+           "scopes": [(k, str(v)) for k, v in auth.SCOPE_LABELS.items()], "limits": auth.RATE_LIMIT_RANGE}
+    headers = {"Cache-Control": "no-store"} if new_token else None  # the token must not stay in a cache
+    return render(request, "staff/tokens.html", ctx, status_code=status_code, headers=headers)
+
+
+@router.get("", name="staff_tokens")
+def tokens_page(request: Request, session: SessionDep, principal: Principal = require("token:manage")):
+    return _page(request, session, principal)
+
+
+def _fields(form) -> tuple[dict, list[str], int]:
+    values = form_values(form)
+    scopes = [s for s in form.getlist("scopes") if isinstance(s, str)]
+    rate_limit = int_in_range(values.get("rate_limit"), *auth.RATE_LIMIT_RANGE)
+    return values, scopes, rate_limit if rate_limit is not None else -1
+
+
+def _failed(request, session, principal, name: str, values: dict, scopes: list[str], exc: AppError):
+    if exc.status_code not in (404, 409, 422):
+        raise exc
+    session.rollback()
+    errors = {k: exc.message for k in exc.fields} or {"__all__": exc.message}
+    return _page(request, session, principal, failed=name, values={**values, "scopes": scopes}, errors=errors,
+                 status_code=exc.status_code)
+
+
+@router.post("", name="staff_token_create")
+def create(request: Request, form: FormDep, session: SessionDep, principal: Principal = require("token:manage")):
+    values, scopes, rate_limit = _fields(form)
+    try:
+        token = auth.create_token(session, actor=principal.actor, name=values.get("name", ""), scopes=scopes,
+                                  rate_limit=rate_limit)
+    except AppError as exc:
+        return _failed(request, session, principal, "create", values, scopes, exc)
+    return _page(request, session, principal, new_token=token)
+
+
+@router.post("/{token_id}/update", name="staff_token_update")
+def update(request: Request, form: FormDep, session: SessionDep, token_id: RowId,
+                 principal: Principal = require("token:manage")):
+    values, scopes, rate_limit = _fields(form)
+    try:
+        auth.update_token(session, actor=principal.actor, token_id=token_id, scopes=scopes, rate_limit=rate_limit)
+    except AppError as exc:
+        return _failed(request, session, principal, f"update-{token_id}", values, scopes, exc)
+    return RedirectResponse(request.app.url_path_for("staff_tokens") + f"#t-{token_id}", status_code=303)
+
+
+@router.post("/{token_id}/revoke", name="staff_token_revoke")
+def revoke(request: Request, form: FormDep, session: SessionDep, token_id: RowId,
+                 principal: Principal = require("token:manage")):
+    try:
+        auth.revoke_token(session, actor=principal.actor, token_id=token_id)
+    except AppError as exc:
+        return _failed(request, session, principal, f"revoke-{token_id}", {}, [], exc)
+    return RedirectResponse(request.app.url_path_for("staff_tokens") + f"#t-{token_id}", status_code=303)

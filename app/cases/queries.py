@@ -1,0 +1,184 @@
+"""Read-only queries over cases for the staff inbox and its dashboard.
+
+Nothing here shows a sender's identity: the inbox names a sender only through `sender_label`,
+which never names a denouncer (the case page, through `complaints.view()`, is the one place an
+allowed reader sees it, and that view is audited)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import Date, Integer, func, literal, tuple_
+from sqlmodel import Session, select
+
+from app.accounts.auth import PERMISSIONS, Principal
+from app.cases.service import REDACTED, identity_allowed
+from app.core.errors import Invalid
+from app.core.i18n import N_, _
+from app.core.pagination import MAX_LIMIT, Page
+from app.legal import rules
+from app.models.complaint import CaseKind, CaseStatus, Complaint
+from app.models.user import StaffUser
+
+ANONYMOUS = N_("Giấu tên")
+MAX_DUE_WITHIN = 250  # working days: about a year
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    kind: str | None = None
+    status: str | None = None
+    field: str | None = None
+    department: str | None = None
+    assignee_id: int | None = None
+    unassigned: bool = False
+    overdue: bool = False
+    due_by: date | None = None  # due from today up to this date (both included)
+
+
+def due_by_for(session: Session, today: date, working_days: int) -> date:
+    """The date `working_days` working days after today (Civil Code counting, official calendar)."""
+    return rules.work_calendar(session).add_working_days(today, max(0, min(working_days, MAX_DUE_WITHIN)))
+
+
+def _filtered(stmt, f: InboxFilters, today: date):
+    if f.kind:
+        stmt = stmt.where(Complaint.kind == f.kind)
+    if f.status:
+        stmt = stmt.where(Complaint.status == f.status)
+    if f.field:
+        stmt = stmt.where(Complaint.field == f.field)
+    if f.department:
+        stmt = stmt.where(Complaint.department == f.department)
+    if f.unassigned:
+        stmt = stmt.where(Complaint.assignee_id.is_(None))
+    elif f.assignee_id is not None:
+        stmt = stmt.where(Complaint.assignee_id == f.assignee_id)
+    if f.overdue:
+        stmt = stmt.where(Complaint.due_on < today)
+    if f.due_by is not None:
+        stmt = stmt.where(Complaint.due_on >= today, Complaint.due_on <= f.due_by)
+    return stmt
+
+
+# The inbox's cursor: [due date or null, id]. Cases with a due date come first (nearest first),
+# then those without one (nothing pending) by id. Each part is a plain keyset on an index.
+
+def _encode(case: Complaint) -> str:
+    raw = json.dumps([case.due_on.isoformat() if case.due_on else None, case.id])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> tuple[date | None, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        due, last_id = json.loads(raw)
+        if isinstance(last_id, bool) or not isinstance(last_id, int) or not 0 <= last_id <= 2_147_483_647:
+            raise ValueError
+        if due is not None:
+            if not isinstance(due, str) or len(due) > 10:
+                raise ValueError
+            due = date.fromisoformat(due)
+        return due, last_id
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise Invalid(_("Con trỏ phân trang không hợp lệ"), fields={"cursor": "invalid"}) from None
+
+
+def inbox(session: Session, filters: InboxFilters, *, today: date, limit: int = 30,
+          cursor: str | None = None) -> Page[Complaint]:
+    """Cases matching the filters, nearest deadline first (cases with no open deadline last)."""
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    base = _filtered(select(Complaint), filters, today)
+    after_due, after_id = _decode(cursor) if cursor else (None, None)
+    rows: list[Complaint] = []
+    undated_after = 0
+    if cursor is None or after_due is not None:
+        stmt = base.where(Complaint.due_on.is_not(None))
+        if after_due is not None:
+            stmt = stmt.where(tuple_(Complaint.due_on, Complaint.id)
+                              > tuple_(literal(after_due, type_=Date), literal(after_id, type_=Integer)))
+        rows = list(session.exec(stmt.order_by(Complaint.due_on, Complaint.id).limit(limit + 1)))
+        if len(rows) > limit:
+            rows = rows[:limit]
+            return Page(rows, _encode(rows[-1]))
+    else:
+        undated_after = after_id
+    if not filters.overdue and filters.due_by is None:  # those filters only match dated cases
+        remaining = limit - len(rows)
+        more = list(session.exec(base.where(Complaint.due_on.is_(None), Complaint.id > undated_after)
+                                 .order_by(Complaint.id).limit(remaining + 1)))
+        if len(more) > remaining:
+            rows += more[:remaining]
+            return Page(rows, _encode(rows[-1]))
+        rows += more
+    return Page(rows, None)
+
+
+# Dashboard ---------------------------------------------------------------------------------------
+
+@dataclass
+class Dashboard:
+    overdue: int
+    due_this_week: int
+    week_ends_on: date
+    by_status: dict[str, int] = field(default_factory=dict)
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+
+def dashboard(session: Session, *, today: date) -> Dashboard:
+    """Overdue cases, cases due from today to Sunday, and counts by status and by kind."""
+    week_end = today + timedelta(days=6 - today.weekday())
+    count = select(func.count()).select_from(Complaint)
+    overdue = session.exec(count.where(Complaint.due_on < today)).one()
+    this_week = session.exec(count.where(Complaint.due_on >= today, Complaint.due_on <= week_end)).one()
+    by_status = dict(session.exec(select(Complaint.status, func.count()).group_by(Complaint.status)).all())
+    by_kind = dict(session.exec(select(Complaint.kind, func.count()).group_by(Complaint.kind)).all())
+    return Dashboard(
+        overdue=overdue, due_this_week=this_week, week_ends_on=week_end,
+        by_status={s.value: by_status[s.value] for s in CaseStatus if by_status.get(s.value)},
+        by_kind={k.value: by_kind.get(k.value, 0) for k in CaseKind},
+    )
+
+
+# Lookups for the forms and the list ----------------------------------------------------------------
+
+def departments(session: Session) -> list[str]:
+    """Departments cases have been assigned to (for the filter). One query that skips from value
+    to value along ix_complaint_department (a probe per department, not a read of every case)."""
+    c = Complaint.__table__.c
+    first = select(func.min(c.department).label("d")).where(c.department > "").cte("departments", recursive=True)
+    step = select(select(func.min(c.department)).where(c.department > first.c.d).scalar_subquery())\
+        .where(first.c.d.is_not(None))
+    found = first.union_all(step)
+    return [d for d in session.exec(select(found.c.d).where(found.c.d.is_not(None)).limit(200)) if d]
+
+
+HANDLER_ROLES = tuple(role.value if hasattr(role, "value") else role
+                      for role, perms in PERMISSIONS.items() if "complaint:handle" in perms)
+
+
+def assignable_users(session: Session) -> list[StaffUser]:
+    """Active staff who may handle cases (the assignee select)."""
+    return list(session.exec(select(StaffUser).where(StaffUser.is_active.is_(True), StaffUser.role.in_(HANDLER_ROLES))
+                             .order_by(StaffUser.full_name, StaffUser.username)))
+
+
+def staff_names(session: Session, ids: set[int]) -> dict[int, str]:
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return {u.id: (u.full_name or u.username) for u in session.exec(select(StaffUser).where(StaffUser.id.in_(ids)))}
+
+
+def sender_label(case: Complaint, principal: Principal) -> str:
+    """The sender as the inbox shows it: never a denouncer's name (the audited case page is the
+    only place for that), "Giấu tên" for anonymous letters, else the name if the reader may see it."""
+    if case.anonymous:
+        return str(ANONYMOUS)
+    if case.identity_protected or not identity_allowed(case, principal):
+        return str(REDACTED)
+    return case.sender_name

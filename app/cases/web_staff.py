@@ -1,0 +1,497 @@
+"""Back office for cases (đơn): the inbox with its dashboard and bulk assignment, letters entered
+for walk-in, post and phone senders, and the case page with the actions the viewer may take.
+
+A sender is shown only as `services.complaints.view()` returns it (the case page) or as
+`case_queries.sender_label` allows (the inbox, which never names a denouncer)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+from sqlmodel import Session, select
+
+from app.accounts.auth import Principal
+from app.cases import queries as q
+from app.cases import service as svc
+from app.cases.forms import validate_case
+from app.core import downloads
+from app.core.deps import FormDep, RowId, SessionDep, require
+from app.core.errors import AppError, Forbidden, Invalid, NotFound
+from app.core.forms import form_values, read_uploads, validate
+from app.core.i18n import N_, _
+from app.core.templating import is_htmx, render, vn_date
+from app.core.timeutil import local_today
+from app.core.validation import MAX_DATE, MIN_DATE, int_in_range
+from app.dialogues import commitment_links
+from app.models.complaint import (
+    CASE_STATUS_LABELS,
+    CHANNEL_LABELS,
+    FIELD_LABELS,
+    KIND_LABELS,
+    CaseField,
+    CaseKind,
+    CaseStatus,
+    Channel,
+    Complaint,
+    ComplaintAttachment,
+)
+from app.models.disclosure import Disclosure
+from app.models.reception import ReceptionVisit
+
+router = APIRouter(prefix="/staff", include_in_schema=False)
+
+MAX_BULK = 100
+STAFF_CHANNELS = (Channel.walk_in, Channel.post, Channel.phone, Channel.transfer, Channel.national_portal)
+INTAKE_EXTRA = ("channel", "pakn_code", "external_ref", "received_on")
+
+ACTION_LABELS = {
+    "receive": N_("Tiếp nhận đơn"),
+    "classify": N_("Phân loại đơn"),
+    "accept": N_("Thụ lý"),
+    "guide": N_("Hướng dẫn người gửi"),
+    "transfer": N_("Chuyển đơn"),
+    "file": N_("Lưu đơn"),
+    "refuse": N_("Không thụ lý"),
+    "assign": N_("Giao xử lý"),
+    "start": N_("Bắt đầu giải quyết"),
+    "suspend": N_("Tạm đình chỉ"),
+    "resume": N_("Tiếp tục giải quyết"),
+    "extend": N_("Gia hạn giải quyết"),
+    "resolve": N_("Ban hành kết quả giải quyết"),
+    "close": N_("Kết thúc hồ sơ"),
+    "reopen": N_("Mở lại"),
+}
+
+# The fields each action's form shows (besides the note); which are required comes from
+# services.complaints.TRANSITIONS.
+ACTION_FIELDS = {
+    "classify": ("kind", "field", "complex", "remote"),
+    "guide": ("guidance_number",),
+    "transfer": ("transfer_body", "transfer_number"),
+    "file": ("reason",),
+    "refuse": ("reason",),
+    "assign": ("assignee_id", "department"),
+    "suspend": ("reason",),
+    "extend": ("decision_number",),
+    "resolve": ("decision_number", "decided_on", "result", "public_summary"),
+    "reopen": ("reason",),
+}
+FIELD_WIDGETS = {
+    "kind": ("kind", N_("Loại đơn"), ""),
+    "field": ("field", N_("Lĩnh vực"), ""),
+    "complex": ("checkbox", N_("Vụ việc phức tạp"), ""),
+    "remote": ("checkbox", N_("Vùng sâu, vùng xa, đi lại khó khăn"), ""),
+    "assignee_id": ("assignee", N_("Cán bộ được giao"), ""),
+    "department": ("text", N_("Bộ phận"), N_("Để trống: giữ bộ phận hiện tại")),
+    "guidance_number": ("text", N_("Số phiếu hướng dẫn"), ""),
+    "transfer_body": ("text", N_("Cơ quan nhận đơn"), ""),
+    "transfer_number": ("text", N_("Số phiếu chuyển đơn"), ""),
+    "reason": ("textarea", N_("Lý do"), ""),
+    "decision_number": ("text", N_("Số quyết định"), N_("Ví dụ: 15/QĐ-UBND")),
+    "decided_on": ("date", N_("Ngày quyết định"), ""),
+    "result": ("textarea", N_("Kết quả giải quyết"), N_("Nội bộ: nội dung kết luận, kết quả")),
+    "public_summary": ("textarea", N_("Tóm tắt công khai"), N_("Hiển thị trên trang tra cứu; không ghi thông tin cá nhân")),
+}
+MAXLENGTHS = {"department": 120, "guidance_number": 100, "transfer_body": 200, "transfer_number": 100,
+              "reason": 5000, "decision_number": 100, "result": 20000, "public_summary": 5000, "note": 5000}
+
+# Response templates per outcome: the note starts from one of these (staff complete the "...").
+# They name no one: the note of a public step is shown on the tracking page.
+RESPONSE_TEMPLATES = {
+    "guide": N_("Ủy ban nhân dân %(ward)s đã nhận đơn ngày %(received)s về việc: "
+                "%(subject)s.\nNội dung đơn không thuộc thẩm quyền giải quyết của Ủy ban nhân dân phường. "
+                "Đề nghị ông/bà gửi đơn đến ... là cơ quan có thẩm quyền để được xem xét, giải quyết theo "
+                "quy định (Phiếu hướng dẫn số ...)."),
+    "transfer": N_("Ủy ban nhân dân %(ward)s đã nhận đơn ngày %(received)s về việc: "
+                   "%(subject)s.\nĐơn đã được chuyển đến ... là cơ quan có thẩm quyền giải quyết (Phiếu "
+                   "chuyển đơn số ...). Đề nghị ông/bà liên hệ cơ quan này để theo dõi kết quả."),
+    "refuse": N_("Ủy ban nhân dân %(ward)s đã nhận đơn ngày %(received)s về việc: "
+                 "%(subject)s.\nĐơn không đủ điều kiện thụ lý giải quyết vì: .... Căn cứ: ...."),
+    "file": N_("Ủy ban nhân dân %(ward)s đã nhận đơn ngày %(received)s về việc: %(subject)s.\n"
+               "Đơn được lưu theo quy định vì: ...."),
+    "resolve": N_("Ủy ban nhân dân %(ward)s đã giải quyết đơn ngày %(received)s về "
+                  "việc: %(subject)s tại Quyết định số ... ngày .... Kết quả giải quyết: .... Nếu không đồng "
+                  "ý, ông/bà có quyền ... theo quy định của pháp luật."),
+}
+
+SERVICE_FIELD_MESSAGES = {
+    "required": N_("Trường này là bắt buộc"),
+    "future": N_("Ngày không được ở tương lai"),
+    "unknown": N_("Giá trị không hợp lệ, hãy chọn trong danh sách"),
+}
+
+
+def _labels(mapping: dict) -> list[tuple[str, str]]:
+    return [(k.value, str(v)) for k, v in mapping.items()]
+
+
+# Inbox ----------------------------------------------------------------------------------------------
+
+def _filters(principal: Principal, *, kind: str | None, status: str | None, field: str | None, department: str,
+             assignee: str, overdue: str, due_within: str, session: Session, today: date):
+    """The inbox's filters from the query (unknown values are ignored), and their cleaned echo."""
+    kind = kind if kind in CaseKind.__members__ else None
+    status = status if status in CaseStatus.__members__ else None
+    field = field if field in CaseField.__members__ else None
+    department = department.strip()
+    assignee_id, unassigned = None, False
+    if assignee == "mine" and principal.user is not None:
+        assignee_id = principal.user.id
+    elif assignee == "none":
+        unassigned = True
+    elif int_in_range(assignee, 1, 2_147_483_647):
+        assignee_id = int(assignee)
+    else:
+        assignee = ""
+    is_overdue = overdue in ("1", "true", "on")
+    days = int_in_range(due_within, 1, q.MAX_DUE_WITHIN)
+    filters = q.InboxFilters(kind=kind, status=status, field=field, department=department or None,
+                             assignee_id=assignee_id, unassigned=unassigned, overdue=is_overdue,
+                             due_by=q.due_by_for(session, today, days) if days else None)
+    echo = {"kind": kind or "", "status": status or "", "field": field or "", "department": department,
+            "assignee": assignee, "overdue": "1" if is_overdue else "", "due_within": str(days or "")}
+    return filters, echo
+
+
+def _inbox_page(request: Request, session: Session, principal: Principal, *, echo: dict, filters: q.InboxFilters,
+                cursor: str | None = None, report: dict | None = None, errors: dict | None = None,
+                values: dict | None = None, status_code: int = 200):
+    today = local_today()
+    page = q.inbox(session, filters, today=today, cursor=cursor)
+    full = not is_htmx(request)
+    ctx = {
+        "principal": principal,
+        "page": page,
+        "f": echo,
+        "today": today,
+        "senders": {c.id: q.sender_label(c, principal) for c in page.items},
+        "names": q.staff_names(session, {c.assignee_id for c in page.items}),
+        "users": q.assignable_users(session) if full else [],
+        "departments": q.departments(session) if full else [],
+        "dashboard": q.dashboard(session, today=today) if full else None,
+        "kinds": _labels(KIND_LABELS),
+        "statuses": _labels(CASE_STATUS_LABELS),
+        "fields": _labels(FIELD_LABELS),
+        "report": report,
+        "errors": errors or {},
+        "values": values or {},
+        "can_assign": principal.can("complaint:assign"),
+    }
+    return render(request, "staff/complaints/list.html", ctx, status_code=status_code,
+                  partial="staff/complaints/_rows.html")
+
+
+@router.get("/complaints", name="staff_complaint_list")
+def complaint_list(request: Request, session: SessionDep, principal: Principal = require("complaint:read"),
+                   kind: Annotated[str | None, Query(max_length=20)] = None,
+                   status: Annotated[str | None, Query(max_length=20)] = None,
+                   field: Annotated[str | None, Query(max_length=40)] = None,
+                   department: Annotated[str, Query(max_length=120)] = "",
+                   assignee: Annotated[str, Query(max_length=12)] = "",
+                   overdue: Annotated[str, Query(max_length=5)] = "",
+                   due_within: Annotated[str, Query(max_length=4)] = "",
+                   assigned: Annotated[str, Query(max_length=4)] = "",
+                   cursor: Annotated[str | None, Query(max_length=500)] = None):
+    """The inbox: nearest deadline first, with filters, a dashboard and bulk assignment."""
+    filters, echo = _filters(principal, kind=kind, status=status, field=field, department=department,
+                             assignee=assignee, overdue=overdue, due_within=due_within, session=session,
+                             today=local_today())
+    done = int_in_range(assigned, 0, 10_000)
+    report = {"done": done, "failed": []} if done is not None else None
+    return _inbox_page(request, session, principal, echo=echo, filters=filters, cursor=cursor, report=report)
+
+
+@router.post("/complaints/assign", name="staff_complaint_bulk_assign")
+def bulk_assign(request: Request, form: FormDep, session: SessionDep, principal: Principal = require("complaint:assign")):
+    """Assign several cases at once; each goes through the workflow, failures are reported per case."""
+    ids = list(dict.fromkeys(int(v) for v in form.getlist("ids")
+                             if isinstance(v, str) and int_in_range(v, 1, 2_147_483_647)))[:MAX_BULK]
+    values = form_values(form)
+    values.pop("ids", None)
+    errors: dict[str, str] = {}
+    data, field_errors = validate(svc.TransitionInput, {"action": "assign", "assignee_id": values.get("assignee_id", ""),
+                                                        "department": values.get("department", "")})
+    errors.update(field_errors)
+    if not ids:
+        errors["ids"] = _("Chọn ít nhất một đơn")
+    if data is not None and data.assignee_id is None:
+        errors["assignee_id"] = _("Trường này là bắt buộc")
+    elif data is not None and data.assignee_id not in {u.id for u in q.assignable_users(session)}:
+        errors["assignee_id"] = _("Giá trị không hợp lệ, hãy chọn trong danh sách")
+    today = local_today()
+    filters, echo = _filters(principal, kind=None, status=None, field=None, department="", assignee="", overdue="",
+                             due_within="", session=session, today=today)
+    if errors:
+        return _inbox_page(request, session, principal, echo=echo, filters=filters, errors=errors, values=values,
+                           status_code=422)
+    done, failed = [], []
+    for complaint_id in ids:
+        try:
+            with session.begin_nested():
+                svc.transition(session, principal=principal, complaint_id=complaint_id, data=data)
+            done.append(complaint_id)
+        except AppError as exc:
+            case = session.get(Complaint, complaint_id)
+            failed.append({"id": complaint_id, "subject": case.subject if case else "",
+                           "code": svc.format_code(case.tracking_code) if case else "", "message": str(exc.message)})
+    if not failed:
+        url = request.app.url_path_for("staff_complaint_list")
+        return RedirectResponse(f"{url}?assigned={len(done)}", status_code=303)
+    return _inbox_page(request, session, principal, echo=echo, filters=filters,
+                       report={"done": len(done), "failed": failed}, status_code=200 if done else 409)
+
+
+# Staff intake ------------------------------------------------------------------------------------------
+
+def _intake_page(request: Request, *, principal: Principal, values: dict, errors: dict, status_code: int = 200):
+    ctx = {"principal": principal, "values": values, "errors": errors,
+           "channels": [(c.value, str(CHANNEL_LABELS[c])) for c in STAFF_CHANNELS],
+           "kinds": _labels(KIND_LABELS), "fields": _labels(FIELD_LABELS)}
+    return render(request, "staff/complaints/new.html", ctx, status_code=status_code)
+
+
+@router.get("/complaints/new", name="staff_complaint_new")
+def intake_form(request: Request, principal: Principal = require("complaint:intake")):
+    values = {"channel": Channel.walk_in.value, "received_on": local_today().isoformat(), "field": CaseField.other.value}
+    return _intake_page(request, principal=principal, values=values, errors={})
+
+
+@router.post("/complaints/new", name="staff_complaint_create")
+def intake(request: Request, form: FormDep, session: SessionDep, principal: Principal = require("complaint:intake")):
+    """Enter a letter for a walk-in, post or phone sender, or one transferred or from the national portal."""
+    values = form_values(form, date_fields=("received_on",))
+    extra = {k: values.pop(k, "").strip() for k in INTAKE_EXTRA}
+    data, errors = validate_case(values)
+    if extra["channel"] not in {c.value for c in STAFF_CHANNELS}:
+        errors["channel"] = _("Giá trị không hợp lệ, hãy chọn trong danh sách")
+    if len(extra["pakn_code"]) > 40:
+        errors["pakn_code"] = _("Quá dài")
+    if len(extra["external_ref"]) > 100:
+        errors["external_ref"] = _("Quá dài")
+    received_on = None
+    if extra["received_on"]:
+        try:
+            received_on = date.fromisoformat(extra["received_on"])
+        except ValueError:
+            errors["received_on"] = _("Ngày không hợp lệ (dd/mm/yyyy)")
+        else:
+            if not MIN_DATE <= received_on <= MAX_DATE:
+                errors["received_on"] = _("Ngày phải trong khoảng năm 1900 đến 2200")
+    values.update(extra)
+    if errors:
+        return _intake_page(request, principal=principal, values=values, errors=errors, status_code=422)
+    try:
+        case = svc.file_case(session, data=data, channel=extra["channel"], actor=principal.actor, principal=principal,
+                             uploads=read_uploads(form, request.app.state.settings.max_upload_bytes), store=request.app.state.settings.file_store,
+                             pakn_code=extra["pakn_code"], external_ref=extra["external_ref"], received_on=received_on)
+    except AppError as exc:
+        if isinstance(exc, Forbidden):
+            raise
+        session.rollback()
+        name = next(iter(exc.fields), "files")
+        return _intake_page(request, principal=principal, values=values, errors={name: str(exc.message)},
+                            status_code=exc.status_code)
+    return RedirectResponse(request.app.url_path_for("staff_complaint_detail", complaint_id=case.id), status_code=303)
+
+
+# The case page ----------------------------------------------------------------------------------------
+
+def available_actions(case: Complaint, principal: Principal) -> list[str]:
+    """The actions this viewer may take on the case now (role and status, as the service checks)."""
+    out = []
+    for name, rule in svc.TRANSITIONS.items():
+        if case.status not in rule.sources or not principal.can(rule.permission):
+            continue
+        if name == "extend" and (case.kind != CaseKind.denunciation
+                                 or case.extensions >= svc.MAX_DENUNCIATION_EXTENSIONS):
+            continue
+        out.append(name)
+    return out
+
+
+def _defaults(request: Request, case: Complaint, action: str) -> dict[str, str]:
+    values = {"kind": case.kind, "field": case.field, "complex": "true" if case.complex else "",
+              "remote": "true" if case.remote else "", "department": case.department,
+              "assignee_id": str(case.assignee_id or ""), "decided_on": local_today().isoformat()}
+    template = RESPONSE_TEMPLATES.get(action)
+    if template:
+        values["note"] = str(template) % {"ward": request.app.state.settings.ward_name,
+                                          "received": vn_date(case.received_on), "subject": case.subject}
+    return values
+
+
+def _action_forms(request: Request, case: Complaint, principal: Principal, *, failed: str | None,
+                  values: dict, errors: dict) -> list[dict]:
+    forms = []
+    for name in available_actions(case, principal):
+        rule = svc.TRANSITIONS[name]
+        fields = [{"name": f, "widget": FIELD_WIDGETS[f][0], "label": str(FIELD_WIDGETS[f][1]),
+                   "hint": str(FIELD_WIDGETS[f][2]) if FIELD_WIDGETS[f][2] else "", "required": f in rule.required,
+                   "maxlength": MAXLENGTHS.get(f)}
+                  for f in ACTION_FIELDS.get(name, ())]
+        forms.append({
+            "action": name,
+            "label": str(ACTION_LABELS[name]),
+            "fields": fields,
+            "public": rule.public,
+            "has_template": name in RESPONSE_TEMPLATES,
+            "vals": values if name == failed else _defaults(request, case, name),
+            "errors": errors if name == failed else {},
+            "open": name == failed,
+        })
+    return forms
+
+
+def _case_page(request: Request, session: Session, principal: Principal, complaint_id: int, *,
+               failed: str | None = None, values: dict | None = None, errors: dict | None = None,
+               status_code: int = 200):
+    cv = svc.view(session, principal=principal, complaint_id=complaint_id)
+    case = cv.case
+    today = local_today()
+    files_visible = cv.identity_visible or not case.identity_protected
+    all_files = svc.attachments(session, case.id)
+    ctx = {
+        "principal": principal,
+        "case": case,
+        "cv": cv,
+        "sender": cv.sender,
+        "code": svc.format_code(case.tracking_code),
+        "today": today,
+        "deadlines": svc.deadlines(session, case),
+        "events": svc.timeline(session, case.id, public_only=False),
+        "attachments": all_files if files_visible else [],
+        "hidden_files": 0 if files_visible else len(all_files),
+        "names": q.staff_names(session, {case.assignee_id, case.resolver_id}),
+        "forms": _action_forms(request, case, principal, failed=failed, values=values or {}, errors=errors or {}),
+        "users": q.assignable_users(session),
+        "kinds": _labels(KIND_LABELS),
+        "fields": _labels(FIELD_LABELS),
+        "action_label": lambda a: str(ACTION_LABELS.get(a, a)),
+        "errors": errors or {},
+        "failed": failed,
+        "can_split": case.status in svc.SPLITTABLE and principal.can("complaint:handle"),
+        "split_slots": range(3),
+        "parts": svc.parts_of(session, case.id),
+        "source": session.get(Complaint, case.source_id) if case.source_id else None,
+        "visit": session.exec(select(ReceptionVisit).where(ReceptionVisit.complaint_id == case.id)).first(),
+        "commitments": commitment_links.commitments_serving(session, complaint_id=case.id),
+        "about": session.get(Disclosure, case.disclosure_id) if case.disclosure_id else None,
+        "values": values or {},
+    }
+    return render(request, "staff/complaints/detail.html", ctx, status_code=status_code)
+
+
+@router.get("/complaints/{complaint_id}", name="staff_complaint_detail")
+def complaint_detail(request: Request, session: SessionDep, complaint_id: RowId,
+                     principal: Principal = require("complaint:read")):
+    return _case_page(request, session, principal, complaint_id)
+
+
+def _service_errors(exc: AppError) -> dict[str, str]:
+    out = {}
+    for name, code in exc.fields.items():
+        message = SERVICE_FIELD_MESSAGES.get(code)
+        out[name] = str(message) if message and name != "action" else str(exc.message)
+    return out
+
+
+@router.post("/complaints/{complaint_id}/actions", name="staff_complaint_action")
+def complaint_action(request: Request, form: FormDep, session: SessionDep, complaint_id: RowId,
+                           principal: Principal = require("complaint:read")):
+    """Apply one workflow action. Not for this role: 403; not from this status: 409 (error page);
+    missing or wrong fields: the case page again with the messages, the input kept (422)."""
+    values = form_values(form, date_fields=("decided_on",))
+    action = values.get("action", "")
+    rule = svc.TRANSITIONS.get(action)
+    if rule is not None and not principal.can(rule.permission):
+        raise Forbidden(_("Vai trò của bạn không được thực hiện thao tác này"))
+    data, errors = validate(svc.TransitionInput, values)
+    if not errors:
+        try:
+            svc.transition(session, principal=principal, complaint_id=complaint_id, data=data)
+        except Invalid as exc:
+            if not exc.fields:
+                raise
+            session.rollback()
+            errors = _service_errors(exc)
+    if errors:
+        if action not in svc.TRANSITIONS:
+            raise Invalid(_("Thao tác không hợp lệ: %s") % action[:30], fields={"action": "unknown"})
+        return _case_page(request, session, principal, complaint_id, failed=action, values=values, errors=errors,
+                          status_code=422)
+    url = request.app.url_path_for("staff_complaint_detail", complaint_id=complaint_id)
+    return RedirectResponse(f"{url}#timeline", status_code=303)
+
+
+@router.post("/complaints/{complaint_id}/split", name="staff_complaint_split")
+def complaint_split(request: Request, form: FormDep, session: SessionDep, complaint_id: RowId,
+                          principal: Principal = require("complaint:handle")):
+    """Split a mixed letter: up to three parts from the form (empty parts are ignored)."""
+    values = form_values(form)
+    parts = []
+    for i in range(3):
+        part = {k: values.get(f"part{i}_{k}", "").strip() for k in ("kind", "subject", "content")}
+        if any(part.values()):
+            parts.append(part)
+    try:
+        data = svc.SplitInput.model_validate({"parts": parts})
+        svc.split(session, principal=principal, complaint_id=complaint_id, data=data)
+    except ValidationError:
+        errors = {"split": _("Cần ít nhất hai phần, mỗi phần có loại đơn, tiêu đề (từ 5 ký tự) và nội dung (từ 10 ký tự)")}
+    except Invalid as exc:
+        session.rollback()
+        errors = {"split": exc.message}
+    else:
+        url = request.app.url_path_for("staff_complaint_detail", complaint_id=complaint_id)
+        return RedirectResponse(f"{url}#timeline", status_code=303)
+    return _case_page(request, session, principal, complaint_id, failed="split", values=values, errors=errors,
+                      status_code=422)
+
+
+@router.post("/complaints/{complaint_id}/answer", name="staff_complaint_answer")
+def publish_answer(request: Request, form: FormDep, session: SessionDep, complaint_id: RowId,
+                         principal: Principal = require("complaint:handle")):
+    """Publish (or correct) the question and answer under the document the case asks about."""
+    values = form_values(form)
+    data, errors = validate(svc.AnswerInput, {k: values.get(k, "") for k in ("public_question", "public_answer")})
+    if not errors:
+        try:
+            svc.publish_answer(session, principal=principal, complaint_id=complaint_id, data=data)
+        except AppError as exc:
+            if exc.status_code != 409:
+                raise
+            session.rollback()
+            errors = {"__all__": exc.message}
+    if errors:
+        return _case_page(request, session, principal, complaint_id, failed="answer", values=values, errors=errors,
+                          status_code=409 if "__all__" in errors else 422)
+    url = request.app.url_path_for("staff_complaint_detail", complaint_id=complaint_id)
+    return RedirectResponse(f"{url}#answer", status_code=303)
+
+
+@router.post("/complaints/{complaint_id}/answer/withdraw", name="staff_complaint_answer_withdraw")
+def withdraw_answer(request: Request, session: SessionDep, complaint_id: RowId,
+                    principal: Principal = require("complaint:handle")):
+    svc.withdraw_answer(session, principal=principal, complaint_id=complaint_id)
+    url = request.app.url_path_for("staff_complaint_detail", complaint_id=complaint_id)
+    return RedirectResponse(f"{url}#answer", status_code=303)
+
+
+@router.get("/complaints/{complaint_id}/files/{attachment_id}", name="staff_complaint_file")
+def complaint_file(request: Request, session: SessionDep, complaint_id: RowId, attachment_id: RowId,
+                   principal: Principal = require("complaint:read")):
+    """A case's file, for staff only. A denunciation's files (scans of the letter carry the
+    denouncer's identity) only for those who may see the identity; the view is audited."""
+    cv = svc.view(session, principal=principal, complaint_id=complaint_id)
+    if cv.case.identity_protected and not cv.identity_visible:
+        raise Forbidden(_("Tệp của đơn tố cáo được bảo mật"))
+    att = session.exec(select(ComplaintAttachment).where(ComplaintAttachment.id == attachment_id,
+                                                         ComplaintAttachment.complaint_id == complaint_id)).first()
+    if att is None:
+        raise NotFound(_("Không tìm thấy tệp đính kèm"))
+    return downloads.stored_file(request.app.state.settings.files_dir, sha256=att.sha256, filename=att.filename,
+                                 content_type=att.content_type, cache=downloads.PRIVATE)

@@ -1,0 +1,160 @@
+"""Public pages of the dialogues with residents: the list (upcoming first), one dialogue with
+its results once published (minutes, signed scans, questions and answers, commitments and
+their dated progress, corrections), the open commitments, an iCalendar feed, file downloads.
+
+A planned dialogue is never shown; before the results are published only the announcement is."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from fastapi import APIRouter, Request
+from sqlalchemy import case as sql_case
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from app.core import downloads, ical
+from app.core.db import utcnow
+from app.core.deps import RowId, SessionDep
+from app.core.errors import NotFound
+from app.core.i18n import _
+from app.core.templating import http_url, render
+from app.core.timeutil import local_today
+from app.dialogues import commitment_links as links
+from app.dialogues import service as svc
+from app.models.dialogue import OPEN_COMMITMENT_STATUSES, Commitment, Dialogue, DialogueFile, DialogueStatus
+
+router = APIRouter(include_in_schema=False)
+
+# A dialogue without an end time is shown (and put in calendars) as lasting this long.
+DEFAULT_DURATION = timedelta(hours=3)
+LIST_LIMIT = 200
+FEED_LIMIT = 500
+OPEN_LIMIT = 200
+
+
+def ends_at(d: Dialogue) -> datetime:
+    return d.ends_at or d.starts_at + DEFAULT_DURATION
+
+
+def evidence_files(session: Session, dialogue_ids: list[int]) -> dict[int, list[DialogueFile]]:
+    """The evidence files of every progress step of these dialogues, by step, in one query."""
+    out: dict[int, list[DialogueFile]] = defaultdict(list)
+    if dialogue_ids:
+        for f in session.exec(select(DialogueFile).where(DialogueFile.dialogue_id.in_(dialogue_ids),
+                                                         DialogueFile.commitment_update_id.is_not(None))
+                              .order_by(DialogueFile.id)):
+            out[f.commitment_update_id].append(f)
+    return out
+
+
+def open_counts(session: Session, today) -> tuple[int, int]:
+    """How many commitments of published dialogues are open, and how many of them overdue."""
+    total, late = session.exec(
+        select(func.count(Commitment.id), func.coalesce(func.sum(sql_case((Commitment.due_on < today, 1), else_=0)), 0))
+        .join(Dialogue, Dialogue.id == Commitment.dialogue_id)
+        .where(Commitment.status.in_([s.value for s in OPEN_COMMITMENT_STATUSES]),
+               Dialogue.status == DialogueStatus.published)).one()
+    return int(total or 0), int(late or 0)
+
+
+def dialogues_by_id(session: Session, ids: set[int]) -> dict[int, Dialogue]:
+    if not ids:
+        return {}
+    return {d.id: d for d in session.exec(select(Dialogue).where(Dialogue.id.in_(sorted(ids))))}
+
+
+@router.get("/dialogues", name="public_dialogues")
+def dialogue_list(request: Request, session: SessionDep):
+    """Announced dialogues still to come (soonest first), then the others (latest first)."""
+    now = utcnow()
+    rows = svc.public_list(session, limit=LIST_LIMIT)
+    upcoming = [d for d in rows if d.status == DialogueStatus.announced and ends_at(d) >= now]
+    upcoming.sort(key=lambda d: (d.starts_at, d.id))
+    shown = {d.id for d in upcoming}
+    past = [d for d in rows if d.id not in shown]
+    open_total, open_late = open_counts(session, local_today())
+    ctx = {"upcoming": upcoming, "past": past, "open_total": open_total, "open_late": open_late}
+    return render(request, "public/dialogues/list.html", ctx)
+
+
+@router.get("/dialogues/commitments", name="public_commitments")
+def commitment_list(request: Request, session: SessionDep):
+    """Every open commitment of a published dialogue, overdue ones first, with its latest step."""
+    today = local_today()
+    rows = svc.open_commitments(session, today=today, limit=OPEN_LIMIT + 1)
+    more, rows = len(rows) > OPEN_LIMIT, rows[:OPEN_LIMIT]
+    steps = svc.progress_of(session, [c.id for c in rows])
+    total, late = open_counts(session, today) if more else (len(rows), sum(svc.overdue(c, today) for c in rows))
+    ctx = {
+        "commitments": rows,
+        "total": total,
+        "late": late,
+        "latest": {c.id: (steps[c.id][-1] if steps[c.id] else None) for c in rows},
+        "dialogues": dialogues_by_id(session, {c.dialogue_id for c in rows}),
+        "overdue": {c.id: (today - c.due_on).days for c in rows if svc.overdue(c, today)},
+        "today": today,
+        "more": more,
+        "limit": OPEN_LIMIT,
+    }
+    return render(request, "public/dialogues/commitments.html", ctx)
+
+
+@router.get("/dialogues/calendar.ics", name="public_dialogues_ics")
+def dialogue_calendar(request: Request, session: SessionDep):
+    """Announced dialogues, and those already held, for calendar apps."""
+    settings = request.app.state.settings
+    base = settings.public_base_url.rstrip("/")
+    host = ical.uid_host(settings.public_base_url)
+    cal = ical.calendar(f"Đối thoại với Nhân dân - {settings.ward_name}", "Doi thoai voi Nhan dan")
+    for d in svc.public_list(session, limit=FEED_LIMIT):
+        link = http_url(d.online_url)
+        description = [d.topics]
+        if d.chair:
+            description.append(f"Chủ trì: {d.chair}")
+        if link:
+            description.append(f"Trực tuyến: {link}")
+        cal.add_component(ical.event(
+            uid=f"dialogue-{d.id}@{host}", changed=d.updated_at, starts=d.starts_at, ends=ends_at(d), summary=d.title,
+            location=" — ".join(x for x in (d.place, link) if x), description="\n".join(description),
+            url=f"{base}/dialogues/{d.id}"))
+    return ical.response(cal, "doi-thoai.ics")
+
+
+@router.get("/dialogues/{dialogue_id}", name="public_dialogue")
+def dialogue_detail(request: Request, session: SessionDep, dialogue_id: RowId):
+    d = svc.public_get(session, dialogue_id)
+    today = local_today()
+    ctx: dict = {"d": d, "today": today, "online_link": http_url(d.online_url),
+                 "published": d.status == DialogueStatus.published, "passed": d.starts_at <= utcnow(),
+                 "corrections": svc.corrections(session, d.id)}
+    if d.status == DialogueStatus.held:
+        ctx["deadline"] = svc.publication_deadline(session, d)
+    if ctx["published"]:
+        questions = svc.questions(session, d.id)
+        commitments = svc.commitments(session, d.id)
+        ctx.update(
+            questions=questions,
+            question_numbers={q.id: q.position for q in questions},
+            commitment_titles={c.id: c.title for c in commitments},
+            commitments=commitments,
+            steps=svc.progress_of(session, [c.id for c in commitments]),
+            evidence=evidence_files(session, [d.id]),
+            scans=svc.minutes_scans(session, d.id),
+            overdue={c.id: (today - c.due_on).days for c in commitments if svc.overdue(c, today)},
+            links={cid: links.public_links(found)
+                   for cid, found in links.links_of(session, [c.id for c in commitments]).items()},
+        )
+    return render(request, "public/dialogues/detail.html", ctx)
+
+
+@router.get("/dialogues/{dialogue_id}/files/{file_id}", name="public_dialogue_file")
+def dialogue_file(request: Request, session: SessionDep, dialogue_id: RowId, file_id: RowId):
+    """A signed minutes scan or a progress step's evidence, once the results are published."""
+    d = svc.public_get(session, dialogue_id)
+    f = session.get(DialogueFile, file_id)
+    if d.status != DialogueStatus.published or f is None or f.dialogue_id != d.id:
+        raise NotFound(_("Không tìm thấy tệp đính kèm"))
+    return downloads.stored_file(request.app.state.settings.files_dir, sha256=f.sha256, filename=f.filename,
+                                 content_type=f.content_type, cache=downloads.PUBLIC)

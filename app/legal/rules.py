@@ -1,0 +1,209 @@
+"""Legal rules and calendar overrides, read from the database (rules are data, not constants)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import event
+from sqlmodel import Session, or_, select
+
+from app.accounts import audit
+from app.core.errors import Conflict, Forbidden, Invalid, NotFound
+from app.core.i18n import _
+from app.legal.workdays import WorkCalendar
+from app.models.rules import (
+    DEADLINE_UNITS,
+    FREQUENCY_UNITS,
+    UNIT_LABELS,
+    CalendarOverride,
+    DayUnit,
+    LegalRule,
+    OverrideKind,
+)
+
+
+@dataclass(frozen=True)
+class RuleRef:
+    code: str
+    unit: str
+    value: int
+    legal_basis: str
+    version: int
+    description: str
+    variant: str = ""
+
+    @property
+    def label(self) -> str:
+        """How a computed deadline records the rule it used: `code[:variant] vN`."""
+        return f"{self.code}{':' + self.variant if self.variant else ''} v{self.version}"
+
+    @classmethod
+    def of(cls, row: LegalRule) -> "RuleRef":
+        return cls(row.code, row.unit, row.value, row.legal_basis, row.version, row.description, row.variant)
+
+
+def _in_force(session: Session, code: str, variant: str, on: date) -> LegalRule | None:
+    row = session.exec(
+        select(LegalRule)
+        .where(LegalRule.code == code, LegalRule.variant == variant, LegalRule.effective_from <= on)
+        .where(or_(LegalRule.effective_to.is_(None), LegalRule.effective_to >= on))
+        .order_by(LegalRule.effective_from.desc())
+    ).first()
+    if row is None:
+        # A date before every version still needs an answer: the earliest version.
+        row = session.exec(select(LegalRule).where(LegalRule.code == code, LegalRule.variant == variant)
+                           .order_by(LegalRule.effective_from)).first()
+    return row
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_written_rules(session, _context) -> None:
+    """A rule version written in this session: what get_rule remembered may be old."""
+    if any(isinstance(o, LegalRule) for o in (*session.new, *session.dirty, *session.deleted)):
+        session.info.pop("rules_in_force", None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_rules(session, _transaction) -> None:
+    """Remembered for one transaction: the next may see a version another request added."""
+    session.info.pop("rules_in_force", None)
+
+
+def get_rule(session: Session, code: str, *, on: date, variant: str = "") -> RuleRef:
+    """The version of rule `code` (its `variant`, else the ordinary case) in force on `on`.
+    Remembered for the transaction: a case's stages ask for the same rules several times while
+    it is filed and shown."""
+    remembered = session.info.setdefault("rules_in_force", {})
+    key = (code, variant, on)
+    if key not in remembered:
+        row = (_in_force(session, code, variant, on) if variant else None) or _in_force(session, code, "", on)
+        if row is None:
+            raise NotFound(_("Không có quy tắc '%s' trong bảng quy tắc") % code)
+        remembered[key] = RuleRef.of(row)
+    return remembered[key]
+
+
+class RuleVersions:
+    """Every version of one rule, read in one query: `on(day)` answers as `get_rule` does, for
+    code that asks about many days (a year of weeks) without a query per day."""
+
+    def __init__(self, session: Session, code: str, variant: str = ""):
+        self.code = code
+        rows = session.exec(select(LegalRule).where(LegalRule.code == code, LegalRule.variant.in_({variant, ""}))
+                            .order_by(LegalRule.effective_from.desc())).all()
+        self._by_variant = {v: [r for r in rows if r.variant == v] for v in ([variant, ""] if variant else [""])}
+
+    def on(self, day: date) -> RuleRef:
+        for rows in self._by_variant.values():
+            if rows:
+                for r in rows:  # latest first, as _in_force
+                    if r.effective_from <= day and (r.effective_to is None or r.effective_to >= day):
+                        return RuleRef.of(r)
+                return RuleRef.of(rows[-1])  # before every version: the earliest
+        raise NotFound(_("Không có quy tắc '%s' trong bảng quy tắc") % self.code)
+
+
+def work_calendar(session: Session) -> WorkCalendar:
+    rows = session.exec(select(CalendarOverride)).all()
+    return WorkCalendar({r.on: r.kind == OverrideKind.working_day for r in rows})
+
+
+# Administration ------------------------------------------------------------------------------
+
+MAX_RULE_DAYS = 3650
+
+
+def _require_manage(principal) -> None:
+    if not principal.can("rules:manage"):
+        raise Forbidden(_("Chỉ quản trị hệ thống được sửa bảng quy tắc"))
+
+
+def list_rules(session: Session) -> list[LegalRule]:
+    return list(session.exec(select(LegalRule).order_by(LegalRule.code, LegalRule.variant,
+                                                        LegalRule.effective_from.desc())))
+
+
+def add_rule_version(session: Session, *, principal, code: str, value: int, unit: str, legal_basis: str,
+                     effective_from: date, variant: str = "") -> LegalRule:
+    """A new version of a rule from a date; the version before it ends the day before."""
+    _require_manage(principal)
+    versions = list(session.exec(select(LegalRule).where(LegalRule.code == code, LegalRule.variant == variant)
+                                 .order_by(LegalRule.effective_from.desc())))
+    if not versions:
+        raise NotFound(_("Không có quy tắc '%s' trong bảng quy tắc") % code)
+    errors = {}
+    if versions[0].unit in FREQUENCY_UNITS:
+        # A frequency keeps its unit: what reads it (e.g. the compliance page, per week) counts in it.
+        if unit != versions[0].unit:
+            errors["unit"] = _("Quy tắc này tính theo %s; phiên bản mới giữ nguyên đơn vị") % str(
+                UNIT_LABELS[DayUnit(versions[0].unit)])
+    elif unit not in DEADLINE_UNITS:
+        errors["unit"] = _("Đơn vị phải là ngày hoặc ngày làm việc")
+    if not 0 <= value <= MAX_RULE_DAYS:
+        errors["value"] = _("Số ngày phải từ 0 đến %d") % MAX_RULE_DAYS
+    if len(legal_basis.strip()) < 5:
+        errors["legal_basis"] = _("Cần ghi căn cứ pháp lý")
+    if effective_from <= versions[0].effective_from:
+        errors["effective_from"] = _("Ngày hiệu lực phải sau ngày hiệu lực của phiên bản hiện hành (%s)") % (
+            versions[0].effective_from.strftime("%d/%m/%Y"))
+    if errors:
+        raise Invalid(next(iter(errors.values())), fields=errors)
+    current = versions[0]
+    current.effective_to = effective_from - timedelta(days=1)
+    row = LegalRule(code=code, variant=variant, description=current.description, unit=unit, value=value,
+                    legal_basis=legal_basis.strip(), effective_from=effective_from, version=current.version + 1)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=principal.actor, action="rule.version", entity_type="legal_rule", entity_id=row.id,
+                 before={"code": code, "variant": variant, "version": current.version, "unit": current.unit,
+                         "value": current.value},
+                 after={"code": code, "variant": variant, "version": row.version, "unit": unit, "value": value,
+                        "legal_basis": row.legal_basis, "effective_from": effective_from})
+    return row
+
+
+def list_overrides(session: Session, *, since: date) -> list[CalendarOverride]:
+    return list(session.exec(select(CalendarOverride).where(CalendarOverride.on >= since)
+                             .order_by(CalendarOverride.on)))
+
+
+def add_override(session: Session, *, principal, on: date, kind: str, reason: str,
+                 legal_basis: str = "") -> CalendarOverride:
+    """An official change to the calendar: an extra day off, or a make-up working day."""
+    _require_manage(principal)
+    if kind not in OverrideKind.__members__:
+        raise Invalid(_("Loại ngày không hợp lệ"), fields={"kind": "invalid"})
+    if len(reason.strip()) < 3:
+        raise Invalid(_("Cần ghi lý do (ví dụ: số văn bản của Thủ tướng)"), fields={"reason": "required"})
+    if session.exec(select(CalendarOverride).where(CalendarOverride.on == on)).first():
+        raise Conflict(_("Ngày này đã có điều chỉnh"))
+    row = CalendarOverride(on=on, kind=kind, reason=reason.strip()[:300], legal_basis=legal_basis.strip()[:300])
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=principal.actor, action="calendar.add", entity_type="calendar_override",
+                 entity_id=row.id, after={"on": on, "kind": kind, "reason": row.reason, "legal_basis": row.legal_basis})
+    return row
+
+
+def remove_override(session: Session, *, principal, override_id: int) -> None:
+    """Remove an override entered by mistake (the audit log keeps what it was)."""
+    _require_manage(principal)
+    row = session.get(CalendarOverride, override_id)
+    if row is None:
+        raise NotFound(_("Không tìm thấy ngày điều chỉnh"))
+    audit.record(session, actor=principal.actor, action="calendar.remove", entity_type="calendar_override",
+                 entity_id=row.id, before={"on": row.on, "kind": row.kind, "reason": row.reason})
+    session.delete(row)
+    session.flush()
+
+
+def rule_for_label(session: Session, label: str) -> RuleRef | None:
+    """The rule version a stored label (`code[:variant] vN`, see RuleRef.label) refers to."""
+    name, _sep, version = label.rpartition(" v")
+    code, _sep, variant = name.partition(":")
+    if not code or not version.isdigit():
+        return None
+    row = session.exec(select(LegalRule).where(LegalRule.code == code, LegalRule.variant == variant,
+                                               LegalRule.version == int(version))).first()
+    return RuleRef.of(row) if row else None

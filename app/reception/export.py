@@ -1,0 +1,143 @@
+"""The reception register as a workbook: "Sổ tiếp công dân", form 03 of Circular 04/2021/TT-TTCP.
+
+Layout of the single sheet:
+
+* row 1: the title; row 2: the ward and the period ("Từ ngày dd/mm/yyyy đến ngày dd/mm/yyyy");
+* rows 3–4: the form's twelve column headings, columns 6, 9 and 10 split into sub-columns
+  (17 sheet columns in all); row 5: the column numbers (1)…(12), each spanning its sub-columns;
+* from FIRST_DATA_ROW: one row per visit, in register order.
+
+Values: column (1) and "Số người" are numbers; column (2) is a real date shown as dd/mm/yyyy
+(`number_format`), so the sheet sorts and filters by date; the kind columns and column (8)
+hold "x" when they apply, else nothing; everything else is text, written as text even when it
+begins with "=" (a visitor's words are never run as a formula).
+
+The headings are the legal form's, in Vietnamese whatever the reader's language."""
+
+from __future__ import annotations
+
+from datetime import date
+from io import BytesIO
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
+from openpyxl.utils import get_column_letter
+
+from app.core.validation import strip_control_chars
+from app.reception.service import RegisterEntry
+
+TITLE = "SỔ TIẾP CÔNG DÂN"
+HEADER_ROWS = (3, 4)
+NUMBER_ROW = 5
+FIRST_DATA_ROW = 6
+MARK = "x"
+
+# The form's columns: (number, heading, [(sub-heading, width)]) — a column without
+# sub-columns has one entry with sub-heading None.
+COLUMNS: list[tuple[int, str, list[tuple[str | None, float]]]] = [
+    (1, "STT", [(None, 6)]),
+    (2, "Ngày tiếp", [(None, 11)]),
+    (3, "Họ tên, địa chỉ", [(None, 28)]),
+    (4, "Số CCCD/Hộ chiếu", [(None, 15)]),
+    (5, "Nội dung vụ việc", [(None, 40)]),
+    (6, "Phân loại đơn, số người", [("Khiếu nại", 8), ("Tố cáo", 8), ("Kiến nghị, phản ánh", 10), ("Số người", 7)]),
+    (7, "Cơ quan đã giải quyết", [(None, 20)]),
+    (8, "Tiếp nhận", [(None, 9)]),
+    (9, "Trả lại đơn và hướng dẫn", [("Người/cơ quan được hướng dẫn đến", 22), ("Số văn bản hướng dẫn", 13)]),
+    (10, "Chuyển đơn", [("Cơ quan được chuyển đến", 22), ("Số văn bản chuyển", 13)]),
+    (11, "Theo dõi kết quả giải quyết", [(None, 28)]),
+    (12, "Ghi chú", [(None, 22)]),
+]
+WIDTH = sum(len(subs) for _n, _h, subs in COLUMNS)  # 17 sheet columns
+
+_FONT = "Times New Roman"
+_THIN = Side(style="thin")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_TOP = Alignment(vertical="top", wrap_text=True)
+_TOP_CENTER = Alignment(horizontal="center", vertical="top", wrap_text=True)
+_TEXT_STYLE, _CENTRED_STYLE = "Sổ tiếp - nội dung", "Sổ tiếp - giữa"
+
+
+def _day(d: date) -> str:
+    return d.strftime("%d/%m/%Y")
+
+
+def _row_values(e: RegisterEntry) -> list:
+    mark = lambda flag: MARK if flag else None  # noqa: E731
+    return [e.number, e.visit_on, e.name_address, e.id_number, e.summary,
+            mark(e.kind_complaint), mark(e.kind_denunciation), mark(e.kind_petition), e.people,
+            e.previously_handled_by, mark(e.accepted), e.guided_to, e.guidance_number,
+            e.transferred_to, e.transfer_number, e.follow_up, e.notes]
+
+
+def register_workbook(entries: list[RegisterEntry], *, ward: str, start: date, end: date) -> bytes:
+    """Form 03 for the given rows (from `reception.register_entries`), as .xlsx bytes."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Sổ tiếp công dân"
+    wb.properties.title = f"{TITLE} {_day(start)}–{_day(end)}"
+
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=WIDTH)
+    ws.cell(1, 1, TITLE).font = Font(name=_FONT, bold=True, size=14)
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=WIDTH)
+    ws.cell(2, 1, f"{ward} – Từ ngày {_day(start)} đến ngày {_day(end)}").font = Font(name=_FONT, italic=True, size=12)
+    for row in (1, 2):
+        ws.cell(row, 1).alignment = _CENTER
+    ws.row_dimensions[1].height = 24
+
+    top, sub = HEADER_ROWS
+    col = 1
+    for number, heading, subs in COLUMNS:
+        last = col + len(subs) - 1
+        ws.cell(top, col, heading)
+        ws.cell(NUMBER_ROW, col, f"({number})")
+        if subs[0][0] is None:
+            ws.merge_cells(start_row=top, start_column=col, end_row=sub, end_column=col)
+        else:
+            ws.merge_cells(start_row=top, start_column=col, end_row=top, end_column=last)
+            ws.merge_cells(start_row=NUMBER_ROW, start_column=col, end_row=NUMBER_ROW, end_column=last)
+            for i, (name, _w) in enumerate(subs):
+                ws.cell(sub, col + i, name)
+        for i, (_name, width) in enumerate(subs):
+            ws.column_dimensions[get_column_letter(col + i)].width = width
+        col = last + 1
+    for row in (top, sub, NUMBER_ROW):
+        for c in range(1, WIDTH + 1):
+            cell = ws.cell(row, c)  # merged cells too, so every border is drawn
+            cell.font = Font(name=_FONT, bold=row != NUMBER_ROW, italic=row == NUMBER_ROW, size=11)
+            cell.alignment, cell.border = _CENTER, _BORDER
+    ws.row_dimensions[sub].height = 45
+
+    # Two named styles, registered once: styling each cell on its own costs openpyxl a hash of
+    # every font and border per cell (seconds for a year's register).
+    for name, alignment in ((_TEXT_STYLE, _TOP), (_CENTRED_STYLE, _TOP_CENTER)):
+        wb.add_named_style(NamedStyle(name=name, font=Font(name=_FONT, size=11), alignment=alignment,
+                                      border=_BORDER))
+    centred = {1, 2, 6, 7, 8, 9, 11}  # STT, date, the marks, the number of people
+    styles = [_CENTRED_STYLE if c in centred else _TEXT_STYLE for c in range(1, WIDTH + 1)]
+    for r, entry in enumerate(entries, start=FIRST_DATA_ROW):
+        for c, value in enumerate(_row_values(entry), start=1):
+            cell = ws.cell(r, c)
+            if isinstance(value, str):
+                cell.value = strip_control_chars(value) or None
+                cell.data_type = "s"  # text stays text, even "=…"
+            else:
+                cell.value = value
+            cell.style = styles[c - 1]
+            if isinstance(value, date):
+                cell.number_format = "dd/mm/yyyy"
+
+    ws.freeze_panes = ws.cell(FIRST_DATA_ROW, 1)
+    ws.print_title_rows = f"{top}:{NUMBER_ROW}"
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as needed
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddFooter.center.text = "Trang &P/&N"
+
+    buf = BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
