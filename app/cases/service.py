@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -31,8 +30,8 @@ from app.core.i18n import N_, _
 from app.core.timeutil import local_today
 from app.core.validation import InputModel, check_date_range
 from app.integration import events, outbox
-from app.legal.deadlines import Deadline, Stage, deadline_after, variant_for
-from app.legal.workdays import DeadlineOpen, Pause
+from app.legal.deadlines import CaseDeadline, case_clock, case_deadlines
+from app.legal.workdays import Pause
 from app.models.complaint import (
     ANONYMOUS_ALLOWED,
     CASE_STATUS_LABELS,
@@ -472,82 +471,14 @@ class _Effects:
 
 # Deadlines -------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class CaseDeadline:
-    stage: str
-    deadline: Deadline | None  # None: open (a suspension is running)
-    met: bool
-
-    @property
-    def due_on(self) -> date | None:
-        return self.deadline.due_on if self.deadline else None
-
-    def overdue(self, today: date) -> bool:
-        return not self.met and self.due_on is not None and self.due_on < today
-
-
-OPEN_INTAKE = {S.received, S.classified}
 RESOLVING = {S.accepted, S.in_progress, S.suspended}
 
 
-# (rule code, start, variant, pauses) -> the Deadline; NotFound when there is no such rule,
-# DeadlineOpen while a pause runs. The deadline engine reads the rules table; bulk readers
-# (Open311's list) pass one that reads rules and suspensions loaded once.
-RuleDeadline = Callable[[str, date, str, tuple[Pause, ...]], Deadline]
-
-
-def stage_deadlines(case: Complaint, pauses: tuple[Pause, ...], after: RuleDeadline) -> list[CaseDeadline]:
-    """The deadlines that apply to the case now: which stages, from which day, met or not. The
-    one place that says so, whoever computes the dates."""
-    out: list[CaseDeadline] = []
-    intake_done = case.status not in OPEN_INTAKE
-
-    def stage_deadline(stage: str, start: date, *, complex_case: bool = False, remote: bool = False,
-                       paused: tuple[Pause, ...] = ()) -> Deadline:
-        return after(f"{CaseKind(case.kind).value}.{Stage(stage).value}", start,
-                     variant_for(complex_case=complex_case, remote=remote), paused)
-
-    def add(stage: str, start: date, met: bool, *, paused: bool = False, complex_case: bool = False,
-            remote: bool = False) -> None:
-        try:
-            d = stage_deadline(stage, start, complex_case=complex_case, remote=remote,
-                               paused=pauses if paused else ())
-        except NotFound:
-            return  # the law sets no such deadline for this kind
-        except DeadlineOpen:
-            d = None
-        out.append(CaseDeadline(stage, d, met))
-
-    add("processing", case.received_on, intake_done)
-    if case.channel == Channel.walk_in:
-        # Decree 64/2014: a person received in person is told within 10 working days whether
-        # the case is accepted (one rule for every kind, so it is read by its own code).
-        out.append(CaseDeadline("notification", after("reception.notification", case.received_on, "", ()),
-                                intake_done))
-    if case.kind == CaseKind.complaint:
-        add("acceptance", case.received_on, case.accepted_on is not None or case.status in
-            {S.guided, S.transferred, S.filed, S.refused})
-    if case.status == S.transferred or (case.status == S.classified and case.kind == CaseKind.denunciation):
-        add("transfer", case.received_on, case.status == S.transferred)
-    if case.accepted_on is not None:
-        add("resolution", case.accepted_on, case.resolved_on is not None, paused=True,
-            complex_case=case.complex, remote=case.remote)
-        if case.extensions and out[-1].stage == "resolution" and out[-1].deadline is not None:
-            # Each extension by decision adds its period after the previous due date (Art. 30).
-            base = out.pop()
-            extended = base.deadline
-            for _i in range(case.extensions):
-                extended = stage_deadline("extension", extended.due_on, paused=pauses)
-            out.append(CaseDeadline("resolution", extended, base.met))
-    return out
-
-
 def deadlines(session: Session, case: Complaint) -> list[CaseDeadline]:
-    """The deadlines that apply to the case now, from the rules table and the calendar."""
+    """The deadlines that apply to the case now (the stage table of app/legal/deadlines.py)."""
     pauses = tuple(Pause(p.start, p.end) for p in session.exec(
         select(ComplaintPause).where(ComplaintPause.complaint_id == case.id)))
-    return stage_deadlines(case, pauses, lambda code, start, variant, paused: deadline_after(
-        session, code, start, variant=variant, pauses=paused))
+    return case_deadlines(case, pauses, case_clock(session))
 
 
 def _refresh_due(session: Session, case: Complaint) -> None:

@@ -28,12 +28,10 @@ from app.cases import service as complaints
 from app.cases.views import STAGE_LABELS
 from app.config import Settings
 from app.core.db import utcnow
-from app.core.errors import NotFound
 from app.core.i18n import N_, _
 from app.core.timeutil import LOCAL_TZ, local_date, to_local
 from app.core.validation import MAX_DATE, MIN_DATE, has_control_chars
-from app.legal.deadlines import Deadline, Stage
-from app.legal.rules import RuleRef, work_calendar
+from app.legal.deadlines import CaseDeadline, case_clock, case_deadlines
 from app.legal.workdays import Pause
 from app.models.complaint import (
     CASE_STATUS_LABELS,
@@ -46,7 +44,6 @@ from app.models.complaint import (
     ComplaintEvent,
     ComplaintPause,
 )
-from app.reporting import periodic as reports
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # When this API last changed (the discovery document's `changeset`).
@@ -64,7 +61,6 @@ DESCRIPTION_MIN = 10  # a case's content is at least this long
 SUBJECT_WORDS, SUBJECT_MAX = 12, 100  # the case's subject: the description's first words
 MEDIA_URL_MAX = 1000
 PUBLIC_SENDER = "citizen:open311"  # the audit actor of a request POSTed without an api_key
-NOTIFICATION_RULE = "reception.notification"  # the walk-in notice (as `complaints.deadlines` reads it)
 
 SERVICE_DESCRIPTIONS = {
     CaseField.land: N_("Lấn chiếm đất, sử dụng đất sai mục đích, mốc giới, tranh chấp đất đai"),
@@ -200,63 +196,34 @@ def w3c(dt: datetime) -> str:
     return to_local(dt).replace(microsecond=0).isoformat()
 
 
-def nearest_of(deadlines: list[complaints.CaseDeadline]) -> complaints.CaseDeadline | None:
+def nearest_of(deadlines: list[CaseDeadline]) -> CaseDeadline | None:
     """The nearest open legal deadline among a case's (None while suspended)."""
     pending = [d for d in deadlines if not d.met and d.due_on is not None]
     return min(pending, key=lambda d: d.due_on) if pending else None
 
 
-def nearest_deadline(session: Session, case: Complaint) -> complaints.CaseDeadline | None:
+def nearest_deadline(session: Session, case: Complaint) -> CaseDeadline | None:
     """The nearest open legal deadline, from the deadline engine (None while suspended)."""
     return nearest_of(complaints.deadlines(session, case))
 
 
-# Every rule a case's deadline may read: `<kind>.<stage>`, and the walk-in notification.
-CASE_RULES = frozenset({f"{k.value}.{s.value}" for k in CaseKind for s in Stage} | {NOTIFICATION_RULE})
-
-
-class _Deadlines:
-    """The deadlines of many cases at once, exactly as `complaints.deadlines` gives them one by
-    one (the same stages, order, rule versions, suspensions and extensions), but with the rules
-    read once (every version, `reports.rule_book`), one working calendar, and one query for the
-    suspensions of all the cases: a list costs the same few statements however long it is."""
-
-    def __init__(self, session: Session, cases: list[Complaint]):
-        self.book = reports.rule_book(session, CASE_RULES)
-        self.cal = work_calendar(session)
-        self.pauses: dict[int, list[Pause]] = defaultdict(list)
-        rows = session.exec(select(ComplaintPause.complaint_id, ComplaintPause.start, ComplaintPause.end)
-                            .where(ComplaintPause.complaint_id.in_(sorted({c.id for c in cases})))
-                            .order_by(ComplaintPause.id)).all()
-        for cid, start, end in rows:
-            self.pauses[cid].append(Pause(start, end))
-
-    def _after(self, code: str, start: date, *, variant: str = "", pauses: tuple[Pause, ...] = ()) -> Deadline:
-        """`deadlines.deadline_after` without a query: NotFound without such a rule, DeadlineOpen
-        while a suspension runs."""
-        row = self.book.get(code, start, variant)
-        if row is None:
-            raise NotFound(_("Không có quy tắc '%s' trong bảng quy tắc") % code)
-        return Deadline(self.cal.add(start, row.value, row.unit, pauses), RuleRef.of(row))
-
-    def of(self, case: Complaint) -> list[complaints.CaseDeadline]:
-        """What `complaints.deadlines(session, case)` answers: the same stage list, with the
-        dates from what was loaded once (a test compares the two case by case)."""
-        return complaints.stage_deadlines(case, tuple(self.pauses.get(case.id, ())),
-                                          lambda code, start, variant, paused: self._after(
-                                              code, start, variant=variant, pauses=paused))
-
-
-def deadlines_of(session: Session, cases: list[Complaint]) -> dict[int, list[complaints.CaseDeadline]]:
-    """`complaints.deadlines` of every case, by case id, in a fixed number of statements (none
-    for no case)."""
+def deadlines_of(session: Session, cases: list[Complaint]) -> dict[int, list[CaseDeadline]]:
+    """`complaints.deadlines` of every case, by case id, from one clock (`deadlines.case_clock`:
+    the rules and the calendar read once) and one query for the suspensions of all the cases:
+    a list costs the same few statements however long it is (none for no case)."""
     if not cases:
         return {}
-    engine = _Deadlines(session, cases)
-    return {c.id: engine.of(c) for c in cases}
+    clock = case_clock(session)
+    pauses: dict[int, list[Pause]] = defaultdict(list)
+    rows = session.exec(select(ComplaintPause.complaint_id, ComplaintPause.start, ComplaintPause.end)
+                        .where(ComplaintPause.complaint_id.in_(sorted({c.id for c in cases})))
+                        .order_by(ComplaintPause.id)).all()
+    for cid, start, end in rows:
+        pauses[cid].append(Pause(start, end))
+    return {c.id: case_deadlines(c, tuple(pauses.get(c.id, ())), clock) for c in cases}
 
 
-def deadline_notice(d: complaints.CaseDeadline) -> str:
+def deadline_notice(d: CaseDeadline) -> str:
     stage = STAGE_LABELS.get(d.stage, d.stage)
     return _("%(stage)s: hạn %(due)s (%(basis)s)") % {"stage": str(stage), "due": d.due_on.strftime("%d/%m/%Y"),
                                                        "basis": d.deadline.rule.legal_basis}
@@ -283,7 +250,7 @@ def status_notes(case: Complaint) -> str:
 
 
 def request_view(settings: Settings, secret: str, case: Complaint, updated: datetime | None,
-                 due: complaints.CaseDeadline | None) -> dict:
+                 due: CaseDeadline | None) -> dict:
     """A case as GeoReport v2 shows it to anyone: built from an allow-list, nothing else. `due`:
     its nearest open deadline (`nearest_of`; none is shown once the case is closed)."""
     closed = case.status in CLOSED_STATUSES

@@ -1,4 +1,6 @@
-"""The deadline engine: a rule from the rules table applied on the working calendar.
+"""The deadline engine: a rule from the rules table applied on the working calendar, and the
+one table of a case's stages that every reader of a case's deadlines asks (the case page, the
+inbox, the periodic report, /stats, open data, Open311).
 
 Counting follows the Civil Code (Arts. 147–148): from the day after the event; a last day
 that is not a working day moves to the next working day. Holidays come from the `holidays`
@@ -10,12 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Protocol
 
 from sqlmodel import Session
 
-from app.legal.rules import RuleRef, get_rule, work_calendar
-from app.legal.workdays import Pause
-from app.models.complaint import CaseKind
+from app.core.errors import NotFound
+from app.legal.rules import RuleBook, RuleRef, get_rule, work_calendar
+from app.legal.workdays import DeadlineOpen, Pause, WorkCalendar
+from app.models.complaint import CaseKind, CaseStatus, Channel
 
 
 class Stage(StrEnum):
@@ -25,6 +29,19 @@ class Stage(StrEnum):
     notification = "notification"
     transfer = "transfer"
     extension = "extension"
+
+
+# A person received in person is told within 10 working days whether the case is accepted: one
+# rule for every kind, read by its own code.
+NOTIFICATION_RULE = "reception.notification"
+# Every rule a case's deadline may read.
+CASE_RULES = frozenset({f"{k.value}.{s.value}" for k in CaseKind for s in Stage} | {NOTIFICATION_RULE})
+# The stages a case in intake must meet (the earliest of them is its intake deadline).
+INTAKE_STAGES = frozenset({Stage.processing, Stage.acceptance, Stage.notification})
+
+OPEN_INTAKE = frozenset({CaseStatus.received, CaseStatus.classified})
+LEFT_WITHOUT_ACCEPTANCE = frozenset({CaseStatus.guided, CaseStatus.transferred, CaseStatus.filed,
+                                     CaseStatus.refused})
 
 
 @dataclass(frozen=True)
@@ -41,6 +58,13 @@ class Deadline:
         return self.rule.value
 
 
+def variant_for(*, complex_case: bool = False, remote: bool = False, several_places: bool = False) -> str:
+    """The rules table's variant name for a case's circumstances."""
+    if several_places:
+        return "several_places"
+    return "_".join(name for name, on in (("complex", complex_case), ("remote", remote)) if on)
+
+
 def deadline_after(session: Session, code: str, start: date, *, variant: str = "",
                    pauses: tuple[Pause, ...] = ()) -> Deadline:
     """The legal deadline for rule `code`, counted from the day after `start`."""
@@ -48,11 +72,110 @@ def deadline_after(session: Session, code: str, start: date, *, variant: str = "
     return Deadline(work_calendar(session).add(start, rule.value, rule.unit, pauses), rule)
 
 
-def variant_for(*, complex_case: bool = False, remote: bool = False, several_places: bool = False) -> str:
-    """The rules table's variant name for a case's circumstances."""
-    if several_places:
-        return "several_places"
-    return "_".join(name for name, on in (("complex", complex_case), ("remote", remote)) if on)
+class CaseClock:
+    """Deadlines of cases from the rules read once (every version of every case rule) and one
+    working calendar: one case or a hundred thousand cost the same two queries."""
+
+    def __init__(self, book: RuleBook, cal: WorkCalendar):
+        self.book, self.cal = book, cal
+
+    def after(self, code: str, start: date, *, variant: str = "", pauses: tuple[Pause, ...] = (),
+              adjust: bool = True) -> Deadline:
+        """Rule `code`'s deadline from the day after `start`: NotFound without such a rule,
+        DeadlineOpen while a pause runs."""
+        rule = self.book.get(code, start, variant)
+        return Deadline(self.cal.add(start, rule.value, rule.unit, pauses, adjust=adjust), rule)
+
+    def resolution(self, kind: str, accepted_on: date, *, complex_case: bool = False, remote: bool = False,
+                   extensions: int = 0, pauses: tuple[Pause, ...] = ()) -> Deadline:
+        """The resolution deadline from the acceptance, with its extensions. Each extension by
+        decision adds its period to the unadjusted end of the one before; only the last day
+        moves to a working day (Art. 30(2) Law 25/2018): accepted 8/1/2027, day 30 is Sunday
+        7/2 in Tết, so 11/2; one extension ends 9/3 (7/2 + 30), not 15/3 (11/2 + 30, moved)."""
+        code = f"{CaseKind(kind).value}.{Stage.resolution.value}"
+        variant = variant_for(complex_case=complex_case, remote=remote)
+        if not extensions:
+            return self.after(code, accepted_on, variant=variant, pauses=pauses)
+        end = self.after(code, accepted_on, variant=variant, pauses=pauses, adjust=False)
+        extension = f"{CaseKind(kind).value}.{Stage.extension.value}"
+        for _i in range(extensions):
+            try:
+                end = self.after(extension, end.due_on, pauses=pauses, adjust=False)
+            except NotFound:
+                break  # the law gives this kind no extension
+        return Deadline(self.cal.settle(end.due_on, pauses), end.rule)
+
+
+def case_clock(session: Session) -> CaseClock:
+    """The clock of the transaction (remembered in `session.info` until it ends or writes a rule
+    or a calendar day: `rules.REMEMBERED`)."""
+    clock = session.info.get("case_clock")
+    if clock is None:
+        clock = session.info["case_clock"] = CaseClock(RuleBook(session, CASE_RULES), work_calendar(session))
+    return clock
+
+
+class CaseFacts(Protocol):
+    """What the stage table reads of a case (a `Complaint`, or a case as it stood on a day)."""
+
+    kind: str
+    channel: str
+    status: str
+    received_on: date
+    accepted_on: date | None
+    resolved_on: date | None
+    complex: bool
+    remote: bool
+    extensions: int
+
+
+@dataclass(frozen=True)
+class CaseDeadline:
+    stage: str
+    deadline: Deadline | None  # None: open (a suspension is running)
+    met: bool
+
+    @property
+    def due_on(self) -> date | None:
+        return self.deadline.due_on if self.deadline else None
+
+    def overdue(self, today: date) -> bool:
+        return not self.met and self.due_on is not None and self.due_on < today
+
+
+def case_deadlines(case: CaseFacts, pauses: tuple[Pause, ...], clock: CaseClock) -> list[CaseDeadline]:
+    """The deadlines that apply to the case: which stages, from which day, met or not. The one
+    place that says so, whoever computes the dates."""
+    out: list[CaseDeadline] = []
+    intake_done = case.status not in OPEN_INTAKE
+    kind = CaseKind(case.kind).value
+
+    def add(stage: Stage, start: date, met: bool, code: str | None = None) -> None:
+        try:
+            out.append(CaseDeadline(stage.value, clock.after(code or f"{kind}.{stage.value}", start), met))
+        except NotFound:
+            pass  # the law sets no such deadline for this kind
+
+    add(Stage.processing, case.received_on, intake_done)
+    if case.channel == Channel.walk_in:
+        add(Stage.notification, case.received_on, intake_done, NOTIFICATION_RULE)
+    if case.kind == CaseKind.complaint:
+        add(Stage.acceptance, case.received_on,
+            case.accepted_on is not None or case.status in LEFT_WITHOUT_ACCEPTANCE)
+    if case.status == CaseStatus.transferred or (case.status == CaseStatus.classified
+                                                 and case.kind == CaseKind.denunciation):
+        add(Stage.transfer, case.received_on, case.status == CaseStatus.transferred)
+    if case.accepted_on is not None:
+        try:
+            resolution: Deadline | None = clock.resolution(
+                kind, case.accepted_on, complex_case=case.complex, remote=case.remote,
+                extensions=case.extensions, pauses=pauses)
+        except NotFound:
+            return out
+        except DeadlineOpen:
+            resolution = None
+        out.append(CaseDeadline(Stage.resolution.value, resolution, case.resolved_on is not None))
+    return out
 
 
 def case_deadline(session: Session, *, kind: str, stage: str, start: date, complex_case: bool = False,

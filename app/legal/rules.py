@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import event
-from sqlmodel import Session, or_, select
+from sqlmodel import Session, select
 
 from app.accounts import audit
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -32,6 +34,8 @@ class RuleRef:
     version: int
     description: str
     variant: str = ""
+    effective_from: date = date.min
+    effective_to: date | None = None
 
     @property
     def label(self) -> str:
@@ -40,68 +44,73 @@ class RuleRef:
 
     @classmethod
     def of(cls, row: LegalRule) -> "RuleRef":
-        return cls(row.code, row.unit, row.value, row.legal_basis, row.version, row.description, row.variant)
+        return cls(row.code, row.unit, row.value, row.legal_basis, row.version, row.description, row.variant,
+                   row.effective_from, row.effective_to)
 
 
-def _in_force(session: Session, code: str, variant: str, on: date) -> LegalRule | None:
-    row = session.exec(
-        select(LegalRule)
-        .where(LegalRule.code == code, LegalRule.variant == variant, LegalRule.effective_from <= on)
-        .where(or_(LegalRule.effective_to.is_(None), LegalRule.effective_to >= on))
-        .order_by(LegalRule.effective_from.desc())
-    ).first()
-    if row is None:
-        # A date before every version still needs an answer: the earliest version.
-        row = session.exec(select(LegalRule).where(LegalRule.code == code, LegalRule.variant == variant)
-                           .order_by(LegalRule.effective_from)).first()
-    return row
+# What a transaction remembers of the rules and the calendar (`session.info`): get_rule's books
+# and the deadline engine's clock (app/legal/deadlines.py).
+REMEMBERED = ("rule_books", "case_clock")
+
+
+class RuleBook:
+    """Every version of some rules, read in one query. The one place that says which version
+    applies: the variant's version in force on the day, else its earliest (a day before every
+    version still needs an answer); without the variant, the ordinary rule the same way.
+    Deadlines for thousands of cases then cost no query each."""
+
+    def __init__(self, session: Session, codes: Iterable[str]):
+        self._versions: dict[tuple[str, str], list[RuleRef]] = defaultdict(list)
+        rows = session.exec(select(LegalRule).where(LegalRule.code.in_(sorted(set(codes))))
+                            .order_by(LegalRule.effective_from)).all()
+        for row in rows:
+            self._versions[(row.code, row.variant)].append(RuleRef.of(row))
+        self._picked: dict[tuple[str, date, str], RuleRef | None] = {}
+
+    def find(self, code: str, on: date, variant: str = "") -> RuleRef | None:
+        key = (code, on, variant)
+        if key not in self._picked:
+            self._picked[key] = (self._pick(code, variant, on) if variant else None) or self._pick(code, "", on)
+        return self._picked[key]
+
+    def get(self, code: str, on: date, variant: str = "") -> RuleRef:
+        """As `find`, and NotFound when the table has no such rule."""
+        rule = self.find(code, on, variant)
+        if rule is None:
+            raise NotFound(_("Không có quy tắc '%s' trong bảng quy tắc") % code)
+        return rule
+
+    def _pick(self, code: str, variant: str, on: date) -> RuleRef | None:
+        versions = self._versions.get((code, variant))
+        if not versions:
+            return None
+        current = [r for r in versions if r.effective_from <= on and (r.effective_to is None or r.effective_to >= on)]
+        return current[-1] if current else versions[0]
 
 
 @event.listens_for(Session, "after_flush")
 def _forget_written_rules(session, _context) -> None:
     """A rule version written in this session: what get_rule remembered may be old."""
-    if any(isinstance(o, LegalRule) for o in (*session.new, *session.dirty, *session.deleted)):
-        session.info.pop("rules_in_force", None)
+    if any(isinstance(o, LegalRule | CalendarOverride) for o in (*session.new, *session.dirty, *session.deleted)):
+        for key in REMEMBERED:
+            session.info.pop(key, None)
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget_rules(session, _transaction) -> None:
     """Remembered for one transaction: the next may see a version another request added."""
-    session.info.pop("rules_in_force", None)
+    for key in REMEMBERED:
+        session.info.pop(key, None)
 
 
 def get_rule(session: Session, code: str, *, on: date, variant: str = "") -> RuleRef:
-    """The version of rule `code` (its `variant`, else the ordinary case) in force on `on`.
-    Remembered for the transaction: a case's stages ask for the same rules several times while
-    it is filed and shown."""
-    remembered = session.info.setdefault("rules_in_force", {})
-    key = (code, variant, on)
-    if key not in remembered:
-        row = (_in_force(session, code, variant, on) if variant else None) or _in_force(session, code, "", on)
-        if row is None:
-            raise NotFound(_("Không có quy tắc '%s' trong bảng quy tắc") % code)
-        remembered[key] = RuleRef.of(row)
-    return remembered[key]
-
-
-class RuleVersions:
-    """Every version of one rule, read in one query: `on(day)` answers as `get_rule` does, for
-    code that asks about many days (a year of weeks) without a query per day."""
-
-    def __init__(self, session: Session, code: str, variant: str = ""):
-        self.code = code
-        rows = session.exec(select(LegalRule).where(LegalRule.code == code, LegalRule.variant.in_({variant, ""}))
-                            .order_by(LegalRule.effective_from.desc())).all()
-        self._by_variant = {v: [r for r in rows if r.variant == v] for v in ([variant, ""] if variant else [""])}
-
-    def on(self, day: date) -> RuleRef:
-        for rows in self._by_variant.values():
-            if rows:
-                for r in rows:  # latest first, as _in_force
-                    if r.effective_from <= day and (r.effective_to is None or r.effective_to >= day):
-                        return RuleRef.of(r)
-                return RuleRef.of(rows[-1])  # before every version: the earliest
-        raise NotFound(_("Không có quy tắc '%s' trong bảng quy tắc") % self.code)
+    """The version of rule `code` (its `variant`, else the ordinary case) in force on `on`
+    (`RuleBook`). The code's versions are remembered for the transaction: a case's stages ask
+    for the same rules several times while it is filed and shown."""
+    books = session.info.setdefault("rule_books", {})
+    if code not in books:
+        books[code] = RuleBook(session, {code})
+    return books[code].get(code, on, variant)
 
 
 def work_calendar(session: Session) -> WorkCalendar:

@@ -73,9 +73,11 @@ class WorkCalendar:
                 counted += 1
         return d
 
-    def add_calendar_days(self, start: date, days: int, pauses: tuple[Pause, ...] = ()) -> date:
+    def add_calendar_days(self, start: date, days: int, pauses: tuple[Pause, ...] = (), *,
+                          adjust: bool = True) -> date:
         """`start` + `days` counted days (paused days do not count); a last day that is not a
-        working day (or is paused) moves to the next day that is neither."""
+        working day (or is paused) moves to the next day that is neither, unless `adjust` is
+        False (the unadjusted end an extension counts from)."""
         if days < 0:
             raise ValueError("days must not be negative")
         _check_pauses(pauses)
@@ -85,15 +87,24 @@ class WorkCalendar:
             d += timedelta(days=1)
             if not _paused(d, pauses):
                 counted += 1
+        return self.settle(d, pauses) if adjust else d
+
+    def settle(self, d: date, pauses: tuple[Pause, ...] = ()) -> date:
+        """`d`, or the first day after it that is a working day and not paused (Civil Code
+        Art. 148(5): a last day that falls on a day off moves to the next working day)."""
         while not self.is_working_day(d) or _paused(d, pauses):
             d += timedelta(days=1)
         return d
 
-    def add(self, start: date, days: int, unit: str, pauses: tuple[Pause, ...] = ()) -> date:
-        key = (start, days, unit, pauses)
+    def add(self, start: date, days: int, unit: str, pauses: tuple[Pause, ...] = (), *, adjust: bool = True) -> date:
+        """`days` of `unit` ("working" or calendar days) after `start`; see the two counts above."""
+        key = (start, days, unit, pauses, adjust)
         due = self._added.get(key)
         if due is None:  # DeadlineOpen (a running pause) is raised, never remembered
-            due = (self.add_working_days if unit == "working" else self.add_calendar_days)(start, days, pauses)
+            if unit == "working":  # the last counted day is a working day: nothing to adjust
+                due = self.add_working_days(start, days, pauses)
+            else:
+                due = self.add_calendar_days(start, days, pauses, adjust=adjust)
             self._added[key] = due
         return due
 

@@ -12,7 +12,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from app.core.timeutil import local_date
-from app.legal.rules import RuleRef, RuleVersions, work_calendar
+from app.legal.rules import RuleBook, RuleRef, work_calendar
 from app.models.reception import HostRole, ReceptionRule, ReceptionSession, SessionStatus
 from app.reception.schedule import local_datetime
 
@@ -113,10 +113,10 @@ def chairman_compliance(session: Session, *, year: int, today: date) -> Complian
         held_by_week[day - timedelta(days=day.weekday())].add(day)
     since = tracking_start(session)
     cal = work_calendar(session)
-    versions = RuleVersions(session, FREQUENCY_RULE)
+    book = RuleBook(session, {FREQUENCY_RULE})
     weeks = []
     for monday in mondays:
-        rule = versions.on(monday)
+        rule = book.get(FREQUENCY_RULE, monday)
         working = sum(1 for i in range(7) if cal.is_working_day(monday + timedelta(days=i)))
         weeks.append(WeekRow(start=monday, required=min(rule.value, working),
                              held_days=sorted(held_by_week.get(monday, ())), rule=rule,

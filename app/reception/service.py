@@ -26,7 +26,7 @@ from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.i18n import N_, _
 from app.core.timeutil import local_today
 from app.core.validation import InputModel, require_date_in_range, stripped
-from app.legal.deadlines import deadline_after
+from app.legal.deadlines import OPEN_INTAKE, deadline_after
 from app.models.complaint import CASE_STATUS_LABELS, CaseField, CaseKind, CaseStatus, Complaint
 from app.models.reception import (
     REFUSAL_LABELS,
@@ -416,7 +416,7 @@ def notice_met(visit: ReceptionVisit, case: Complaint | None) -> bool:
     if visit.notice_due_on is None or visit.notified_on is not None:
         return True
     # An accepted visit's case tells the visitor itself once it leaves intake.
-    return case is not None and case.status not in cases.OPEN_INTAKE
+    return case is not None and case.status not in OPEN_INTAKE
 
 
 def shown(visit: ReceptionVisit, case: Complaint | None, principal: Principal, *, full_id: bool = False,
@@ -504,7 +504,7 @@ def _owed(stmt):
     """Visits still owed a written answer (an accepted visit's case answers once out of intake)."""
     return (stmt.join(Complaint, isouter=True)
             .where(ReceptionVisit.notice_due_on.is_not(None), ReceptionVisit.notified_on.is_(None),
-                   or_(ReceptionVisit.complaint_id.is_(None), Complaint.status.in_([str(s) for s in cases.OPEN_INTAKE]))))
+                   or_(ReceptionVisit.complaint_id.is_(None), Complaint.status.in_([str(s) for s in OPEN_INTAKE]))))
 
 
 def pending_notices(session: Session, *, limit: int = 50) -> list[tuple[ReceptionVisit, Complaint | None]]:

@@ -20,8 +20,7 @@ and the suspensions, never per case)."""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -29,15 +28,13 @@ from sqlalchemy import and_, func, not_, or_
 from sqlalchemy import case as when
 from sqlmodel import Session, select
 
-from app.cases.service import OPEN_INTAKE
 from app.config import get_settings
 from app.core.timeutil import LOCAL_TZ, local_today
 from app.dialogues import service as dialogue_service
-from app.legal.deadlines import variant_for
+from app.legal.deadlines import CaseClock, case_clock
 from app.legal.periods import Period, containing
-from app.legal.rules import work_calendar
-from app.legal.workdays import DeadlineOpen, Pause, WorkCalendar
-from app.models.complaint import CaseField, CaseKind, Channel, Complaint, ComplaintEvent, ComplaintPause
+from app.legal.rules import RuleBook
+from app.models.complaint import CaseField, CaseKind, Channel, Complaint
 from app.models.dialogue import (
     Commitment,
     CommitmentStatus,
@@ -48,17 +45,15 @@ from app.models.dialogue import (
 )
 from app.models.disclosure import PERMANENT_POSTING, Category, Disclosure, DisclosureMethod, Method
 from app.models.reception import HostRole, ReceptionSession, ReceptionVisit, SessionStatus, VisitOutcome
-from app.models.rules import LegalRule
 from app.reception.compliance import WeekRow, chairman_compliance
 from app.reception.service import GROUP_MIN
+from app.reporting.case_outcomes import FINISHED, LATE, ON_TIME, OPEN, OVERDUE, CaseJudge, case_pauses, case_rows
 
 POSTING_RULE = "disclosure.posting_period"
-NOTICE_RULE = "reception.notification"
 # Art. 13(2) Law 10/2022/QH15: items 1–3 and 5–12 are posted for at least the posting period;
 # items 4 and 13 permanently; item 14 ("other") has no posting duty of its own.
 TIMED_POSTING = frozenset(Category) - PERMANENT_POSTING - {Category.other}
 HELD_DIALOGUE = (DialogueStatus.held.value, DialogueStatus.published.value)
-_INTAKE = [s.value for s in OPEN_INTAKE]
 
 
 # The period as the queries see it ------------------------------------------------------------------
@@ -120,57 +115,6 @@ def _count_by(session: Session, column, known, *where) -> dict[str, int]:
     return counts
 
 
-class _RuleBook:
-    """Every version of some rules, read in one query, and picked the way `rules.get_rule` picks:
-    the variant, else the ordinary case; the version in force on the day, else the earliest one.
-    Deadlines for hundreds of cases then cost no query each."""
-
-    def __init__(self, session: Session, codes: set[str]):
-        self._versions: dict[tuple[str, str], list[LegalRule]] = defaultdict(list)
-        self._dues: dict[tuple, date | None] = {}
-        rows = session.exec(select(LegalRule).where(LegalRule.code.in_(sorted(codes)))
-                            .order_by(LegalRule.effective_from)).all()
-        for row in rows:
-            self._versions[(row.code, row.variant)].append(row)
-
-    def get(self, code: str, on: date, variant: str = "") -> LegalRule | None:
-        return (self._in_force(code, variant, on) if variant else None) or self._in_force(code, "", on)
-
-    def _in_force(self, code: str, variant: str, on: date) -> LegalRule | None:
-        versions = self._versions.get((code, variant))
-        if not versions:
-            return None
-        current = [r for r in versions if r.effective_from <= on and (r.effective_to is None or r.effective_to >= on)]
-        return current[-1] if current else versions[0]
-
-    def due(self, cal: WorkCalendar, code: str, start: date, *, variant: str = "",
-            pauses: tuple[Pause, ...] = ()) -> date | None:
-        """The rule's deadline counted from the day after `start`, or None without such a rule.
-        Remembered per book when no suspension applies: a year's cases start on a few hundred
-        days, so `/stats` and the reports count each day's deadline once, not once per case."""
-        if pauses:
-            rule = self.get(code, start, variant)
-            return None if rule is None else cal.add(start, rule.value, rule.unit, pauses)
-        key = (id(cal), code, start, variant)
-        if key not in self._dues:
-            rule = self.get(code, start, variant)
-            self._dues[key] = None if rule is None else cal.add(start, rule.value, rule.unit)
-        return self._dues[key]
-
-
-def rule_book(session: Session, codes: Iterable[str]) -> _RuleBook:
-    """Every version of the rules `codes`, read in one query; `.get(code, on, variant)` picks a
-    version as `rules.get_rule` does (None where the table has no such rule). For code outside
-    this module that needs the deadlines of many cases (the Open311 list)."""
-    return _RuleBook(session, set(codes))
-
-
-def _rule_book(session: Session) -> _RuleBook:
-    stages = ("processing", "acceptance", "resolution", "extension")
-    codes = {f"{k.value}.{s}" for k in CaseKind for s in stages} | {NOTICE_RULE, POSTING_RULE}
-    return _RuleBook(session, codes)
-
-
 # Cases -----------------------------------------------------------------------------------------
 
 @dataclass
@@ -199,99 +143,7 @@ class CaseFigures:
         return asdict(self)
 
 
-ON_TIME, LATE, OPEN, OVERDUE, FINISHED = "resolved_on_time", "resolved_late", "open", "open_overdue", "finished"
-
-
-@dataclass(frozen=True)
-class _CaseRow:
-    kind: str
-    channel: str
-    received_on: date
-    accepted_on: date | None
-    resolved_on: date | None
-    complex: bool
-    remote: bool
-    left_intake: bool  # left intake (accepted, guided, transferred, filed, refused) by the end
-    extensions: int  # extensions decided by the end
-
-
-class _CaseJudge:
-    """Where one case stood at the end of a window, with the deadlines `complaints.deadlines`
-    applies: in intake the earliest of processing, acceptance (complaints) and, for walk-ins,
-    the written notice; once accepted, the resolution with its extensions, suspensions not
-    counting (none judged while one runs). Kind, complexity and remoteness are the case's now;
-    the transfer deadline of a classified denunciation is left out (the day it was classified is
-    not kept on the case), so such a case counts against its processing deadline."""
-
-    def __init__(self, window: Window, book: _RuleBook, cal: WorkCalendar, pauses: dict[int, list[Pause]]):
-        self.w, self.book, self.cal, self.pauses = window, book, cal, pauses
-
-    def outcome(self, case_id: int, c: _CaseRow) -> str:
-        last = self.w.last_day
-        if c.resolved_on is not None and c.resolved_on <= last:
-            due = self._resolution_due(case_id, c)
-            return LATE if due is not None and c.resolved_on > due else ON_TIME
-        if c.accepted_on is not None and c.accepted_on <= last:
-            due = self._resolution_due(case_id, c, open_at_end=True)
-        elif c.left_intake:
-            return FINISHED
-        else:
-            due = self._intake_due(c)
-        return OVERDUE if due is not None and due < self.w.judged_on else OPEN
-
-    def _intake_due(self, c: _CaseRow) -> date | None:
-        codes = [f"{c.kind}.processing"]
-        if c.kind == CaseKind.complaint:
-            codes.append(f"{c.kind}.acceptance")
-        if c.channel == Channel.walk_in:
-            codes.append(NOTICE_RULE)
-        dues = [d for d in (self.book.due(self.cal, code, c.received_on) for code in codes) if d is not None]
-        return min(dues) if dues else None
-
-    def _resolution_due(self, case_id: int, c: _CaseRow, *, open_at_end: bool = False) -> date | None:
-        pauses = self.pauses.get(case_id, [])
-        if open_at_end and any(p.end is None or p.end >= self.w.last_day for p in pauses):
-            return None  # suspended at the end: the clock was not running
-        try:
-            due = self.book.due(self.cal, f"{c.kind}.resolution", c.accepted_on, pauses=tuple(pauses),
-                                variant=variant_for(complex_case=c.complex, remote=c.remote))
-            for _i in range(c.extensions if due is not None else 0):
-                due = self.book.due(self.cal, f"{c.kind}.extension", due, pauses=tuple(pauses)) or due
-        except DeadlineOpen:
-            return None
-        return due
-
-
-def _case_rows(session: Session, w: Window, cohort) -> list[tuple[int, _CaseRow]]:
-    """The period's cases, with what their timeline says happened by the end (one query)."""
-    leaving = and_(ComplaintEvent.from_status.in_(_INTAKE), ComplaintEvent.to_status.not_in(_INTAKE))
-    events = (select(ComplaintEvent.complaint_id.label("cid"),
-                     func.sum(_flag(and_(leaving, ComplaintEvent.at < w.cutoff))).label("left_intake"),
-                     func.sum(_flag(and_(ComplaintEvent.action == "extend", ComplaintEvent.at < w.cutoff)))
-                     .label("extensions"))
-              .join(Complaint, Complaint.id == ComplaintEvent.complaint_id).where(*cohort)
-              .group_by(ComplaintEvent.complaint_id).subquery())
-    rows = session.exec(
-        select(Complaint.id, Complaint.kind, Complaint.channel, Complaint.received_on, Complaint.accepted_on,
-               Complaint.resolved_on, Complaint.complex, Complaint.remote, events.c.left_intake, events.c.extensions)
-        .outerjoin(events, events.c.cid == Complaint.id).where(*cohort)).all()
-    return [(r[0], _CaseRow(r[1], r[2], r[3], r[4], r[5], bool(r[6]), bool(r[7]), _int(r[8]) > 0, _int(r[9])))
-            for r in rows]
-
-
-def _pauses(session: Session, w: Window, cohort) -> dict[int, list[Pause]]:
-    """Suspensions of the period's cases that had begun by the end (one query)."""
-    out: dict[int, list[Pause]] = defaultdict(list)
-    rows = session.exec(select(ComplaintPause.complaint_id, ComplaintPause.start, ComplaintPause.end)
-                        .join(Complaint, Complaint.id == ComplaintPause.complaint_id)
-                        .where(*cohort, ComplaintPause.start <= w.last_day)).all()
-    for cid, start, end in rows:
-        out[cid].append(Pause(start, end))
-    return out
-
-
-def case_figures(session: Session, w: Window, *, book: _RuleBook | None = None,
-                 cal: WorkCalendar | None = None) -> CaseFigures:
+def case_figures(session: Session, w: Window, *, clock: CaseClock | None = None) -> CaseFigures:
     p = w.period
     cohort = (Complaint.received_on >= p.start, Complaint.received_on <= p.end)
     rated = and_(Complaint.satisfaction.is_not(None), Complaint.rated_at.is_not(None), Complaint.rated_at < w.cutoff)
@@ -299,8 +151,8 @@ def case_figures(session: Session, w: Window, *, book: _RuleBook | None = None,
         select(func.sum(_flag(and_(Complaint.accepted_on.is_not(None), Complaint.accepted_on <= w.last_day))),
                func.count(when((rated, Complaint.id))), func.avg(when((rated, Complaint.satisfaction))))
         .where(*cohort)).one()
-    judge = _CaseJudge(w, book or _rule_book(session), cal or work_calendar(session), _pauses(session, w, cohort))
-    outcomes = Counter(judge.outcome(cid, row) for cid, row in _case_rows(session, w, cohort))
+    judge = CaseJudge(w, clock or case_clock(session), case_pauses(session, w, cohort))
+    outcomes = Counter(judge.outcome(cid, row) for cid, row in case_rows(session, w, cohort))
     figures = CaseFigures(
         accepted=_int(accepted),
         resolved_on_time=outcomes[ON_TIME], resolved_late=outcomes[LATE],
@@ -415,7 +267,7 @@ def _item_counts(category: Category) -> dict[str, int]:
     return {"item": category.item, "published": 0, "on_time": 0, "late": 0, "no_deadline": 0}
 
 
-def disclosure_figures(session: Session, w: Window, *, book: _RuleBook | None = None) -> DisclosureFigures:
+def disclosure_figures(session: Session, w: Window, *, book: RuleBook | None = None) -> DisclosureFigures:
     in_period = (Disclosure.published_at.is_not(None), Disclosure.published_at >= w.since,
                  Disclosure.published_at < w.until)
     late = Disclosure.late.is_(True)
@@ -441,11 +293,11 @@ def disclosure_figures(session: Session, w: Window, *, book: _RuleBook | None = 
             .join(Disclosure, Disclosure.id == DisclosureMethod.disclosure_id).where(*in_period)
             .group_by(DisclosureMethod.method)).all():
         figures.methods[method] = _int(n)
-    figures.short_postings = _short_postings(session, in_period, book or _rule_book(session))
+    figures.short_postings = _short_postings(session, in_period, book or RuleBook(session, {POSTING_RULE}))
     return figures
 
 
-def _short_postings(session: Session, in_period, book: _RuleBook) -> int:
+def _short_postings(session: Session, in_period, book: RuleBook) -> int:
     """Timed postings whose end comes before the posting rule's period (in force on the day of
     posting) has run. Grouped by the two dates: one row per distinct posting, not per document."""
     rows = session.exec(
@@ -455,7 +307,7 @@ def _short_postings(session: Session, in_period, book: _RuleBook) -> int:
         .group_by(Disclosure.posted_on, Disclosure.posting_ends_on)).all()
     short = 0
     for posted_on, ends_on, n in rows:
-        rule = book.get(POSTING_RULE, posted_on)
+        rule = book.find(POSTING_RULE, posted_on)
         if rule is not None and (ends_on - posted_on).days < rule.value:
             short += _int(n)
     return short
@@ -565,11 +417,10 @@ def periodic(session: Session, period: Period, *, ward: str | None = None, today
     local date (tests pass it to judge as of a given day)."""
     today = today or local_today()
     w = Window.of(period, today)
-    book, cal = _rule_book(session), work_calendar(session)
     return Report(
         ward=ward or get_settings().ward_name, period=period, as_of=w.last_day,
-        cases=case_figures(session, w, book=book, cal=cal),
+        cases=case_figures(session, w),
         reception=reception_figures(session, w, today=today),
-        disclosures=disclosure_figures(session, w, book=book),
+        disclosures=disclosure_figures(session, w),
         dialogues=dialogue_figures(session, w),
     )

@@ -64,11 +64,13 @@ from app.core.i18n import _
 from app.core.timeutil import LOCAL_TZ, local_today
 from app.dialogues import service as dialogue_service
 from app.legal import periods
-from app.legal.rules import RuleRef, get_rule, work_calendar
+from app.legal.deadlines import case_clock
+from app.legal.rules import RuleRef, get_rule
 from app.models.complaint import CaseKind, CaseStatus, Channel, Complaint
 from app.models.dialogue import Commitment, CommitmentStatus, Dialogue, DialogueStatus
 from app.models.disclosure import Category, Disclosure, Method
 from app.reception.compliance import FREQUENCY_RULE as RECEPTION_RULE
+from app.reporting import case_outcomes as outcomes
 from app.reporting import periodic as reports
 
 SMALL = 3  # counts of cases from 1 to SMALL - 1 are not published
@@ -892,18 +894,17 @@ def _judge_cases(session: Session, span: Span, months: list[CaseRow], kinds: dic
                   open_at_end),)
     shielded = set(session.exec(select(Complaint.id).where(*cohort, or_(Complaint.kind == DENUNCIATION,
                                                                         Complaint.identity_protected.is_(True)))))
-    judge = reports._CaseJudge(window, reports._rule_book(session), work_calendar(session),
-                               reports._pauses(session, window, cohort))
-    for case_id, c in reports._case_rows(session, window, cohort):
+    judge = outcomes.CaseJudge(window, case_clock(session), outcomes.case_pauses(session, window, cohort))
+    for case_id, c in outcomes.case_rows(session, window, cohort):
         column = DENUNCIATION if case_id in shielded else c.kind
         # (month, the fields counted in it): what happened to the case in the span.
         steps: list[tuple[int, tuple[str, ...]]] = []
         if c.accepted_on is not None and (i := span.index(c.accepted_on)) is not None:
-            due = judge._intake_due(c)
+            due = judge.intake_due(c)
             steps.append((i, ("accepted",) if due is None else
                           ("accepted", "accepted_on_time" if c.accepted_on <= due else "accepted_late")))
         if c.resolved_on is not None and (i := span.index(c.resolved_on)) is not None:
-            due = judge._resolution_due(case_id, c)
+            due = judge.resolution_due(case_id, c)
             steps.append((i, ("resolved",) if due is None else
                           ("resolved", "resolved_on_time" if c.resolved_on <= due else "resolved_late")))
         of_kind = kinds.setdefault(column, CaseRow())
@@ -913,7 +914,7 @@ def _judge_cases(session: Session, span: Span, months: list[CaseRow], kinds: dic
             for row in rows:
                 for name in counted:
                     setattr(row, name, getattr(row, name) + 1)
-        if c.received_on <= end and judge.outcome(case_id, c) == reports.OVERDUE:
+        if c.received_on <= end and judge.outcome(case_id, c) == outcomes.OVERDUE:
             of_kind.overdue += 1
 
 

@@ -29,6 +29,41 @@ def test_denunciation_intake_is_seven_working_days_across_national_day(session):
     assert d.due_on == date(2026, 9, 11) and d.unit == "working"
 
 
+@pytest.mark.parametrize("extensions,due", [
+    (0, date(2027, 2, 11)),  # day 30 is Sunday 7/2, in Tết (6–10/2): moved to Thursday 11/2
+    (1, date(2027, 3, 9)),   # 7/2 + 30 days, the unadjusted end (not 11/2 + 30 = 13/3, moved to 15/3)
+    (2, date(2027, 4, 8)),   # 9/3 + 30 days (not 14/4)
+])
+def test_denunciation_extensions_count_from_the_unadjusted_end(session, extensions, due):
+    """Art. 30(2) Law 25/2018: each extension adds its 30 days to the unadjusted end of the
+    period before; only the final last day moves to a working day. Accepted Friday 8/1/2027."""
+    clock = deadlines.case_clock(session)
+    d = clock.resolution("denunciation", date(2027, 1, 8), extensions=extensions)
+    assert d.due_on == due
+    assert d.rule.code == ("denunciation.extension" if extensions else "denunciation.resolution")
+
+
+def test_every_reader_of_a_case_gets_the_same_extended_date(session):
+    """The case page's stage table and the reports' judge read the same engine."""
+    from app.models.complaint import CaseKind, CaseStatus, Channel
+    from app.reporting.case_outcomes import CaseJudge, CaseRow
+
+    class Case:
+        kind, channel, status = CaseKind.denunciation, Channel.web, CaseStatus.in_progress
+        received_on, accepted_on, resolved_on = date(2027, 1, 4), date(2027, 1, 8), None
+        complex, remote, extensions = True, False, 1
+
+    clock = deadlines.case_clock(session)
+    [*_, resolution] = deadlines.case_deadlines(Case, (), clock)
+    assert (resolution.stage, resolution.due_on) == ("resolution", date(2027, 3, 9))
+
+    class Window:
+        last_day, judged_on = date(2027, 6, 30), date(2027, 7, 1)
+
+    row = CaseRow(Case.kind, Case.channel, Case.received_on, Case.accepted_on, None, True, False, True, 1)
+    assert CaseJudge(Window, clock, {}).resolution_due(1, row) == date(2027, 3, 9)
+
+
 @pytest.mark.parametrize("flags,days,variant", [
     ({}, 30, ""),
     ({"complex_case": True}, 45, "complex"),

@@ -69,25 +69,25 @@ def test_calendar_deadline_is_a_working_day_never_earlier(start, days):
     assert cal.add_calendar_days(start, days + 1) >= due
 
 
-def test_rule_versions_answer_as_get_rule_does(session):
-    """The one-query reader of a rule's versions agrees with get_rule on every day, before the
-    first version, across a change and with a variant that falls back to the ordinary rule."""
-    from datetime import date, timedelta
+def test_the_rule_book_picks_the_version_in_force(session):
+    """The one reader of rule versions (`RuleBook`, behind get_rule too): the version in force on
+    the day, the earliest before every version, and the ordinary rule where a variant is missing."""
+    from datetime import date
 
     from app.legal import rules
-    from app.legal.rules import RuleVersions, get_rule
+    from app.legal.rules import RuleBook, get_rule
     from tests import factories
 
     admin = factories.principal(session, "admin")
     rules.add_rule_version(session, principal=admin, code="reception.chairman_days", value=2, unit="per_week",
                            effective_from=date(2026, 7, 1), legal_basis="Luật 136/2025/QH15")
     session.commit()
-    versions = RuleVersions(session, "reception.chairman_days")
-    day = date(2019, 1, 1)
-    while day < date(2027, 3, 1):
-        assert versions.on(day) == get_rule(session, "reception.chairman_days", on=day), day
-        day += timedelta(days=11)
-    for code, variant in (("complaint.resolution", "complex"), ("complaint.acceptance", "nothing-like-this")):
-        versions = RuleVersions(session, code, variant=variant)
-        for day in (date(2020, 1, 1), date(2026, 7, 1)):
-            assert versions.on(day) == get_rule(session, code, on=day, variant=variant)
+    book = RuleBook(session, {"reception.chairman_days", "complaint.resolution", "complaint.acceptance"})
+    assert book.get("reception.chairman_days", date(2019, 1, 1)).value == 1  # before every version: the earliest
+    assert book.get("reception.chairman_days", date(2026, 6, 30)).value == 1
+    assert book.get("reception.chairman_days", date(2026, 7, 1)).value == 2
+    assert book.get("reception.chairman_days", date(2026, 7, 1)) == get_rule(session, "reception.chairman_days",
+                                                                             on=date(2026, 7, 1))
+    assert book.get("complaint.resolution", date(2026, 7, 1), "complex").value == 45
+    assert book.get("complaint.acceptance", date(2026, 7, 1), "nothing-like-this").value == 10
+    assert book.find("no.such.rule", date(2026, 7, 1)) is None
