@@ -24,6 +24,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from app.accounts.auth import Principal, principal_for_token
+from app.cases import privacy
 from app.cases import service as complaints
 from app.cases.views import STAGE_LABELS
 from app.config import Settings
@@ -172,7 +173,7 @@ def case_id_of(text: str, secret: str) -> int | None:
 
 def listable(case: Complaint) -> bool:
     """Feedback and petitions only, and never a case that is, was or came from a denunciation."""
-    return case.kind in LISTED_KINDS and not case.identity_protected
+    return case.kind in LISTED_KINDS and not privacy.is_protected(case)
 
 
 def located(case: Complaint) -> bool:
@@ -416,8 +417,7 @@ def parse_query(params: Mapping[str, list[str]], secret: str, *, now: datetime |
 
 def list_requests(session: Session, settings: Settings, secret: str, query: RequestQuery) -> list[dict]:
     """Newest first, at most MAX_RESULTS; by id (in the order asked), or by the filters."""
-    base = select(Complaint).where(Complaint.kind.in_([k.value for k in LISTED_KINDS]),
-                                   Complaint.identity_protected.is_(False))
+    base = select(Complaint).where(Complaint.kind.in_([k.value for k in LISTED_KINDS]), privacy.open_clause())
     if query.case_ids is not None:
         if not query.case_ids:
             return []

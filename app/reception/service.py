@@ -20,6 +20,7 @@ from sqlmodel import Session, or_, select
 
 from app.accounts import audit
 from app.accounts.auth import Principal
+from app.cases import privacy
 from app.cases import service as cases
 from app.core.db import utcnow
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -380,7 +381,7 @@ def get_visit(session: Session, visit_id: int) -> ReceptionVisit:
 # Who sees what ---------------------------------------------------------------------------------
 
 def protected(visit: ReceptionVisit, case: Complaint | None) -> bool:
-    return visit.case_kind == CaseKind.denunciation or bool(case and case.identity_protected)
+    return privacy.protected(visit.case_kind, case is not None and case.identity_protected)
 
 
 def identity_allowed(visit: ReceptionVisit, case: Complaint | None, principal: Principal) -> bool:

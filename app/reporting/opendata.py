@@ -29,9 +29,10 @@ from sqlalchemy import case as sql_case
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
+from app.cases import privacy
 from app.core.timeutil import LOCAL_TZ, local_today, to_local
 from app.dialogues import service as dialogue_svc
-from app.models.complaint import CaseField, CaseKind, CaseStatus, Channel, Complaint
+from app.models.complaint import CaseField, CaseStatus, Channel, Complaint
 from app.models.dialogue import Commitment, CommitmentUpdate, Dialogue, DialogueQuestion, DialogueStatus
 from app.models.disclosure import Category, Disclosure, DisclosureMethod
 from app.models.reception import ReceptionSession, ReceptionVisit
@@ -198,8 +199,8 @@ def reception_csv(session: Session, today: date | None = None) -> bytes:
     visits = session.exec(select(month, ReceptionVisit.case_kind, ReceptionVisit.outcome, func.count(ReceptionVisit.id),
                                  func.sum(ReceptionVisit.people_count))
                           .outerjoin(Complaint, Complaint.id == ReceptionVisit.complaint_id)
-                          .where(ReceptionVisit.case_kind != CaseKind.denunciation, ReceptionVisit.visit_on < first,
-                                 or_(Complaint.id.is_(None), Complaint.identity_protected.is_(False)))
+                          .where(ReceptionVisit.case_kind != privacy.DENUNCIATION, ReceptionVisit.visit_on < first,
+                                 or_(Complaint.id.is_(None), privacy.open_clause()))
                           .group_by(month, ReceptionVisit.case_kind, ReceptionVisit.outcome)).all()
     months = sorted(set(held) | {v[0] for v in visits})
     by_month: dict[str, list] = defaultdict(list)

@@ -60,6 +60,7 @@ from sqlalchemy import and_, func, or_
 from sqlalchemy import case as when
 from sqlmodel import Session, select
 
+from app.cases import privacy
 from app.core.i18n import _
 from app.core.timeutil import LOCAL_TZ, local_today
 from app.dialogues import service as dialogue_service
@@ -84,21 +85,16 @@ OPEN_KINDS = tuple(k.value for k in CaseKind if k != CaseKind.denunciation)
 # The cases those figures count: never a denunciation, nor a case whose sender is protected as a
 # denouncer. The same rule as Open311 (`open311.listable`) and the open data; the protected ones
 # are counted, apart, as denunciations (`protected`).
-OPEN_CASE = and_(Complaint.kind != DENUNCIATION, Complaint.identity_protected.is_(False))
+OPEN_CASE = privacy.open_clause()
 HELD_DIALOGUE = (DialogueStatus.held.value, DialogueStatus.published.value)
 # Cases that may be open and late today: in intake, or accepted and not resolved.
 OPEN_STATUSES = tuple(s.value for s in (CaseStatus.received, CaseStatus.classified, CaseStatus.accepted,
                                         CaseStatus.in_progress, CaseStatus.suspended))
 
 
-def protected(kind: str, identity_protected: bool | None) -> bool:
-    """A case counted among denunciations: one, or one whose sender is protected as a denouncer."""
-    return kind == DENUNCIATION or bool(identity_protected)
-
-
 def category(kind: str, identity_protected: bool | None) -> str:
     """The column a case is counted in: its kind, or DENUNCIATION when protected."""
-    return DENUNCIATION if protected(kind, identity_protected) else kind
+    return DENUNCIATION if privacy.protected(kind, identity_protected) else kind
 
 
 # Months ----------------------------------------------------------------------------------------
@@ -892,8 +888,7 @@ def _judge_cases(session: Session, span: Span, months: list[CaseRow], kinds: dic
     cohort = (or_(and_(Complaint.accepted_on.is_not(None), *span.dates_in(Complaint.accepted_on)),
                   and_(Complaint.resolved_on.is_not(None), *span.dates_in(Complaint.resolved_on)),
                   open_at_end),)
-    shielded = set(session.exec(select(Complaint.id).where(*cohort, or_(Complaint.kind == DENUNCIATION,
-                                                                        Complaint.identity_protected.is_(True)))))
+    shielded = set(session.exec(select(Complaint.id).where(*cohort, privacy.protected_clause())))
     judge = outcomes.CaseJudge(window, case_clock(session), outcomes.case_pauses(session, window, cohort))
     for case_id, c in outcomes.case_rows(session, window, cohort):
         column = DENUNCIATION if case_id in shielded else c.kind
