@@ -76,7 +76,8 @@ def run(
                     typer.echo(f"  {username:<10} {role.value:<11} {name}")
                 typer.echo("Đổi hoặc khóa các tài khoản này trước khi dùng thật: minhbach passwd TÊN, "
                            "minhbach user-disable TÊN, hoặc trang /staff/account.")
-    uvicorn.run("app.main:app", host=host, port=port, reload=reload, workers=workers, proxy_headers=True)
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, reload=reload, workers=workers,
+                proxy_headers=True)
 
 
 def _read_password() -> str:

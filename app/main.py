@@ -141,6 +141,9 @@ async def _keep_stats_warm(app: FastAPI) -> None:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    """The application, built on demand (`uvicorn --factory app.main:create_app`; nothing is
+    built when the module is imported): `settings` from the environment unless given, and
+    handed to what needs them through `app.state.settings`."""
     settings = settings or get_settings()
     logs.install()
     settings.ensure_dirs()
@@ -307,5 +310,3 @@ def _install_error_handlers(app: FastAPI) -> None:
             return problem(500, "Internal server error", message)
         return error_page(request, 500, message)
 
-
-app = create_app()

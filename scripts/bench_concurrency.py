@@ -188,7 +188,7 @@ def run(label: str, url: str, tmp: Path, clients: int, seconds: float, client: s
            "INTAKE_LIMIT": "1000000", "MAIL_INTERVAL_SECONDS": "0", "WEBHOOK_INTERVAL_SECONDS": "0"}
     log_path = tmp / f"uvicorn-{label}.log"
     with log_path.open("wb") as log:
-        server = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
+        server = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app", "--host", "127.0.0.1",
                                    "--port", str(port), "--workers", os.environ.get("BENCH_WORKERS", "2"), "--no-access-log"],
                                   cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

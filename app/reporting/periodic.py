@@ -28,7 +28,6 @@ from sqlalchemy import and_, func, not_, or_
 from sqlalchemy import case as when
 from sqlmodel import Session, select
 
-from app.config import get_settings
 from app.core.timeutil import LOCAL_TZ, local_today
 from app.dialogues import service as dialogue_service
 from app.legal.deadlines import CaseClock, case_clock
@@ -46,7 +45,7 @@ from app.models.dialogue import (
 from app.models.disclosure import PERMANENT_POSTING, Category, Disclosure, DisclosureMethod, Method
 from app.models.reception import HostRole, ReceptionSession, ReceptionVisit, SessionStatus, VisitOutcome
 from app.reception.compliance import WeekRow, chairman_compliance
-from app.reception.service import GROUP_MIN
+from app.reception.visits import GROUP_MIN
 from app.reporting.case_outcomes import FINISHED, LATE, ON_TIME, OPEN, OVERDUE, CaseJudge, case_pauses, case_rows
 
 POSTING_RULE = "disclosure.posting_period"
@@ -411,14 +410,14 @@ class Report:
                 "dialogues": self.dialogues.to_dict()}
 
 
-def periodic(session: Session, period: Period, *, ward: str | None = None, today: date | None = None) -> Report:
-    """The periodic report for `period` (see the module's docstring for what belongs to it and
-    when things are judged). `ward` defaults to the configured ward name; `today` to the ward's
-    local date (tests pass it to judge as of a given day)."""
+def periodic(session: Session, period: Period, *, ward: str, today: date | None = None) -> Report:
+    """The periodic report of the ward named `ward` for `period` (see the module's docstring for
+    what belongs to it and when things are judged). `today` defaults to the ward's local date
+    (tests pass it to judge as of a given day)."""
     today = today or local_today()
     w = Window.of(period, today)
     return Report(
-        ward=ward or get_settings().ward_name, period=period, as_of=w.last_day,
+        ward=ward, period=period, as_of=w.last_day,
         cases=case_figures(session, w),
         reception=reception_figures(session, w, today=today),
         disclosures=disclosure_figures(session, w),

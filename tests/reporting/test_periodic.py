@@ -27,7 +27,7 @@ from app.disclosures import service as disclosures
 from app.legal import periods as P
 from app.models.disclosure import Category, Method
 from app.reception import schedule as reception_schedule
-from app.reception import service as reception
+from app.reception import sessions, visits
 from app.reporting import periodic as reports
 from tests import factories
 
@@ -242,7 +242,7 @@ def _session_on(session, travel, leader, day, *, host_role, at=time(7, 30), held
         type="ad_hoc", place="Phòng tiếp công dân"))
     if held:
         travel(day, 12)
-        reception.open_session(session, principal=leader, session_id=row.id)
+        sessions.open_session(session, principal=leader, session_id=row.id)
     session.commit()
     return row
 
@@ -252,7 +252,7 @@ def _visit(session, travel, leader, row, day, **kw):
     data = {"visitor_name": "Trần Thị Bình", "visitor_address": "Số 5 ngõ 2, TDP 3",
             "summary": "Đề nghị xem xét việc cấp giấy chứng nhận", "case_kind": "petition", "people_count": 1,
             "outcome": "recorded", **kw}
-    reception.log_visit(session, principal=leader, session_id=row.id, data=reception.VisitInput.model_validate(data))
+    visits.log_visit(session, principal=leader, session_id=row.id, data=visits.VisitInput.model_validate(data))
     session.commit()
 
 
@@ -480,7 +480,7 @@ def test_the_contract_shape_and_integers(session, cases, register, disclosed, ta
 
 
 def test_an_empty_period_has_the_same_shape(session):
-    empty = reports.periodic(session, P.official(2030, "Q3"), today=TODAY).to_dict()
+    empty = reports.periodic(session, P.official(2030, "Q3"), ward="Phường Thử nghiệm", today=TODAY).to_dict()
     full_keys = report(session, Q1).to_dict()
     assert {k: set(v) for k, v in empty.items() if isinstance(v, dict)} == {
         k: set(v) for k, v in full_keys.items() if isinstance(v, dict)}
