@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from sqlmodel import select
 
-from app.accounts import audit, auth
+from app.accounts import audit, auth, tokens, users
 from app.accounts.audit import Actor
 from app.config import get_settings
 from app.core.db import make_engine, session_for
@@ -99,8 +99,8 @@ def create_user(
     password = _read_password()
     with _session(write=True) as session:
         try:
-            user = auth.create_user(session, actor=CLI_ACTOR, username=username, role=role.value,
-                                    password=password, full_name=full_name)
+            user = users.create_user(session, actor=CLI_ACTOR, username=username, role=role.value,
+                                     password=password, full_name=full_name)
         except AppError as exc:
             _fail(str(exc.message))
         session.commit()
@@ -109,7 +109,7 @@ def create_user(
 
 def _account(session, username: str) -> StaffUser:
     try:
-        return auth.user_by_username(session, username)
+        return users.user_by_username(session, username)
     except AppError as exc:
         _fail(str(exc.message))
         raise  # unreachable: _fail exits
@@ -127,8 +127,8 @@ def passwd(
     with _session(write=True) as session:
         user = _account(session, username)
         try:
-            auth.reset_password(session, principal=CLI_PRINCIPAL, user_id=user.id, password=password,
-                                temporary=temporary)
+            users.reset_password(session, principal=CLI_PRINCIPAL, user_id=user.id, password=password,
+                                 temporary=temporary)
         except AppError as exc:
             _fail(str(exc.message))
         session.commit()
@@ -139,7 +139,7 @@ def _set_active(username: str, active: bool) -> None:
     with _session(write=True) as session:
         user = _account(session, username)
         try:
-            auth.set_active(session, principal=CLI_PRINCIPAL, user_id=user.id, active=active)
+            users.set_active(session, principal=CLI_PRINCIPAL, user_id=user.id, active=active)
         except AppError as exc:
             _fail(str(exc.message))
         session.commit()
@@ -164,7 +164,7 @@ def end_sessions(username: str) -> None:
     """End every browser session of an account at once."""
     with _session(write=True) as session:
         user = _account(session, username)
-        ended = auth.end_user_sessions(session, principal=CLI_PRINCIPAL, user_id=user.id)
+        ended = users.end_user_sessions(session, principal=CLI_PRINCIPAL, user_id=user.id)
         session.commit()
         typer.echo(f"Đã kết thúc {ended} phiên đăng nhập của {user.username}.")
 
@@ -183,7 +183,7 @@ def create_token(
             if owner is None:
                 _fail(f"không có tài khoản {user}")
         try:
-            token = auth.create_token(session, actor=CLI_ACTOR, name=name, scopes=scope or [], user=owner)
+            token = tokens.create_token(session, actor=CLI_ACTOR, name=name, scopes=scope or [], user=owner)
         except AppError as exc:
             _fail(str(exc.message))
         session.commit()

@@ -12,6 +12,8 @@ from sqlmodel import Session, select
 
 from app.accounts import auth
 from app.accounts.audit import Actor
+from app.accounts.tokens import create_token
+from app.accounts.users import create_user
 from app.config import Settings
 from app.core.pdf import simple_pdf
 from app.core.text import fold
@@ -127,8 +129,8 @@ def seed_demo(session: Session, settings: Settings) -> None:
     actor = Actor.system("demo")
     users = {}
     for username, role, name in DEMO_USERS:
-        users[role] = auth.create_user(session, actor=actor, username=username, role=role.value,
-                                       password=DEMO_PASSWORD, full_name=name)
+        users[role] = create_user(session, actor=actor, username=username, role=role.value,
+                                  password=DEMO_PASSWORD, full_name=name)
     publisher = auth.principal_for_user(users[Role.publisher], "127.0.0.1")
     calendar = work_calendar(session)
     today = local_today()
@@ -157,8 +159,8 @@ def seed_demo(session: Session, settings: Settings) -> None:
     seed_dialogues(session, users)
     # The parent authority's token, as an administrator would issue it (the token itself is not
     # kept anywhere: issue a new one at /staff/tokens to try the API).
-    auth.create_token(session, actor=actor, name="Thanh tra thành phố Hà Nội (mẫu)",
-                      scopes=["reports:read", "complaints:read", "reception:read"], rate_limit=120)
+    create_token(session, actor=actor, name="Thanh tra thành phố Hà Nội (mẫu)",
+                 scopes=["reports:read", "complaints:read", "reception:read"], rate_limit=120)
 
 
 def fold_filename(title: str) -> str:
@@ -213,16 +215,16 @@ DEMO_CASES = [
 
 
 def seed_cases(session: Session, users: dict) -> None:
-    from app.cases import service as complaints
+    from app.cases import intake, workflow
 
     officer = auth.principal_for_user(users[Role.officer], "127.0.0.1")
     leader = auth.principal_for_user(users[Role.leader], "127.0.0.1")
     for kind, subject, content, field, name, email, steps in DEMO_CASES:
-        data = complaints.CaseInput.model_validate({
+        data = intake.CaseInput.model_validate({
             "kind": kind, "subject": subject, "content": content, "field": field, "anonymous": not name,
             "sender_name": name, "sender_address": "Phường Phú La" if name else "", "sender_email": email,
         })
-        case = complaints.file_case(session, data=data, channel="web", actor=Actor("citizen:demo"))
+        case = intake.file_case(session, data=data, channel="web", actor=Actor("citizen:demo"))
         for step in steps:
             fields = {
                 "guide": {"guidance_number": "12/PHD-UBND", "note": "Đề nghị gửi kiến nghị tới Trung tâm phục vụ hành chính công"},
@@ -230,8 +232,8 @@ def seed_cases(session: Session, users: dict) -> None:
                             "public_summary": "UBND phường đã thay 3 bóng đèn LED trong ngõ 12."},
             }.get(step, {})
             actor = leader if step in ("resolve",) else officer
-            complaints.transition(session, principal=actor, complaint_id=case.id,
-                                  data=complaints.TransitionInput(action=step, **fields))
+            workflow.transition(session, principal=actor, complaint_id=case.id,
+                                data=workflow.TransitionInput(action=step, **fields))
 
 
 PLACE = "Phòng tiếp công dân, trụ sở UBND phường Phú La"
@@ -259,7 +261,7 @@ def seed_reception(session: Session, users: dict) -> None:
     the compliance page shows a missed week) and a few visits in the register."""
     from app.models.reception import ReceptionSession
     from app.reception import schedule as reception_schedule
-    from app.reception import service as reception
+    from app.reception import sessions, visits
 
     clerk = auth.principal_for_user(users[Role.reception], "127.0.0.1")
     today = local_today()
@@ -278,22 +280,22 @@ def seed_reception(session: Session, users: dict) -> None:
             reception_schedule.cancel_session(session, principal=clerk, session_id=s.id,
                                               reason="Chủ tịch dự họp đột xuất tại thành phố")
         else:
-            reception.open_session(session, principal=clerk, session_id=s.id)
-            reception.close_session(session, principal=clerk, session_id=s.id)
+            sessions.open_session(session, principal=clerk, session_id=s.id)
+            sessions.close_session(session, principal=clerk, session_id=s.id)
     if chairman:
         last = chairman[-1] if chairman[-1] is not missed else chairman[-2]
-        reception.reopen_session(session, principal=auth.principal_for_user(users[Role.leader], "127.0.0.1"),
-                                 session_id=last.id, reason="Ghi bổ sung sổ từ bản giấy")
+        sessions.reopen_session(session, principal=auth.principal_for_user(users[Role.leader], "127.0.0.1"),
+                                session_id=last.id, reason="Ghi bổ sung sổ từ bản giấy")
         for visit in DEMO_VISITS:
-            reception.log_visit(session, principal=clerk, session_id=last.id,
-                                data=reception.VisitInput.model_validate(visit))
-        reception.close_session(session, principal=clerk, session_id=last.id)
+            visits.log_visit(session, principal=clerk, session_id=last.id,
+                             data=visits.VisitInput.model_validate(visit))
+        sessions.close_session(session, principal=clerk, session_id=last.id)
 
 
 def _link_lighting(session: Session, leader, dialogue_id: int) -> None:
     """The lighting commitment is carried out by the resident's report (a case) and by the
     answer to the voters' petition (a disclosure): both linked, as staff would."""
-    from app.cases import service as complaints
+    from app.cases import codes
     from app.dialogues import commitment_links
     from app.models.complaint import Complaint
     from app.models.dialogue import Commitment
@@ -303,7 +305,7 @@ def _link_lighting(session: Session, leader, dialogue_id: int) -> None:
     case = session.exec(select(Complaint).where(Complaint.subject.startswith("Đèn chiếu sáng ngõ 12"))).first()
     answer = session.exec(select(Disclosure).where(Disclosure.summary.contains("chiếu sáng công cộng"),
                                                    Disclosure.published_at.is_not(None))).first()
-    for target in (case and complaints.format_code(case.tracking_code), answer and str(answer.id)):
+    for target in (case and codes.format_code(case.tracking_code), answer and str(answer.id)):
         if target:
             commitment_links.link(session, principal=leader, commitment_id=lighting.id, ref=target)
 
@@ -311,6 +313,7 @@ def _link_lighting(session: Session, leader, dialogue_id: int) -> None:
 def seed_dialogues(session: Session, users: dict) -> None:
     """A dialogue held last month with its results published (questions, answers, one commitment
     done, one in progress, one overdue) and one announced for the coming weeks."""
+    from app.dialogues import commitments
     from app.dialogues import service as dialogues
     from app.models.dialogue import Dialogue
 
@@ -345,15 +348,15 @@ def seed_dialogues(session: Session, users: dict) -> None:
     for asked_by, content, answer, answered_by, title, owner, due_days, status in answers:
         q = dialogues.add_question(session, principal=leader, dialogue_id=held.id, data=dialogues.QuestionInput(
             asked_by=asked_by, content=content, answer=answer, answered_by=answered_by))
-        c = dialogues.add_commitment(session, principal=leader, dialogue_id=held.id, data=dialogues.CommitmentInput(
+        c = commitments.add_commitment(session, principal=leader, dialogue_id=held.id, data=commitments.CommitmentInput(
             title=title, owner_department=owner, due_on=today - timedelta(days=40) + timedelta(days=due_days),
             question_id=q.id))
         if status != "open":
-            dialogues.add_progress(session, principal=leader, commitment_id=c.id, data=dialogues.ProgressInput(
+            commitments.add_progress(session, principal=leader, commitment_id=c.id, data=commitments.ProgressInput(
                 on=today - timedelta(days=30), note="Đã khảo sát hiện trạng, lập kế hoạch thực hiện",
                 status="in_progress"))
         if status == "done":
-            dialogues.add_progress(session, principal=leader, commitment_id=c.id, data=dialogues.ProgressInput(
+            commitments.add_progress(session, principal=leader, commitment_id=c.id, data=commitments.ProgressInput(
                 on=today - timedelta(days=22), note="Đã lắp đặt và nghiệm thu 4 đèn LED", status="done"))
     dialogues.publish(session, principal=leader, dialogue_id=held.id)
     session.get(Dialogue, held.id).results_published_on = today - timedelta(days=33)  # on time, as it was

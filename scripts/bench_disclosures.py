@@ -25,7 +25,7 @@ from app.core.pagination import encode_cursor
 from app.core.text import fold
 from app.disclosures import service as svc
 from app.migrate import upgrade
-from app.models.disclosure import Category, Disclosure
+from app.models.disclosure import Category
 
 WORDS = ("dự toán ngân sách phường đất đai bồi thường hộ nghèo cận nghèo tiếp công dân quy hoạch "
          "phí lệ phí thủ tục hành chính nghĩa vụ quân sự thanh tra tài sản công quỹ đóng góp").split()

@@ -33,7 +33,9 @@ from app.models.reception import ReceptionSession
 from app.reception import compliance as reception_compliance
 from app.reception import export as reception_export
 from app.reception import schedule as reception_schedule
-from app.reception import service as reception
+from app.reception.notices import pending_notices
+from app.reception.register import register_entries
+from app.reception.visits import counts_for
 
 SLOTS = (("chairman", "periodic", 7, 11), ("officer", "regular", 7, 11), ("officer", "regular", 13, 17))
 KINDS = ("complaint", "denunciation", "petition", "feedback")
@@ -118,13 +120,13 @@ def main() -> None:
     with session_for(engine, write=False, audit_key="bench") as s:
         def sessions_list():
             rows = reception_schedule.sessions_between(s, today - timedelta(days=92), today)
-            reception.counts_for(s, [r.id for r in rows])
+            counts_for(s, [r.id for r in rows])
 
         def api_page(cursor=None):
             page = paginate(s, select(ReceptionSession),
                             order=[ReceptionSession.starts_at, ReceptionSession.id], descending=False, limit=50,
                             cursor=cursor)
-            reception.counts_for(s, [r.id for r in page.items])
+            counts_for(s, [r.id for r in page.items])
             return page
 
         deep = api_page()
@@ -132,7 +134,7 @@ def main() -> None:
             deep = api_page(deep.next_cursor)
 
         def register(start):
-            entries = reception.register_entries(s, principal=reader, start=start, end=today)
+            entries = register_entries(s, principal=reader, start=start, end=today)
             s.rollback()  # the audit row of the read is not kept
             return entries
 
@@ -146,7 +148,7 @@ def main() -> None:
                 register(year), ward="Phường Phú La", start=year, end=today)),
             ("chairman compliance, this year", lambda: reception_compliance.chairman_compliance(
                 s, year=today.year, today=today)),
-            ("visitors owed an answer", lambda: reception.pending_notices(s)),
+            ("visitors owed an answer", lambda: pending_notices(s)),
         ]
         print(f"{args.visits} visits, {s.exec(text('SELECT count(*) FROM reception_session')).one()[0]} sessions, "
               f"{'PostgreSQL' if url.startswith('postgresql') else 'SQLite'}; median of {args.runs} runs")

@@ -7,7 +7,7 @@ import re
 
 from sqlmodel import Session
 
-from app.accounts import auth
+from app.accounts import auth, tokens, users
 from app.accounts.audit import Actor
 from app.core.pdf import simple_pdf
 from app.disclosures import service as svc
@@ -18,8 +18,8 @@ _seq = itertools.count(1)
 
 
 def user(session: Session, *, role: str = "publisher", username: str | None = None, commit: bool = True) -> StaffUser:
-    u = auth.create_user(session, actor=Actor.system("test"), username=username or f"{role}{next(_seq)}",
-                         role=role, password=PASSWORD, full_name=f"Cán bộ {role}")
+    u = users.create_user(session, actor=Actor.system("test"), username=username or f"{role}{next(_seq)}",
+                          role=role, password=PASSWORD, full_name=f"Cán bộ {role}")
     if commit:
         session.commit()
     return u
@@ -77,6 +77,6 @@ def pdf_bytes(title: str = "Tài liệu") -> bytes:
 
 def bearer(session: Session, *scopes: str, user: StaffUser | None = None) -> dict[str, str]:
     """The Authorization header of a new API token with these scopes (or acting as `user`)."""
-    token = auth.create_token(session, actor=Actor.system("test"), name="thanh-pho", scopes=list(scopes), user=user)
+    token = tokens.create_token(session, actor=Actor.system("test"), name="thanh-pho", scopes=list(scopes), user=user)
     session.commit()
     return {"Authorization": f"Bearer {token}"}

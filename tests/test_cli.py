@@ -103,12 +103,13 @@ def _live_sessions(database_url, user_id):
 
 
 def _open_session(database_url, username):
-    from app.accounts import auth
+    from app.accounts.sessions import start_session
+    from app.accounts.users import user_by_username
     from app.core.db import session_for
 
     engine = make_engine(database_url)
     with session_for(engine, write=True, audit_key="k") as s:
-        auth.start_session(s, user=auth.user_by_username(s, username), hours=1, client_addr="1.2.3.4")
+        start_session(s, user=user_by_username(s, username), hours=1, client_addr="1.2.3.4")
         s.commit()
     engine.dispose()
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
-from app.accounts import auth, passwords
+from app.accounts import login, passwords, sessions, users
 from app.accounts.auth import Principal
 from app.core.deps import CurrentStaff, FormDep, RowId, SessionDep, require
 from app.core.errors import AppError, Invalid
@@ -37,7 +37,7 @@ def _account_page(request: Request, session: Session, principal: Principal, *, e
                   done: str = "", next_url: str = "", status_code: int = 200):
     user = principal.user
     ctx = {"principal": principal, "user": user, "errors": errors or {}, "done": done, "next": next_url,
-           "sessions": auth.live_sessions(session, user.id), "min_length": passwords.MIN_LENGTH}
+           "sessions": sessions.live_sessions(session, user.id), "min_length": passwords.MIN_LENGTH}
     return render(request, "staff/accounts/account.html", ctx, status_code=status_code, headers=NO_STORE)
 
 
@@ -57,9 +57,9 @@ def change_password(request: Request, form: FormDep, session: SessionDep, princi
     try:
         if new != again:
             raise Invalid(_("Hai lần nhập mật khẩu mới không khớp"), fields={"new_password2": "mismatch"})
-        auth.change_password(session, user=principal.user, current_password=current, new_password=new,
-                             client_addr=client_addr(request), throttle=auth.Throttle.from_settings(
-                                 request.app.state.settings), keep_token=request.cookies.get(SESSION_COOKIE))
+        users.change_password(session, user=principal.user, current_password=current, new_password=new,
+                              client_addr=client_addr(request), throttle=login.Throttle.from_settings(
+                                  request.app.state.settings), keep_token=request.cookies.get(SESSION_COOKIE))
     except AppError as exc:
         if exc.status_code not in (422, 429):
             raise
@@ -79,14 +79,14 @@ def change_password(request: Request, form: FormDep, session: SessionDep, princi
 @router.post("/account/sessions/end", name="account_end_sessions")
 def end_own_sessions(request: Request, form: FormDep, session: SessionDep, principal: CurrentStaff):
     """Log out every other browser of mine (this one stays)."""
-    auth.end_own_sessions(session, user=principal.user, keep_token=request.cookies.get(SESSION_COOKIE),
-                          client_addr=client_addr(request))
+    users.end_own_sessions(session, user=principal.user, keep_token=request.cookies.get(SESSION_COOKIE),
+                           client_addr=client_addr(request))
     return RedirectResponse(request.app.url_path_for("account_page") + "?done=sessions", status_code=303)
 
 
 def _list_page(request: Request, session: Session, principal: Principal, *, done: str = "", reset: tuple | None = None,
                failed: int | None = None, errors: dict | None = None, status_code: int = 200):
-    ctx = {"principal": principal, "users": auth.list_users(session), "done": done, "reset": reset,
+    ctx = {"principal": principal, "users": users.list_users(session), "done": done, "reset": reset,
            "failed": failed, "errors": errors or {}, "min_length": passwords.MIN_LENGTH}
     return render(request, "staff/accounts/list.html", ctx, status_code=status_code, headers=NO_STORE)
 
@@ -119,7 +119,7 @@ def reset_password(request: Request, form: FormDep, session: SessionDep, user_id
     once; all its sessions end and its holder must choose a new one at the next login."""
     typed = str(form.get("password") or "")
     try:
-        password = auth.reset_password(session, principal=principal, user_id=user_id, password=typed or None)
+        password = users.reset_password(session, principal=principal, user_id=user_id, password=typed or None)
     except AppError as exc:
         return _failed(request, session, principal, user_id, exc)
     user = session.get(StaffUser, user_id)
@@ -128,7 +128,7 @@ def reset_password(request: Request, form: FormDep, session: SessionDep, user_id
 
 def _set_active(request: Request, session, principal: Principal, user_id: int, *, active: bool):
     try:
-        user = auth.set_active(session, principal=principal, user_id=user_id, active=active)
+        user = users.set_active(session, principal=principal, user_id=user_id, active=active)
     except AppError as exc:
         return _failed(request, session, principal, user_id, exc)
     return _done(request, "enabled" if active else "disabled", user.username, user_id)
@@ -153,7 +153,7 @@ def end_sessions(request: Request, form: FormDep, session: SessionDep, user_id: 
                  principal: Principal = require("user:manage")):
     """End every session of an account at once."""
     try:
-        auth.end_user_sessions(session, principal=principal, user_id=user_id)
+        users.end_user_sessions(session, principal=principal, user_id=user_id)
     except AppError as exc:
         return _failed(request, session, principal, user_id, exc)
     return _done(request, "sessions", session.get(StaffUser, user_id).username, user_id)

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session, select
 
-from app.accounts import auth
-from app.accounts.auth import Principal
+from app.accounts.auth import SCOPE_LABELS, Principal
+from app.accounts.tokens import RATE_LIMIT_RANGE, create_token, list_tokens, revoke_token, update_token
 from app.core.deps import FormDep, RowId, SessionDep, require
 from app.core.errors import AppError
 from app.core.forms import form_values
@@ -23,12 +23,12 @@ router = APIRouter(prefix="/staff/tokens", include_in_schema=False)
 
 def _page(request: Request, session: Session, principal: Principal, *, new_token: str = "", failed: str = "",
           values: dict | None = None, errors: dict | None = None, status_code: int = 200):
-    tokens = auth.list_tokens(session)
+    tokens = list_tokens(session)
     owners = {u.id: u for u in session.exec(select(StaffUser).where(
         StaffUser.id.in_([t.user_id for t in tokens if t.user_id])))}
     ctx = {"principal": principal, "tokens": tokens, "owners": owners, "new_token": new_token, "failed": failed,
            "values": values or {"rate_limit": "600"}, "errors": errors or {},
-           "scopes": [(k, str(v)) for k, v in auth.SCOPE_LABELS.items()], "limits": auth.RATE_LIMIT_RANGE}
+           "scopes": [(k, str(v)) for k, v in SCOPE_LABELS.items()], "limits": RATE_LIMIT_RANGE}
     headers = {"Cache-Control": "no-store"} if new_token else None  # the token must not stay in a cache
     return render(request, "staff/tokens.html", ctx, status_code=status_code, headers=headers)
 
@@ -41,7 +41,7 @@ def tokens_page(request: Request, session: SessionDep, principal: Principal = re
 def _fields(form) -> tuple[dict, list[str], int]:
     values = form_values(form)
     scopes = [s for s in form.getlist("scopes") if isinstance(s, str)]
-    rate_limit = int_in_range(values.get("rate_limit"), *auth.RATE_LIMIT_RANGE)
+    rate_limit = int_in_range(values.get("rate_limit"), *RATE_LIMIT_RANGE)
     return values, scopes, rate_limit if rate_limit is not None else -1
 
 
@@ -58,8 +58,8 @@ def _failed(request, session, principal, name: str, values: dict, scopes: list[s
 def create(request: Request, form: FormDep, session: SessionDep, principal: Principal = require("token:manage")):
     values, scopes, rate_limit = _fields(form)
     try:
-        token = auth.create_token(session, actor=principal.actor, name=values.get("name", ""), scopes=scopes,
-                                  rate_limit=rate_limit)
+        token = create_token(session, actor=principal.actor, name=values.get("name", ""), scopes=scopes,
+                             rate_limit=rate_limit)
     except AppError as exc:
         return _failed(request, session, principal, "create", values, scopes, exc)
     return _page(request, session, principal, new_token=token)
@@ -70,7 +70,7 @@ def update(request: Request, form: FormDep, session: SessionDep, token_id: RowId
                  principal: Principal = require("token:manage")):
     values, scopes, rate_limit = _fields(form)
     try:
-        auth.update_token(session, actor=principal.actor, token_id=token_id, scopes=scopes, rate_limit=rate_limit)
+        update_token(session, actor=principal.actor, token_id=token_id, scopes=scopes, rate_limit=rate_limit)
     except AppError as exc:
         return _failed(request, session, principal, f"update-{token_id}", values, scopes, exc)
     return RedirectResponse(request.app.url_path_for("staff_tokens") + f"#t-{token_id}", status_code=303)
@@ -80,7 +80,7 @@ def update(request: Request, form: FormDep, session: SessionDep, token_id: RowId
 def revoke(request: Request, form: FormDep, session: SessionDep, token_id: RowId,
                  principal: Principal = require("token:manage")):
     try:
-        auth.revoke_token(session, actor=principal.actor, token_id=token_id)
+        revoke_token(session, actor=principal.actor, token_id=token_id)
     except AppError as exc:
         return _failed(request, session, principal, f"revoke-{token_id}", {}, [], exc)
     return RedirectResponse(request.app.url_path_for("staff_tokens") + f"#t-{token_id}", status_code=303)

@@ -13,11 +13,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field, field_validator
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from app.accounts.auth import Principal
-from app.cases import service as svc
+from app.cases import intake, privacy, queries, split, workflow
 from app.cases.api_public import DeadlineOut
+from app.cases.codes import format_code
 from app.cases.views import deadline_rows
 from app.core.api import (
     BODY,
@@ -33,8 +34,7 @@ from app.core.api import (
     responses,
 )
 from app.core.deps import RowId, SessionDep, require_api
-from app.core.pagination import paginate
-from app.core.timeutil import as_utc, local_today
+from app.core.timeutil import local_today
 from app.models.complaint import CaseField, CaseKind, CaseStatus, Channel, Complaint
 
 router = APIRouter(prefix="/api/v1/complaints", tags=["complaints"])
@@ -114,7 +114,7 @@ class CaseList(BaseModel):
     next_cursor: str | None
 
 
-class TransferIn(svc.CaseInput):
+class TransferIn(intake.CaseInput):
     """A case sent down by another body: the letter, and the sending body's reference."""
 
     external_ref: str = Field(min_length=1, max_length=100, description="the sending body's reference (required)")
@@ -129,31 +129,32 @@ class TransferIn(svc.CaseInput):
 
 def _case_out(case: Complaint, sender: dict[str, str] | None, model=CaseOut, **extra):
     """`sender`: the identity fields the caller may see, or None (then they are null)."""
-    if case.identity_protected:
+    if privacy.is_protected(case):
         sender = None  # never through the API, whoever asks
     fields = {k: getattr(case, k) for k in CaseOut.model_fields
               if k not in ("address", "identity_visible", "tracking_code") and not k.startswith("sender_")}
-    return model(**fields, address=case.place_address, tracking_code=svc.format_code(case.tracking_code), identity_visible=sender is not None,
-                 **{k: (sender or {}).get(k) for k in svc.IDENTITY_FIELDS}, **extra)
+    return model(**fields, address=case.place_address, tracking_code=format_code(case.tracking_code),
+                 identity_visible=sender is not None,
+                 **{k: (sender or {}).get(k) for k in privacy.IDENTITY_FIELDS}, **extra)
 
 
 def _sender_if_allowed(case: Complaint, principal: Principal) -> dict[str, str] | None:
-    if case.identity_protected or case.anonymous or not svc.identity_allowed(case, principal):
+    if privacy.is_protected(case) or case.anonymous or not privacy.identity_allowed(case, principal):
         return None
-    return svc.sender_fields(case, principal)
+    return privacy.sender_fields(case, principal)
 
 
 def _detail(session: Session, principal: Principal, complaint_id: int) -> CaseDetailOut:
     # The API shows no denouncer, so it never asks for (and never logs a view of) the identity.
-    cv = svc.view(session, principal=principal, complaint_id=complaint_id, with_identity=False)
+    cv = privacy.view(session, principal=principal, complaint_id=complaint_id, with_identity=False)
     case = cv.case
     deadlines = [DeadlineOut(**row) for row in deadline_rows(session, case, local_today())]
     timeline = [CaseEventOut(at=e.at, action=e.action, from_status=e.from_status or None, to_status=e.to_status,
                              note=e.note, public=e.public, actor=e.actor)
-                for e in svc.timeline(session, case.id, public_only=False)]
-    attachments = [] if case.identity_protected else [
+                for e in queries.timeline(session, case.id, public_only=False)]
+    attachments = [] if privacy.is_protected(case) else [
         CaseAttachmentOut(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size, sha256=a.sha256)
-        for a in svc.attachments(session, case.id)]
+        for a in queries.attachments(session, case.id)]
     sender = _sender_if_allowed(case, principal)
     return _case_out(case, sender, CaseDetailOut, deadlines=deadlines, timeline=timeline, attachments=attachments)
 
@@ -173,17 +174,8 @@ def list_cases(
     """Cases with their workflow fields. Without `updated_since`: most recently changed first.
     With it: every case changed since then, oldest change first, for keeping a copy in sync.
     Never a denouncer's identity: for denunciations the sender fields are null."""
-    stmt = select(Complaint)
-    if kind is not None:
-        stmt = stmt.where(Complaint.kind == kind.value)
-    if status is not None:
-        stmt = stmt.where(Complaint.status == status.value)
-    if field is not None:
-        stmt = stmt.where(Complaint.field == field.value)
-    if updated_since is not None:
-        stmt = stmt.where(Complaint.updated_at >= as_utc(updated_since))
-    page = paginate(session, stmt, order=[Complaint.updated_at, Complaint.id], descending=updated_since is None,
-                    limit=limit, cursor=cursor)
+    page = queries.case_list(session, kind=kind and kind.value, status=status and status.value,
+                             field=field and field.value, updated_since=updated_since, limit=limit, cursor=cursor)
     return CaseList(items=[_case_out(c, _sender_if_allowed(c, principal)) for c in page.items],
                     next_cursor=page.next_cursor)
 
@@ -195,9 +187,9 @@ def transfer_in(request: Request, session: SessionDep, body: TransferIn,
                 principal: Principal = require_api("complaint:intake")):
     """The letter's fields as for `POST /api/v1/complaints`, plus the sending body's
     `external_ref` (required) and, if it came through the national portal, its `pakn_code`."""
-    case = svc.file_case(session, data=body, channel=Channel.transfer.value, actor=principal.actor,
-                         principal=principal, store=request.app.state.settings.file_store,
-                         pakn_code=body.pakn_code, external_ref=body.external_ref, received_on=body.received_on)
+    case = intake.file_case(session, data=body, channel=Channel.transfer.value, actor=principal.actor,
+                            principal=principal, store=request.app.state.settings.file_store,
+                            pakn_code=body.pakn_code, external_ref=body.external_ref, received_on=body.received_on)
     return _detail(session, principal, case.id)
 
 
@@ -210,21 +202,21 @@ def get_case(session: SessionDep, complaint_id: RowId, principal: Principal = re
 @router.post("/{complaint_id}/transitions", response_model=CaseDetailOut,
              summary="Apply a workflow action (the same checks as the staff pages)",
              responses=responses(BODY, TOKEN, NOT_FOUND, CONFLICT, INVALID))
-def transition(session: SessionDep, complaint_id: RowId, body: svc.TransitionInput,
+def transition(session: SessionDep, complaint_id: RowId, body: workflow.TransitionInput,
                principal: Principal = require_api("complaint:read")):
     """`action` is one of classify, accept, guide, transfer, file, refuse, assign, start, suspend,
     resume, extend, resolve, close, reopen, with its own fields. Not for the caller's role: 403;
     not from the case's status: 409; missing fields: 422 (`errors` names them). A refused action
     changes nothing. Personal tokens (`create-token --user`) act with that user's role."""
-    svc.transition(session, principal=principal, complaint_id=complaint_id, data=body)
+    workflow.transition(session, principal=principal, complaint_id=complaint_id, data=body)
     return _detail(session, principal, complaint_id)
 
 
 @router.post("/{complaint_id}/split", response_model=list[CaseOut], status_code=201,
              summary="Split a mixed letter into linked cases",
              responses=responses(BODY, TOKEN, NOT_FOUND, CONFLICT, INVALID))
-def split_case(request: Request, session: SessionDep, complaint_id: RowId, body: svc.SplitInput,
+def split_case(request: Request, session: SessionDep, complaint_id: RowId, body: split.SplitInput,
                principal: Principal = require_api("complaint:read")):
     """The letter keeps the first part; each other part becomes a new linked case (returned)."""
-    created = svc.split(session, principal=principal, complaint_id=complaint_id, data=body)
+    created = split.split(session, principal=principal, complaint_id=complaint_id, data=body)
     return [_case_out(c, _sender_if_allowed(c, principal)) for c in created]

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Header, Path, Request, Response
 from pydantic import BaseModel, Field
 
 from app.accounts.audit import Actor
-from app.cases import service as svc
+from app.cases import intake, queries, rating
 from app.cases.views import public_view
 from app.core import idempotency
 from app.core.api import (
@@ -86,7 +86,7 @@ class FiledCase(PublicCase):
                  200: {"description": "A retry with the same `Idempotency-Key` and body: the case the first "
                                       "request filed (header `Idempotent-Replayed: true`)",
                        "model": FiledCase}}))
-def file_case(request: Request, session: SessionDep, body: svc.CaseInput, response: Response,
+def file_case(request: Request, session: SessionDep, body: intake.CaseInput, response: Response,
               idempotency_key: Annotated[str | None, Header(
                   min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]{16,128}$",
                   description="A key you make for this submission (e.g. a UUID). Send the request again with the "
@@ -106,8 +106,8 @@ def file_case(request: Request, session: SessionDep, body: svc.CaseInput, respon
             response.headers["Idempotent-Replayed"] = "true"
             return _filed(session, claim.replay)
     hit_intake(request.app, addr)
-    case = svc.file_case(session, data=body, channel="web", actor=Actor("citizen:web", client_addr=addr),
-                         store=request.app.state.settings.file_store)
+    case = intake.file_case(session, data=body, channel="web", actor=Actor("citizen:web", client_addr=addr),
+                            store=request.app.state.settings.file_store)
     if claim is not None:
         claim.bind(case)
     commit_writes(session)  # before answering: a client that got a code has a case
@@ -115,25 +115,26 @@ def file_case(request: Request, session: SessionDep, body: svc.CaseInput, respon
 
 
 def _filed(session, case) -> FiledCase:
-    return FiledCase.model_validate(public_view(session, case) | {"rating_key": svc.rating_key(session, case)})
+    return FiledCase.model_validate(public_view(session, case) | {"rating_key": rating.rating_key(session, case)})
 
 
 @router.get("/track/{code}", response_model=PublicCase, summary="Track a case by its code",
             responses=responses(CONDITIONAL, RATE_LIMITED, {404: problem("No case has this code")}, INVALID),
             openapi_extra=if_none_match())
-def track(request: Request, session: SessionDep, code: Annotated[str, Path(description="the tracking code, with or without dashes")]):
+def track(request: Request, session: SessionDep,
+          code: Annotated[str, Path(description="the tracking code, with or without dashes")]):
     """Status, deadlines with their legal basis, public timeline and outcome. The same 404 for
     every unknown code; lookups are rate-limited per client (429 with Retry-After)."""
     hit_track(request.app, client_addr(request))
-    return PublicCase.model_validate(public_view(session, svc.by_tracking_code(session, code)))
+    return PublicCase.model_validate(public_view(session, queries.by_tracking_code(session, code)))
 
 
 @router.post("/track/{code}/rating", response_model=PublicCase,
              summary="Rate the answer (once, after resolution, with the rating key given at filing)",
              responses=responses(BODY, RATE_LIMITED, {404: problem("No case has this code")},
                                  {409: problem("Not resolved yet, or already rated")}, INVALID))
-def rate(request: Request, session: SessionDep, body: svc.RatingInput,
+def rate(request: Request, session: SessionDep, body: rating.RatingInput,
          code: Annotated[str, Path(description="the tracking code")]):
     hit_track(request.app, client_addr(request))
-    case = svc.rate(session, code=code[:64], data=body, actor=Actor("citizen:api", client_addr=client_addr(request)))
+    case = rating.rate(session, code=code[:64], data=body, actor=Actor("citizen:api", client_addr=client_addr(request)))
     return public_view(session, case)

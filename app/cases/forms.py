@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from app.cases import service as svc
+from app.cases.intake import CaseInput
 from app.core.forms import MESSAGES, field_errors
 from app.models.complaint import ANONYMOUS_ALLOWED, CaseKind
 
 SENDER_FIELDS = ("anonymous", "sender_name", "sender_address")
 
 
-def validate_case(values: dict[str, str]) -> tuple[svc.CaseInput | None, dict[str, str]]:
+def validate_case(values: dict[str, str]) -> tuple[CaseInput | None, dict[str, str]]:
     """Like app.core.forms.validate, with the intake rules' messages and the fields they belong to."""
-    cleaned = {k: v for k, v in values.items() if k in svc.CaseInput.model_fields and v.strip() != ""}
+    cleaned = {k: v for k, v in values.items() if k in CaseInput.model_fields and v.strip() != ""}
     for k in ("latitude", "longitude"):  # 20,9712 as typed with a Vietnamese keyboard
         if k in cleaned:
             cleaned[k] = cleaned[k].strip().replace(",", ".")
     try:
-        return svc.CaseInput.model_validate(cleaned), {}
+        return CaseInput.model_validate(cleaned), {}
     except ValidationError as exc:
         errors = field_errors(exc)
         if not any(f in errors for f in SENDER_FIELDS):

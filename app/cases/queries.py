@@ -1,7 +1,8 @@
-"""Read-only queries over cases for the staff inbox and its dashboard.
+"""Reading cases: one case and what hangs on it (timeline, files, parts, deadlines), a case by
+its tracking code, the staff inbox with its dashboard, and the API's list.
 
 Nothing here shows a sender's identity: the inbox names a sender only through `sender_label`,
-which never names a denouncer (the case page, through `complaints.view()`, is the one place an
+which never names a denouncer (the case page, through `privacy.view()`, is the one place an
 allowed reader sees it, and that view is audited)."""
 
 from __future__ import annotations
@@ -10,23 +11,100 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Date, Integer, func, literal, tuple_
 from sqlmodel import Session, select
 
 from app.accounts.auth import PERMISSIONS, Principal
-from app.cases.service import REDACTED, identity_allowed
-from app.core.errors import Invalid
+from app.cases.codes import normalise_code
+from app.cases.privacy import REDACTED, identity_allowed, is_protected
+from app.core.errors import Invalid, NotFound
 from app.core.i18n import N_, _
-from app.core.pagination import MAX_LIMIT, Page
+from app.core.pagination import MAX_LIMIT, Page, paginate
+from app.core.timeutil import as_utc
 from app.legal import rules
-from app.models.complaint import CaseKind, CaseStatus, Complaint
+from app.legal.deadlines import CaseDeadline, case_clock, case_deadlines
+from app.legal.workdays import Pause
+from app.models.complaint import CaseKind, CaseStatus, Complaint, ComplaintAttachment, ComplaintEvent, ComplaintPause
 from app.models.user import StaffUser
 
 ANONYMOUS = N_("Giấu tên")
 MAX_DUE_WITHIN = 250  # working days: about a year
 
+
+# One case ----------------------------------------------------------------------------------------
+
+def get(session: Session, complaint_id: int) -> Complaint | None:
+    return session.get(Complaint, complaint_id)
+
+
+def for_change(session: Session, complaint_id: int) -> Complaint:
+    """The case to change, its row locked until the transaction ends (every change reads it so)."""
+    case = session.exec(select(Complaint).where(Complaint.id == complaint_id).with_for_update()).first()
+    if case is None:
+        raise NotFound(_("Không tìm thấy đơn"))
+    return case
+
+
+def by_tracking_code(session: Session, code: str) -> Complaint:
+    """The case for a code, or 404 — the same answer for any unknown code."""
+    case = session.exec(select(Complaint).where(Complaint.tracking_code == normalise_code(code))).first()
+    if case is None:
+        raise NotFound(_("Không tìm thấy đơn với mã này. Vui lòng kiểm tra lại mã tra cứu."))
+    return case
+
+
+def timeline(session: Session, complaint_id: int, *, public_only: bool) -> list[ComplaintEvent]:
+    stmt = select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint_id)
+    if public_only:
+        stmt = stmt.where(ComplaintEvent.public.is_(True))
+    return list(session.exec(stmt.order_by(ComplaintEvent.at, ComplaintEvent.id)))
+
+
+def attachments(session: Session, complaint_id: int) -> list[ComplaintAttachment]:
+    return list(session.exec(select(ComplaintAttachment).where(ComplaintAttachment.complaint_id == complaint_id)
+                             .order_by(ComplaintAttachment.id)))
+
+
+def attachment(session: Session, complaint_id: int, attachment_id: int) -> ComplaintAttachment | None:
+    """One file of a case (None if the case has no such file)."""
+    return session.exec(select(ComplaintAttachment).where(ComplaintAttachment.id == attachment_id,
+                                                          ComplaintAttachment.complaint_id == complaint_id)).first()
+
+
+def parts_of(session: Session, complaint_id: int) -> list[Complaint]:
+    """The cases split from this letter."""
+    return list(session.exec(select(Complaint).where(Complaint.source_id == complaint_id).order_by(Complaint.id)))
+
+
+def deadlines(session: Session, case: Complaint) -> list[CaseDeadline]:
+    """The deadlines that apply to the case now (the stage table of app/legal/deadlines.py)."""
+    pauses = tuple(Pause(p.start, p.end) for p in session.exec(
+        select(ComplaintPause).where(ComplaintPause.complaint_id == case.id)))
+    return case_deadlines(case, pauses, case_clock(session))
+
+
+# The API's list ------------------------------------------------------------------------------------
+
+def case_list(session: Session, *, kind: str | None = None, status: str | None = None, field: str | None = None,
+              updated_since: datetime | None = None, limit: int, cursor: str | None) -> Page[Complaint]:
+    """Cases by kind, status and field. Without `updated_since`: most recently changed first.
+    With it: every case changed since then, oldest change first (for keeping a copy in sync)."""
+    stmt = select(Complaint)
+    if kind is not None:
+        stmt = stmt.where(Complaint.kind == kind)
+    if status is not None:
+        stmt = stmt.where(Complaint.status == status)
+    if field is not None:
+        stmt = stmt.where(Complaint.field == field)
+    if updated_since is not None:
+        stmt = stmt.where(Complaint.updated_at >= as_utc(updated_since))
+    return paginate(session, stmt, order=[Complaint.updated_at, Complaint.id], descending=updated_since is None,
+                    limit=limit, cursor=cursor)
+
+
+# The inbox -----------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class InboxFilters:
@@ -179,6 +257,6 @@ def sender_label(case: Complaint, principal: Principal) -> str:
     only place for that), "Giấu tên" for anonymous letters, else the name if the reader may see it."""
     if case.anonymous:
         return str(ANONYMOUS)
-    if case.identity_protected or not identity_allowed(case, principal):
+    if is_protected(case) or not identity_allowed(case, principal):
         return str(REDACTED)
     return case.sender_name

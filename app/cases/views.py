@@ -11,10 +11,12 @@ from datetime import date
 
 from sqlmodel import Session
 
-from app.cases import service as complaints
+from app.cases import queries
+from app.cases.codes import format_code
+from app.cases.rating import can_rate
 from app.core.i18n import N_
 from app.core.timeutil import local_today
-from app.models.complaint import Complaint
+from app.models.complaint import CaseStatus, Complaint
 
 STAGE_LABELS = {
     "processing": N_("Xử lý đơn (phân loại, thụ lý hoặc hướng dẫn, chuyển đơn)"),
@@ -25,12 +27,30 @@ STAGE_LABELS = {
     "extension": N_("Gia hạn giải quyết"),
 }
 
+PUBLIC_OUTCOME_STATUSES = {CaseStatus.resolved, CaseStatus.closed, CaseStatus.guided, CaseStatus.transferred,
+                           CaseStatus.filed, CaseStatus.refused}
+
+
+def public_outcome(case: Complaint) -> dict | None:
+    """What the tracking view may say about the outcome (no personal data: the case's own
+    public summary, decision number, and for transfers the receiving body)."""
+    if case.status not in PUBLIC_OUTCOME_STATUSES:
+        return None
+    return {
+        "status": case.status,
+        "decision_number": case.decision_number or None,
+        "decided_on": case.decided_on,
+        "summary": case.public_summary or None,
+        "guidance_number": case.guidance_number or None,
+        "transfer_body": case.transfer_body or None,
+    }
+
 
 def deadline_rows(session: Session, case: Complaint, today: date) -> list[dict]:
     """The case's deadlines as shown everywhere (tracking, the staff API): due date, unit and
     days, legal basis and rule version; the rule fields are None while a suspension runs."""
     rows = []
-    for d in complaints.deadlines(session, case):
+    for d in queries.deadlines(session, case):
         rule = d.deadline.rule if d.deadline else None
         rows.append({
             "stage": d.stage,
@@ -51,15 +71,15 @@ def public_view(session: Session, case: Complaint, *, today: date | None = None)
     today = today or local_today()
     deadlines = deadline_rows(session, case, today)
     timeline = [{"at": e.at, "status": e.to_status, "note": e.note}
-                for e in complaints.timeline(session, case.id, public_only=True)]
+                for e in queries.timeline(session, case.id, public_only=True)]
     return {
-        "tracking_code": complaints.format_code(case.tracking_code),
+        "tracking_code": format_code(case.tracking_code),
         "kind": case.kind,
         "status": case.status,
         "received_on": case.received_on,
         "deadlines": deadlines,
         "timeline": timeline,
-        "outcome": complaints.public_outcome(case),
-        "can_rate": complaints.can_rate(case),
+        "outcome": public_outcome(case),
+        "can_rate": can_rate(case),
         "satisfaction": case.satisfaction,
     }

@@ -4,8 +4,9 @@ spam), the confirmation with the tracking code, and the tracking page.
 
 The tracking code is the only key to a case, so it is kept out of URLs that get logged: the
 confirmation is a fixed address that finds the case from a signed cookie (Post-Redirect-Get,
-so a reload files nothing), and the tracking form posts the code. Lookups are counted per client address to throttle guessing.
-Nothing here ever shows personal data: the view comes from `case_views.public_view`."""
+so a reload files nothing), and the tracking form posts the code. Lookups are counted per client
+address to throttle guessing.
+Nothing here ever shows personal data: the view comes from `views.public_view`."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app.accounts.audit import Actor
-from app.cases import service as svc
+from app.cases import intake, queries, questions, rating
+from app.cases.codes import format_code
 from app.cases.forms import validate_case
 from app.cases.views import public_view
 from app.core import idempotency
@@ -32,7 +34,6 @@ from app.core.ratelimit import hit_intake, hit_track
 from app.core.security import client_addr
 from app.core.templating import render
 from app.core.validation import int_in_range
-from app.models.complaint import Complaint
 from app.models.disclosure import Disclosure
 
 router = APIRouter(include_in_schema=False)
@@ -63,8 +64,8 @@ def _about(session, raw: str | int | None) -> Disclosure | None:
         if raw not in (None, ""):
             raise NotFound(_("Không tìm thấy văn bản công khai được hỏi"))
         return None
-    d = session.get(Disclosure, disclosure_id)
-    if d is None or d.published_at is None:
+    d = questions.public_document(session, disclosure_id)
+    if d is None:
         raise NotFound(_("Không tìm thấy văn bản công khai được hỏi"))
     return d
 
@@ -109,8 +110,8 @@ def create(request: Request, form: FormDep, session: SessionDep, user: OptionalU
         if claim.replay is not None:
             return _to_confirmation(request, claim.replay)
         hit_intake(request.app, client_addr(request))
-        case = svc.file_case(session, data=data, channel="web", actor=_actor(request), uploads=uploads,
-                             store=settings.file_store, disclosure_id=document.id if document else None)
+        case = intake.file_case(session, data=data, channel="web", actor=_actor(request), uploads=uploads,
+                                store=settings.file_store, disclosure_id=document.id if document else None)
         claim.bind(case)
         # Committed before answering: a sender is never shown a code that does not exist.
         commit_writes(session)
@@ -153,11 +154,12 @@ def filed(request: Request, session: SessionDep, user: OptionalUser):
                 token, max_age=FILED_MAX_AGE)
         except BadSignature:
             case_id = None
-    case = session.get(Complaint, case_id) if isinstance(case_id, int) else None
+    case = queries.get(session, case_id) if isinstance(case_id, int) else None
     if case is None:
         return render(request, "public/complaints/filed.html", {"view": None}, headers=NO_STORE)
     return render(request, "public/complaints/filed.html",
-                  {"view": public_view(session, case), "rating_key": svc.rating_key(session, case)}, headers=NO_STORE)
+                  {"view": public_view(session, case), "rating_key": rating.rating_key(session, case)},
+                  headers=NO_STORE)
 
 
 def _track_page(request: Request, *, code: str = "", view: dict | None = None, error: str = "",
@@ -176,11 +178,11 @@ def _lookup(request: Request, session: SessionDep, code: str):
         return _track_page(request, error=_("Vui lòng nhập mã tra cứu"), status_code=422)
     try:
         hit_track(request.app, client_addr(request))
-        case = svc.by_tracking_code(session, code)
+        case = queries.by_tracking_code(session, code)
     except (NotFound, TooManyRequests) as exc:
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
         return _track_page(request, code=code, error=exc.message, status_code=exc.status_code, headers=headers)
-    return _track_page(request, code=svc.format_code(case.tracking_code), view=public_view(session, case))
+    return _track_page(request, code=format_code(case.tracking_code), view=public_view(session, case))
 
 
 @router.get("/track", name="track")
@@ -204,12 +206,12 @@ def track_rate(request: Request, form: FormDep, session: SessionDep, user: Optio
     key they were given at filing."""
     values = form_values(form)
     code = values.get("code", "")[:64]
-    data, errors = validate(svc.RatingInput, {k: values.get(k, "") for k in ("rating", "comment", "rating_key")})
+    data, errors = validate(rating.RatingInput, {k: values.get(k, "") for k in ("rating", "comment", "rating_key")})
     try:
         hit_track(request.app, client_addr(request))
-        case = svc.by_tracking_code(session, code)
+        case = queries.by_tracking_code(session, code)
         if not errors:
-            svc.rate(session, code=code, data=data, actor=_actor(request))
+            rating.rate(session, code=code, data=data, actor=_actor(request))
     except Invalid as exc:
         session.rollback()
         errors = {k: exc.message for k in exc.fields} or {"rating": exc.message}
@@ -217,6 +219,6 @@ def track_rate(request: Request, form: FormDep, session: SessionDep, user: Optio
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
         return _track_page(request, code=code, error=exc.message, status_code=exc.status_code, headers=headers)
     if errors:
-        return _track_page(request, code=svc.format_code(case.tracking_code), view=public_view(session, case),
+        return _track_page(request, code=format_code(case.tracking_code), view=public_view(session, case),
                            rating_errors=errors, rating_values=values, status_code=422)
-    return _track_page(request, code=svc.format_code(case.tracking_code), view=public_view(session, case), thanks=True)
+    return _track_page(request, code=format_code(case.tracking_code), view=public_view(session, case), thanks=True)

@@ -1,8 +1,8 @@
 """Back office for cases (đơn): the inbox with its dashboard and bulk assignment, letters entered
 for walk-in, post and phone senders, and the case page with the actions the viewer may take.
 
-A sender is shown only as `services.complaints.view()` returns it (the case page) or as
-`case_queries.sender_label` allows (the inbox, which never names a denouncer)."""
+A sender is shown only as `privacy.view()` returns it (the case page, through `casefile.read`) or
+as `queries.sender_label` allows (the inbox, which never names a denouncer)."""
 
 from __future__ import annotations
 
@@ -12,21 +12,21 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from app.accounts.auth import Principal
+from app.cases import action_forms, casefile, intake, questions, split, workflow
 from app.cases import queries as q
-from app.cases import service as svc
+from app.cases.codes import format_code
 from app.cases.forms import validate_case
 from app.core import downloads
 from app.core.deps import FormDep, RowId, SessionDep, require
-from app.core.errors import AppError, Forbidden, Invalid, NotFound
+from app.core.errors import AppError, Forbidden, Invalid
 from app.core.forms import form_values, read_uploads, validate
 from app.core.i18n import N_, _
-from app.core.templating import is_htmx, render, vn_date
+from app.core.templating import is_htmx, render
 from app.core.timeutil import local_today
 from app.core.validation import MAX_DATE, MIN_DATE, int_in_range
-from app.dialogues import commitment_links
 from app.models.complaint import (
     CASE_STATUS_LABELS,
     CHANNEL_LABELS,
@@ -37,86 +37,13 @@ from app.models.complaint import (
     CaseStatus,
     Channel,
     Complaint,
-    ComplaintAttachment,
 )
-from app.models.disclosure import Disclosure
-from app.models.reception import ReceptionVisit
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
 MAX_BULK = 100
 STAFF_CHANNELS = (Channel.walk_in, Channel.post, Channel.phone, Channel.transfer, Channel.national_portal)
 INTAKE_EXTRA = ("channel", "pakn_code", "external_ref", "received_on")
-
-ACTION_LABELS = {
-    "receive": N_("Tiếp nhận đơn"),
-    "classify": N_("Phân loại đơn"),
-    "accept": N_("Thụ lý"),
-    "guide": N_("Hướng dẫn người gửi"),
-    "transfer": N_("Chuyển đơn"),
-    "file": N_("Lưu đơn"),
-    "refuse": N_("Không thụ lý"),
-    "assign": N_("Giao xử lý"),
-    "start": N_("Bắt đầu giải quyết"),
-    "suspend": N_("Tạm đình chỉ"),
-    "resume": N_("Tiếp tục giải quyết"),
-    "extend": N_("Gia hạn giải quyết"),
-    "resolve": N_("Ban hành kết quả giải quyết"),
-    "close": N_("Kết thúc hồ sơ"),
-    "reopen": N_("Mở lại"),
-}
-
-# The fields each action's form shows (besides the note); which are required comes from
-# services.complaints.TRANSITIONS.
-ACTION_FIELDS = {
-    "classify": ("kind", "field", "complex", "remote"),
-    "guide": ("guidance_number",),
-    "transfer": ("transfer_body", "transfer_number"),
-    "file": ("reason",),
-    "refuse": ("reason",),
-    "assign": ("assignee_id", "department"),
-    "suspend": ("reason",),
-    "extend": ("decision_number",),
-    "resolve": ("decision_number", "decided_on", "result", "public_summary"),
-    "reopen": ("reason",),
-}
-FIELD_WIDGETS = {
-    "kind": ("kind", N_("Loại đơn"), ""),
-    "field": ("field", N_("Lĩnh vực"), ""),
-    "complex": ("checkbox", N_("Vụ việc phức tạp"), ""),
-    "remote": ("checkbox", N_("Vùng sâu, vùng xa, đi lại khó khăn"), ""),
-    "assignee_id": ("assignee", N_("Cán bộ được giao"), ""),
-    "department": ("text", N_("Bộ phận"), N_("Để trống: giữ bộ phận hiện tại")),
-    "guidance_number": ("text", N_("Số phiếu hướng dẫn"), ""),
-    "transfer_body": ("text", N_("Cơ quan nhận đơn"), ""),
-    "transfer_number": ("text", N_("Số phiếu chuyển đơn"), ""),
-    "reason": ("textarea", N_("Lý do"), ""),
-    "decision_number": ("text", N_("Số quyết định"), N_("Ví dụ: 15/QĐ-UBND")),
-    "decided_on": ("date", N_("Ngày quyết định"), ""),
-    "result": ("textarea", N_("Kết quả giải quyết"), N_("Nội bộ: nội dung kết luận, kết quả")),
-    "public_summary": ("textarea", N_("Tóm tắt công khai"), N_("Hiển thị trên trang tra cứu; không ghi thông tin cá nhân")),
-}
-MAXLENGTHS = {"department": 120, "guidance_number": 100, "transfer_body": 200, "transfer_number": 100,
-              "reason": 5000, "decision_number": 100, "result": 20000, "public_summary": 5000, "note": 5000}
-
-# Response templates per outcome: the note starts from one of these (staff complete the "...").
-# They name no one: the note of a public step is shown on the tracking page.
-RESPONSE_TEMPLATES = {
-    "guide": N_("Ủy ban nhân dân %(ward)s đã nhận đơn ngày %(received)s về việc: "
-                "%(subject)s.\nNội dung đơn không thuộc thẩm quyền giải quyết của Ủy ban nhân dân phường. "
-                "Đề nghị ông/bà gửi đơn đến ... là cơ quan có thẩm quyền để được xem xét, giải quyết theo "
-                "quy định (Phiếu hướng dẫn số ...)."),
-    "transfer": N_("Ủy ban nhân dân %(ward)s đã nhận đơn ngày %(received)s về việc: "
-                   "%(subject)s.\nĐơn đã được chuyển đến ... là cơ quan có thẩm quyền giải quyết (Phiếu "
-                   "chuyển đơn số ...). Đề nghị ông/bà liên hệ cơ quan này để theo dõi kết quả."),
-    "refuse": N_("Ủy ban nhân dân %(ward)s đã nhận đơn ngày %(received)s về việc: "
-                 "%(subject)s.\nĐơn không đủ điều kiện thụ lý giải quyết vì: .... Căn cứ: ...."),
-    "file": N_("Ủy ban nhân dân %(ward)s đã nhận đơn ngày %(received)s về việc: %(subject)s.\n"
-               "Đơn được lưu theo quy định vì: ...."),
-    "resolve": N_("Ủy ban nhân dân %(ward)s đã giải quyết đơn ngày %(received)s về "
-                  "việc: %(subject)s tại Quyết định số ... ngày .... Kết quả giải quyết: .... Nếu không đồng "
-                  "ý, ông/bà có quyền ... theo quy định của pháp luật."),
-}
 
 SERVICE_FIELD_MESSAGES = {
     "required": N_("Trường này là bắt buộc"),
@@ -206,15 +133,17 @@ def complaint_list(request: Request, session: SessionDep, principal: Principal =
 
 
 @router.post("/complaints/assign", name="staff_complaint_bulk_assign")
-def bulk_assign(request: Request, form: FormDep, session: SessionDep, principal: Principal = require("complaint:assign")):
+def bulk_assign(request: Request, form: FormDep, session: SessionDep,
+                principal: Principal = require("complaint:assign")):
     """Assign several cases at once; each goes through the workflow, failures are reported per case."""
     ids = list(dict.fromkeys(int(v) for v in form.getlist("ids")
                              if isinstance(v, str) and int_in_range(v, 1, 2_147_483_647)))[:MAX_BULK]
     values = form_values(form)
     values.pop("ids", None)
     errors: dict[str, str] = {}
-    data, field_errors = validate(svc.TransitionInput, {"action": "assign", "assignee_id": values.get("assignee_id", ""),
-                                                        "department": values.get("department", "")})
+    data, field_errors = validate(workflow.TransitionInput, {"action": "assign",
+                                                             "assignee_id": values.get("assignee_id", ""),
+                                                             "department": values.get("department", "")})
     errors.update(field_errors)
     if not ids:
         errors["ids"] = _("Chọn ít nhất một đơn")
@@ -228,21 +157,13 @@ def bulk_assign(request: Request, form: FormDep, session: SessionDep, principal:
     if errors:
         return _inbox_page(request, session, principal, echo=echo, filters=filters, errors=errors, values=values,
                            status_code=422)
-    done, failed = [], []
-    for complaint_id in ids:
-        try:
-            with session.begin_nested():
-                svc.transition(session, principal=principal, complaint_id=complaint_id, data=data)
-            done.append(complaint_id)
-        except AppError as exc:
-            case = session.get(Complaint, complaint_id)
-            failed.append({"id": complaint_id, "subject": case.subject if case else "",
-                           "code": svc.format_code(case.tracking_code) if case else "", "message": str(exc.message)})
-    if not failed:
+    result = workflow.transition_many(session, principal=principal, complaint_ids=ids, data=data)
+    if not result.failed:
         url = request.app.url_path_for("staff_complaint_list")
-        return RedirectResponse(f"{url}?assigned={len(done)}", status_code=303)
+        return RedirectResponse(f"{url}?assigned={len(result.done)}", status_code=303)
     return _inbox_page(request, session, principal, echo=echo, filters=filters,
-                       report={"done": len(done), "failed": failed}, status_code=200 if done else 409)
+                       report={"done": len(result.done), "failed": result.failed},
+                       status_code=200 if result.done else 409)
 
 
 # Staff intake ------------------------------------------------------------------------------------------
@@ -256,12 +177,14 @@ def _intake_page(request: Request, *, principal: Principal, values: dict, errors
 
 @router.get("/complaints/new", name="staff_complaint_new")
 def intake_form(request: Request, principal: Principal = require("complaint:intake")):
-    values = {"channel": Channel.walk_in.value, "received_on": local_today().isoformat(), "field": CaseField.other.value}
+    values = {"channel": Channel.walk_in.value, "received_on": local_today().isoformat(),
+              "field": CaseField.other.value}
     return _intake_page(request, principal=principal, values=values, errors={})
 
 
 @router.post("/complaints/new", name="staff_complaint_create")
-def intake(request: Request, form: FormDep, session: SessionDep, principal: Principal = require("complaint:intake")):
+def intake_letter(request: Request, form: FormDep, session: SessionDep,
+                  principal: Principal = require("complaint:intake")):
     """Enter a letter for a walk-in, post or phone sender, or one transferred or from the national portal."""
     values = form_values(form, date_fields=("received_on",))
     extra = {k: values.pop(k, "").strip() for k in INTAKE_EXTRA}
@@ -285,9 +208,11 @@ def intake(request: Request, form: FormDep, session: SessionDep, principal: Prin
     if errors:
         return _intake_page(request, principal=principal, values=values, errors=errors, status_code=422)
     try:
-        case = svc.file_case(session, data=data, channel=extra["channel"], actor=principal.actor, principal=principal,
-                             uploads=read_uploads(form, request.app.state.settings.max_upload_bytes), store=request.app.state.settings.file_store,
-                             pakn_code=extra["pakn_code"], external_ref=extra["external_ref"], received_on=received_on)
+        settings = request.app.state.settings
+        case = intake.file_case(session, data=data, channel=extra["channel"], actor=principal.actor,
+                                principal=principal, uploads=read_uploads(form, settings.max_upload_bytes),
+                                store=settings.file_store, pakn_code=extra["pakn_code"],
+                                external_ref=extra["external_ref"], received_on=received_on)
     except AppError as exc:
         if isinstance(exc, Forbidden):
             raise
@@ -301,85 +226,44 @@ def intake(request: Request, form: FormDep, session: SessionDep, principal: Prin
 # The case page ----------------------------------------------------------------------------------------
 
 def available_actions(case: Complaint, principal: Principal) -> list[str]:
-    """The actions this viewer may take on the case now (role and status, as the service checks)."""
-    out = []
-    for name, rule in svc.TRANSITIONS.items():
-        if case.status not in rule.sources or not principal.can(rule.permission):
-            continue
-        if name == "extend" and (case.kind != CaseKind.denunciation
-                                 or case.extensions >= svc.MAX_DENUNCIATION_EXTENSIONS):
-            continue
-        out.append(name)
-    return out
-
-
-def _defaults(request: Request, case: Complaint, action: str) -> dict[str, str]:
-    values = {"kind": case.kind, "field": case.field, "complex": "true" if case.complex else "",
-              "remote": "true" if case.remote else "", "department": case.department,
-              "assignee_id": str(case.assignee_id or ""), "decided_on": local_today().isoformat()}
-    template = RESPONSE_TEMPLATES.get(action)
-    if template:
-        values["note"] = str(template) % {"ward": request.app.state.settings.ward_name,
-                                          "received": vn_date(case.received_on), "subject": case.subject}
-    return values
-
-
-def _action_forms(request: Request, case: Complaint, principal: Principal, *, failed: str | None,
-                  values: dict, errors: dict) -> list[dict]:
-    forms = []
-    for name in available_actions(case, principal):
-        rule = svc.TRANSITIONS[name]
-        fields = [{"name": f, "widget": FIELD_WIDGETS[f][0], "label": str(FIELD_WIDGETS[f][1]),
-                   "hint": str(FIELD_WIDGETS[f][2]) if FIELD_WIDGETS[f][2] else "", "required": f in rule.required,
-                   "maxlength": MAXLENGTHS.get(f)}
-                  for f in ACTION_FIELDS.get(name, ())]
-        forms.append({
-            "action": name,
-            "label": str(ACTION_LABELS[name]),
-            "fields": fields,
-            "public": rule.public,
-            "has_template": name in RESPONSE_TEMPLATES,
-            "vals": values if name == failed else _defaults(request, case, name),
-            "errors": errors if name == failed else {},
-            "open": name == failed,
-        })
-    return forms
+    """The actions this viewer may take on the case now (as the workflow decides)."""
+    return [name for name in workflow.TRANSITIONS if workflow.can_act(principal, case, name)]
 
 
 def _case_page(request: Request, session: Session, principal: Principal, complaint_id: int, *,
                failed: str | None = None, values: dict | None = None, errors: dict | None = None,
                status_code: int = 200):
-    cv = svc.view(session, principal=principal, complaint_id=complaint_id)
-    case = cv.case
-    today = local_today()
-    files_visible = cv.identity_visible or not case.identity_protected
-    all_files = svc.attachments(session, case.id)
+    cf = casefile.read(session, principal=principal, complaint_id=complaint_id)
+    case = cf.case
     ctx = {
         "principal": principal,
         "case": case,
-        "cv": cv,
-        "sender": cv.sender,
-        "code": svc.format_code(case.tracking_code),
-        "today": today,
-        "deadlines": svc.deadlines(session, case),
-        "events": svc.timeline(session, case.id, public_only=False),
-        "attachments": all_files if files_visible else [],
-        "hidden_files": 0 if files_visible else len(all_files),
-        "names": q.staff_names(session, {case.assignee_id, case.resolver_id}),
-        "forms": _action_forms(request, case, principal, failed=failed, values=values or {}, errors=errors or {}),
-        "users": q.assignable_users(session),
+        "cv": cf.cv,
+        "sender": cf.cv.sender,
+        "protected": cf.protected,
+        "code": format_code(case.tracking_code),
+        "today": local_today(),
+        "deadlines": cf.deadlines,
+        "events": cf.events,
+        "attachments": cf.attachments,
+        "hidden_files": cf.hidden_files,
+        "names": cf.names,
+        "forms": action_forms.forms_for(case, available_actions(case, principal),
+                                        ward=request.app.state.settings.ward_name, failed=failed,
+                                        values=values or {}, errors=errors or {}),
+        "users": cf.users,
         "kinds": _labels(KIND_LABELS),
         "fields": _labels(FIELD_LABELS),
-        "action_label": lambda a: str(ACTION_LABELS.get(a, a)),
+        "action_label": action_forms.label,
         "errors": errors or {},
         "failed": failed,
-        "can_split": case.status in svc.SPLITTABLE and principal.can("complaint:handle"),
+        "can_split": split.can_split(principal, case),
         "split_slots": range(3),
-        "parts": svc.parts_of(session, case.id),
-        "source": session.get(Complaint, case.source_id) if case.source_id else None,
-        "visit": session.exec(select(ReceptionVisit).where(ReceptionVisit.complaint_id == case.id)).first(),
-        "commitments": commitment_links.commitments_serving(session, complaint_id=case.id),
-        "about": session.get(Disclosure, case.disclosure_id) if case.disclosure_id else None,
+        "parts": cf.parts,
+        "source": cf.source,
+        "visit": cf.visit,
+        "commitments": cf.commitments,
+        "about": cf.about,
         "values": values or {},
     }
     return render(request, "staff/complaints/detail.html", ctx, status_code=status_code)
@@ -406,20 +290,20 @@ def complaint_action(request: Request, form: FormDep, session: SessionDep, compl
     missing or wrong fields: the case page again with the messages, the input kept (422)."""
     values = form_values(form, date_fields=("decided_on",))
     action = values.get("action", "")
-    rule = svc.TRANSITIONS.get(action)
+    rule = workflow.TRANSITIONS.get(action)
     if rule is not None and not principal.can(rule.permission):
         raise Forbidden(_("Vai trò của bạn không được thực hiện thao tác này"))
-    data, errors = validate(svc.TransitionInput, values)
+    data, errors = validate(workflow.TransitionInput, values)
     if not errors:
         try:
-            svc.transition(session, principal=principal, complaint_id=complaint_id, data=data)
+            workflow.transition(session, principal=principal, complaint_id=complaint_id, data=data)
         except Invalid as exc:
             if not exc.fields:
                 raise
             session.rollback()
             errors = _service_errors(exc)
     if errors:
-        if action not in svc.TRANSITIONS:
+        if action not in workflow.TRANSITIONS:
             raise Invalid(_("Thao tác không hợp lệ: %s") % action[:30], fields={"action": "unknown"})
         return _case_page(request, session, principal, complaint_id, failed=action, values=values, errors=errors,
                           status_code=422)
@@ -438,10 +322,11 @@ def complaint_split(request: Request, form: FormDep, session: SessionDep, compla
         if any(part.values()):
             parts.append(part)
     try:
-        data = svc.SplitInput.model_validate({"parts": parts})
-        svc.split(session, principal=principal, complaint_id=complaint_id, data=data)
+        data = split.SplitInput.model_validate({"parts": parts})
+        split.split(session, principal=principal, complaint_id=complaint_id, data=data)
     except ValidationError:
-        errors = {"split": _("Cần ít nhất hai phần, mỗi phần có loại đơn, tiêu đề (từ 5 ký tự) và nội dung (từ 10 ký tự)")}
+        errors = {"split": _("Cần ít nhất hai phần, mỗi phần có loại đơn, tiêu đề (từ 5 ký tự) "
+                             "và nội dung (từ 10 ký tự)")}
     except Invalid as exc:
         session.rollback()
         errors = {"split": exc.message}
@@ -457,10 +342,10 @@ def publish_answer(request: Request, form: FormDep, session: SessionDep, complai
                          principal: Principal = require("complaint:handle")):
     """Publish (or correct) the question and answer under the document the case asks about."""
     values = form_values(form)
-    data, errors = validate(svc.AnswerInput, {k: values.get(k, "") for k in ("public_question", "public_answer")})
+    data, errors = validate(questions.AnswerInput, {k: values.get(k, "") for k in ("public_question", "public_answer")})
     if not errors:
         try:
-            svc.publish_answer(session, principal=principal, complaint_id=complaint_id, data=data)
+            questions.publish_answer(session, principal=principal, complaint_id=complaint_id, data=data)
         except AppError as exc:
             if exc.status_code != 409:
                 raise
@@ -476,7 +361,7 @@ def publish_answer(request: Request, form: FormDep, session: SessionDep, complai
 @router.post("/complaints/{complaint_id}/answer/withdraw", name="staff_complaint_answer_withdraw")
 def withdraw_answer(request: Request, session: SessionDep, complaint_id: RowId,
                     principal: Principal = require("complaint:handle")):
-    svc.withdraw_answer(session, principal=principal, complaint_id=complaint_id)
+    questions.withdraw_answer(session, principal=principal, complaint_id=complaint_id)
     url = request.app.url_path_for("staff_complaint_detail", complaint_id=complaint_id)
     return RedirectResponse(f"{url}#answer", status_code=303)
 
@@ -486,12 +371,7 @@ def complaint_file(request: Request, session: SessionDep, complaint_id: RowId, a
                    principal: Principal = require("complaint:read")):
     """A case's file, for staff only. A denunciation's files (scans of the letter carry the
     denouncer's identity) only for those who may see the identity; the view is audited."""
-    cv = svc.view(session, principal=principal, complaint_id=complaint_id)
-    if cv.case.identity_protected and not cv.identity_visible:
-        raise Forbidden(_("Tệp của đơn tố cáo được bảo mật"))
-    att = session.exec(select(ComplaintAttachment).where(ComplaintAttachment.id == attachment_id,
-                                                         ComplaintAttachment.complaint_id == complaint_id)).first()
-    if att is None:
-        raise NotFound(_("Không tìm thấy tệp đính kèm"))
+    att = casefile.staff_attachment(session, principal=principal, complaint_id=complaint_id,
+                                    attachment_id=attachment_id)
     return downloads.stored_file(request.app.state.settings.files_dir, sha256=att.sha256, filename=att.filename,
                                  content_type=att.content_type, cache=downloads.PRIVATE)

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from app.accounts import auth
+from app.accounts import auth, sessions, tokens
 from app.accounts.auth import Principal
 from app.config import Settings
 from app.core.db import get_session
@@ -63,7 +63,7 @@ class ShownUser:
 def session_user(request: Request, session: Session) -> StaffUser | None:
     """The staff user of the request's session cookie, if any (and remembered for the pages)."""
     token = request.cookies.get(SESSION_COOKIE)
-    user = auth.user_for_session(session, token) if token else None
+    user = sessions.user_for_session(session, token) if token else None
     request.state.user = ShownUser(user.id, user.username, user.full_name, user.role) if user else None
     return user
 
@@ -120,7 +120,7 @@ def api_principal(request: Request, session: SessionDep) -> Principal | None:
     scheme, _sep, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized(_("Cần mã truy cập dạng Bearer"))
-    principal = auth.principal_for_token(session, token.strip(), client_addr(request))
+    principal = tokens.principal_for_token(session, token.strip(), client_addr(request))
     if principal is None:
         raise Unauthorized(_("Mã truy cập không hợp lệ hoặc đã bị thu hồi"))
     # Per token, whatever address it calls from: 429 with Retry-After beyond its limit.

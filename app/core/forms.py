@@ -35,7 +35,7 @@ MESSAGES = {
     "control_characters": N_("Có ký tự điều khiển không hợp lệ"),
     "date_out_of_range": N_("Ngày phải trong khoảng năm 1900 đến 2200"),
     "tags_too_long": N_("Các từ khóa cộng lại tối đa 500 ký tự"),
-    # The intake rules of app/cases/service.py CaseInput.
+    # The intake rules of app/cases/intake.py CaseInput.
     "anonymous_not_allowed": N_("Chỉ được gửi giấu tên đối với phản ánh, kiến nghị. Khiếu nại, tố cáo phải ghi rõ họ tên, địa chỉ người gửi."),
     "sender_name_required": N_("Vui lòng nhập họ và tên, hoặc chọn gửi giấu tên (chỉ với phản ánh, kiến nghị)"),
     "sender_address_required": N_("Khiếu nại, tố cáo phải ghi rõ địa chỉ người gửi"),

@@ -13,7 +13,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from app.cases.service import format_code
+from app.cases.codes import format_code
 from app.cases.views import STAGE_LABELS
 from app.core import i18n
 from app.core.i18n import N_
@@ -142,7 +142,16 @@ def tr(text: str) -> str:
 env.filters.update(tr=tr, vn_date=vn_date, vn_datetime=vn_datetime, hhmm=hhmm, local_date=local_date_filter,
                    weekday_name=weekday_name, iso_date=iso_date, filesize=filesize, markdown=markdown,
                    http_url=http_url, demote_headings=demote_headings, case_code=format_code, highlight=highlight)
+@jinja2.pass_context
+def url_for(context, name: str, /, **path_params) -> str:
+    """The path of the route called `name` (`app.url_path_for`): templates name routes and never
+    spell their paths, so a route can move. A path, not Starlette's absolute URL: links stay
+    relative to wherever the portal is served (a proxy, a saved page)."""
+    return str(context["request"].app.url_path_for(name, **path_params))
+
+
 env.globals.update(
+    url_for=url_for,
     static_url=static_url,
     CATEGORIES=list(Category),
     METHODS=list(Method),

@@ -24,6 +24,7 @@ from app.core.pagination import paginate
 from app.core.timeutil import as_utc, local_today, to_local
 from app.dialogues import commitment_links as links
 from app.dialogues import service as svc
+from app.dialogues.commitments import overdue, progress_of
 from app.models.dialogue import (
     PUBLIC_STATUSES,
     Commitment,
@@ -163,7 +164,7 @@ def _serialise(request: Request, session: Session, rows: list[tuple[Dialogue, da
                               .order_by(DialogueFile.id)):
             (evidence[f.commitment_update_id] if f.commitment_update_id else scans[f.dialogue_id]).append(f)
     commitment_ids = [c.id for cs in commitments.values() for c in cs]
-    steps = svc.progress_of(session, commitment_ids)
+    steps = progress_of(session, commitment_ids)
     linked = {cid: links.public_links(found) for cid, found in links.links_of(session, commitment_ids).items()}
     nothing = links.PublicLinks([], [])
     if ids:
@@ -192,7 +193,7 @@ def _serialise(request: Request, session: Session, rows: list[tuple[Dialogue, da
             commitments=[CommitmentOut(
                 id=c.id, title=c.title, owner_department=c.owner_department, due_on=c.due_on,
                 first_due_on=c.first_due_on or c.due_on, status=c.status,
-                overdue=svc.overdue(c, today), done_on=c.done_on, drop_reason=c.drop_reason,
+                overdue=overdue(c, today), done_on=c.done_on, drop_reason=c.drop_reason,
                 question_position=positions.get(c.question_id),
                 progress=[ProgressOut(on=s.on, note=s.note, status=s.status,
                                       files=[file_out(d, f) for f in evidence[s.id]]) for s in steps[c.id]],

@@ -19,10 +19,11 @@ from sqlmodel import Session, select
 
 from app.accounts import audit
 from app.accounts.auth import Principal
-from app.cases import service as complaints
+from app.cases import codes, views
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.i18n import _
 from app.dialogues import service as dialogue_svc
+from app.dialogues.commitments import get_commitment
 from app.models.complaint import CaseKind, Complaint
 from app.models.dialogue import Commitment, CommitmentLink, Dialogue, DialogueStatus
 from app.models.disclosure import Disclosure
@@ -61,8 +62,8 @@ def _resolve_disclosure(session: Session, ref: str) -> Disclosure | None:
 
 
 def _resolve_case(session: Session, ref: str) -> Complaint | None:
-    code = complaints.normalise_code(ref)
-    if len(code) != complaints.CODE_LENGTH:
+    code = codes.normalise_code(ref)
+    if len(code) != codes.CODE_LENGTH:
         return None
     return session.exec(select(Complaint).where(Complaint.tracking_code == code)).first()
 
@@ -71,7 +72,7 @@ def link(session: Session, *, principal: Principal, commitment_id: int, ref: str
     """Link a commitment to what `ref` names: a case's tracking code, or a published
     disclosure's number, page address or document number."""
     dialogue_svc.require_manager(principal)
-    c = dialogue_svc.get_commitment(session, commitment_id)
+    c = get_commitment(session, commitment_id)
     ref = (ref or "").strip()
     if not ref:
         raise Invalid(_("Nhập mã hồ sơ hoặc số, địa chỉ của văn bản công khai"), fields={"ref": "required"})
@@ -115,7 +116,7 @@ def unlink(session: Session, *, principal: Principal, link_id: int, reason: str 
     row = session.get(CommitmentLink, link_id)
     if row is None:
         raise NotFound(_("Không tìm thấy liên kết"))
-    c = dialogue_svc.get_commitment(session, row.commitment_id)
+    c = get_commitment(session, row.commitment_id)
     dialogue = dialogue_svc.get(session, c.dialogue_id)
     reason = dialogue_svc.correction_reason(dialogue, reason)
     target = {k: v for k in ("complaint_id", "disclosure_id") if (v := getattr(row, k)) is not None}
@@ -172,7 +173,7 @@ def public_links(links: list[LinkView]) -> PublicLinks:
     for lk in links:
         if lk.case is None or lk.case.identity_protected or lk.case.kind not in LINKABLE_KINDS:
             continue
-        outcome = complaints.public_outcome(lk.case) or {}
+        outcome = views.public_outcome(lk.case) or {}
         cases.append(PublicCase(lk.case.kind, lk.case.field, lk.case.status, outcome.get("summary") or ""))
     return PublicLinks(disclosures, cases)
 

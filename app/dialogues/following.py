@@ -17,6 +17,7 @@ from app.core.errors import Invalid, NotFound
 from app.core.i18n import _
 from app.core.timeutil import to_local
 from app.dialogues import service as dialogues
+from app.dialogues.commitments import get_commitment
 from app.integration import outbox
 from app.models.dialogue import (
     COMMITMENT_STATUS_LABELS,
@@ -60,7 +61,7 @@ def follow(session: Session, *, email: str, base_url: str, dialogue_id: int | No
     if not _EMAIL.match(email):
         raise Invalid(_("Địa chỉ thư điện tử không hợp lệ (ví dụ: ten@example.vn)"), fields={"email": "invalid"})
     if commitment_id is not None:
-        c = dialogues.get_commitment(session, commitment_id)
+        c = get_commitment(session, commitment_id)
         if dialogues.public_get(session, c.dialogue_id).status != "published":  # only what residents can see
             raise NotFound(_("Không tìm thấy cam kết"))
         what = f'cam kết "{c.title}"'  # the mail is Vietnamese whatever the page's language

@@ -1,6 +1,7 @@
 """Dialogues with residents: planning and announcing (with the notice rule), holding them
-(attendance, minutes, the signed scan), the questions and answers, the commitments and their
-dated progress, publishing the results (with the publication rule), and the yearly count.
+(attendance, minutes, the signed scan), the questions and answers, publishing the results (with
+the publication rule), corrections, and the yearly count. The commitments made at a dialogue
+and their dated progress are app/dialogues/commitments.py.
 
 Rules are data: `dialogue.notice` (days of notice), `dialogue.results_publication` (days to
 publish the results), `dialogue.per_year` (dialogues a year). Once results are published,
@@ -13,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from pydantic import Field, field_validator, model_validator
-from sqlalchemy import case as sql_case
 from sqlalchemy import func
 from sqlmodel import Session, select
 
@@ -30,12 +30,7 @@ from app.integration import events
 from app.legal.deadlines import Deadline, deadline_after
 from app.legal.rules import RuleRef, get_rule
 from app.models.dialogue import (
-    COMMITMENT_STATUS_LABELS,
-    OPEN_COMMITMENT_STATUSES,
     PUBLIC_STATUSES,
-    Commitment,
-    CommitmentStatus,
-    CommitmentUpdate,
     Dialogue,
     DialogueCorrection,
     DialogueFile,
@@ -245,11 +240,12 @@ def attach_minutes_scan(session: Session, *, principal: Principal, dialogue_id: 
     row = get(session, dialogue_id)
     if row.status not in (DialogueStatus.held, DialogueStatus.published):
         raise Conflict(_("Chỉ đính kèm biên bản sau khi đối thoại đã diễn ra"))
-    return _store_file(session, principal, row.id, None, upload, store)
+    return store_file(session, principal, row.id, None, upload, store)
 
 
-def _store_file(session: Session, principal: Principal, dialogue_id: int, update_id: int | None, upload,
-                store: FileStore) -> DialogueFile:
+def store_file(session: Session, principal: Principal, dialogue_id: int, update_id: int | None, upload,
+               store: FileStore) -> DialogueFile:
+    """A file of the dialogue: the minutes' scan, or evidence of a commitment's step (`update_id`)."""
     stored = files.store(store.directory, data=upload.data, filename=upload.filename, max_bytes=store.max_bytes)
     f = DialogueFile(dialogue_id=dialogue_id, commitment_update_id=update_id, filename=stored.filename,
                      content_type=stored.content_type, size=stored.size, sha256=stored.sha256)
@@ -284,7 +280,7 @@ class QuestionInput(InputModel):
         return self
 
 
-def _after_held(row: Dialogue) -> None:
+def require_held(row: Dialogue) -> None:
     if row.status not in (DialogueStatus.held, DialogueStatus.published):
         raise Conflict(_("Ghi nhận câu hỏi và cam kết sau khi cuộc đối thoại đã diễn ra"))
 
@@ -293,7 +289,7 @@ def add_question(session: Session, *, principal: Principal, dialogue_id: int, da
                  reason: str = "") -> DialogueQuestion:
     require_manager(principal)
     row = get(session, dialogue_id, for_update=True)
-    _after_held(row)
+    require_held(row)
     reason = correction_reason(row, reason)
     position = (session.exec(select(func.max(DialogueQuestion.position))
                              .where(DialogueQuestion.dialogue_id == row.id)).one() or 0) + 1
@@ -338,155 +334,6 @@ def get_question(session: Session, question_id: int) -> DialogueQuestion:
 def questions(session: Session, dialogue_id: int) -> list[DialogueQuestion]:
     return list(session.exec(select(DialogueQuestion).where(DialogueQuestion.dialogue_id == dialogue_id)
                              .order_by(DialogueQuestion.position)))
-
-
-# Commitments -----------------------------------------------------------------------------------
-
-class CommitmentInput(InputModel):
-    title: str = Field(min_length=5, max_length=300)
-    owner_department: str = Field(min_length=2, max_length=200)
-    due_on: date
-    question_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
-
-    _one = one_line("title", "owner_department")
-    _due = field_validator("due_on")(lambda cls, v: check_date_range(v))
-
-
-def add_commitment(session: Session, *, principal: Principal, dialogue_id: int, data: CommitmentInput,
-                   reason: str = "") -> Commitment:
-    require_manager(principal)
-    row = get(session, dialogue_id)
-    _after_held(row)
-    reason = correction_reason(row, reason)
-    _check_commitment(session, row, data)
-    c = Commitment(dialogue_id=row.id, first_due_on=data.due_on, **data.model_dump())
-    session.add(c)
-    session.flush()
-    if row.status == DialogueStatus.published:
-        record_correction(session, principal, row, f"commitment:{c.id}", {}, reason)
-    touch(session, row)
-    audit.record(session, actor=principal.actor, action="commitment.create", entity_type="commitment",
-                 entity_id=c.id, after={**data.model_dump(), "dialogue_id": row.id})
-    return c
-
-
-def _check_commitment(session: Session, row: Dialogue, data: CommitmentInput) -> None:
-    if data.due_on < local_date(row.starts_at):
-        raise Invalid(_("Hạn thực hiện không được trước ngày đối thoại"), fields={"due_on": "before_dialogue"})
-    if data.question_id is not None:
-        q = session.get(DialogueQuestion, data.question_id)
-        if q is None or q.dialogue_id != row.id:
-            raise Invalid(_("Câu hỏi không thuộc cuộc đối thoại này"), fields={"question_id": "other_dialogue"})
-
-
-COMMITMENT_FIELDS = ("title", "owner_department", "due_on", "question_id")
-
-
-def update_commitment(session: Session, *, principal: Principal, commitment_id: int, data: CommitmentInput,
-                      reason: str = "") -> Commitment:
-    """Correct what was promised, who owns it or by when. After publication the reason is
-    required and the earlier values are kept; a moved due date shows on the public page."""
-    require_manager(principal)
-    c = get_commitment(session, commitment_id)
-    row = get(session, c.dialogue_id)
-    reason = correction_reason(row, reason)
-    _check_commitment(session, row, data)
-    before = {k: getattr(c, k) for k in COMMITMENT_FIELDS}
-    after = data.model_dump()
-    if before == after:
-        return c
-    for k, v in after.items():
-        setattr(c, k, v)
-    if row.status == DialogueStatus.published:
-        record_correction(session, principal, row, f"commitment:{c.id}", before, reason)
-    touch(session, c)
-    touch(session, row)
-    audit.record(session, actor=principal.actor, action="commitment.update", entity_type="commitment",
-                 entity_id=c.id, before=before, after=after)
-    return c
-
-
-class ProgressInput(InputModel):
-    on: date
-    note: str = Field(min_length=5, max_length=10_000)
-    status: CommitmentStatus
-
-    _strip = stripped("note")
-    _on = field_validator("on")(lambda cls, v: check_date_range(v))
-
-
-def add_progress(session: Session, *, principal: Principal, commitment_id: int, data: ProgressInput,
-                 uploads: list = (), store: FileStore | None = None) -> CommitmentUpdate:
-    """A dated step: what was done, the status after it, evidence files. Dropping a commitment
-    needs the step's note as its reason; a finished or dropped commitment takes no more steps."""
-    require_manager(principal)
-    c = get_commitment(session, commitment_id, for_update=True)  # two steps at once cannot both end it
-    row = get(session, c.dialogue_id)
-    if c.status not in OPEN_COMMITMENT_STATUSES:
-        raise Conflict(_("Cam kết đã kết thúc (hoàn thành hoặc không thực hiện)"))
-    if data.on > local_today() or data.on < local_date(row.starts_at):
-        raise Invalid(_("Ngày cập nhật phải từ ngày đối thoại đến hôm nay"), fields={"on": "range"})
-    if data.status == CommitmentStatus.open and c.status == CommitmentStatus.in_progress:
-        raise Invalid(_("Cam kết đang thực hiện không trở lại trạng thái chưa thực hiện"), fields={"status": "back"})
-    uploads = list(uploads)
-    for u in uploads:
-        files.check(data=u.data, filename=u.filename, max_bytes=store.max_bytes)
-    step = CommitmentUpdate(commitment_id=c.id, on=data.on, note=data.note, status=data.status.value,
-                            actor=principal.actor.label[:120])
-    session.add(step)
-    session.flush()
-    for u in uploads:
-        _store_file(session, principal, row.id, step.id, u, store)
-    before = c.status
-    c.status = data.status.value
-    if data.status == CommitmentStatus.done:
-        c.done_on = data.on
-    if data.status == CommitmentStatus.dropped:
-        c.drop_reason = data.note[:1000]
-    touch(session, c)
-    touch(session, row)  # the dialogue's results changed: API readers syncing by updated_since see it
-    audit.record(session, actor=principal.actor, action="commitment.progress", entity_type="commitment",
-                 entity_id=c.id, before={"status": before}, after={"status": c.status, "on": data.on,
-                                                                   "files": len(uploads)})
-    if row.status == DialogueStatus.published:  # before that, the commitment itself is not public
-        events.record(session, type="commitment.progress", entity="commitment", entity_id=c.id,
-                      summary=f"{c.title}: {COMMITMENT_STATUS_LABELS[CommitmentStatus(c.status)].message}")
-    return step
-
-
-def get_commitment(session: Session, commitment_id: int, *, for_update: bool = False) -> Commitment:
-    c = session.get(Commitment, commitment_id, with_for_update=for_update or None)
-    if c is None:
-        raise NotFound(_("Không tìm thấy cam kết"))
-    return c
-
-
-def commitments(session: Session, dialogue_id: int) -> list[Commitment]:
-    return list(session.exec(select(Commitment).where(Commitment.dialogue_id == dialogue_id).order_by(Commitment.id)))
-
-
-def progress_of(session: Session, commitment_ids: list[int]) -> dict[int, list[CommitmentUpdate]]:
-    """The steps of many commitments in one query, oldest first."""
-    out: dict[int, list[CommitmentUpdate]] = {i: [] for i in commitment_ids}
-    if commitment_ids:
-        for step in session.exec(select(CommitmentUpdate).where(CommitmentUpdate.commitment_id.in_(commitment_ids))
-                                 .order_by(CommitmentUpdate.on, CommitmentUpdate.id)):
-            out[step.commitment_id].append(step)
-    return out
-
-
-def overdue(c: Commitment, today: date) -> bool:
-    return c.status in OPEN_COMMITMENT_STATUSES and c.due_on < today
-
-
-def open_commitments(session: Session, *, today: date, limit: int = 200) -> list[Commitment]:
-    """Every open commitment of a published dialogue, overdue ones first, then by due date."""
-    is_overdue = sql_case((Commitment.due_on < today, 0), else_=1)
-    return list(session.exec(
-        select(Commitment).join(Dialogue, Dialogue.id == Commitment.dialogue_id)
-        .where(Commitment.status.in_([s.value for s in OPEN_COMMITMENT_STATUSES]),
-               Dialogue.status == DialogueStatus.published)
-        .order_by(is_overdue, Commitment.due_on, Commitment.id).limit(limit)))
 
 
 # Publishing the results ------------------------------------------------------------------------

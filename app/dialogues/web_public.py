@@ -22,6 +22,7 @@ from app.core.i18n import _
 from app.core.templating import http_url, render
 from app.core.timeutil import local_today
 from app.dialogues import commitment_links as links
+from app.dialogues import commitments
 from app.dialogues import service as svc
 from app.models.dialogue import OPEN_COMMITMENT_STATUSES, Commitment, Dialogue, DialogueFile, DialogueStatus
 
@@ -83,17 +84,17 @@ def dialogue_list(request: Request, session: SessionDep):
 def commitment_list(request: Request, session: SessionDep):
     """Every open commitment of a published dialogue, overdue ones first, with its latest step."""
     today = local_today()
-    rows = svc.open_commitments(session, today=today, limit=OPEN_LIMIT + 1)
+    rows = commitments.open_commitments(session, today=today, limit=OPEN_LIMIT + 1)
     more, rows = len(rows) > OPEN_LIMIT, rows[:OPEN_LIMIT]
-    steps = svc.progress_of(session, [c.id for c in rows])
-    total, late = open_counts(session, today) if more else (len(rows), sum(svc.overdue(c, today) for c in rows))
+    steps = commitments.progress_of(session, [c.id for c in rows])
+    total, late = open_counts(session, today) if more else (len(rows), sum(commitments.overdue(c, today) for c in rows))
     ctx = {
         "commitments": rows,
         "total": total,
         "late": late,
         "latest": {c.id: (steps[c.id][-1] if steps[c.id] else None) for c in rows},
         "dialogues": dialogues_by_id(session, {c.dialogue_id for c in rows}),
-        "overdue": {c.id: (today - c.due_on).days for c in rows if svc.overdue(c, today)},
+        "overdue": {c.id: (today - c.due_on).days for c in rows if commitments.overdue(c, today)},
         "today": today,
         "more": more,
         "limit": OPEN_LIMIT,
@@ -133,18 +134,18 @@ def dialogue_detail(request: Request, session: SessionDep, dialogue_id: RowId):
         ctx["deadline"] = svc.publication_deadline(session, d)
     if ctx["published"]:
         questions = svc.questions(session, d.id)
-        commitments = svc.commitments(session, d.id)
+        dialogue_commitments = commitments.commitments(session, d.id)
         ctx.update(
             questions=questions,
             question_numbers={q.id: q.position for q in questions},
-            commitment_titles={c.id: c.title for c in commitments},
-            commitments=commitments,
-            steps=svc.progress_of(session, [c.id for c in commitments]),
+            commitment_titles={c.id: c.title for c in dialogue_commitments},
+            commitments=dialogue_commitments,
+            steps=commitments.progress_of(session, [c.id for c in dialogue_commitments]),
             evidence=evidence_files(session, [d.id]),
             scans=svc.minutes_scans(session, d.id),
-            overdue={c.id: (today - c.due_on).days for c in commitments if svc.overdue(c, today)},
+            overdue={c.id: (today - c.due_on).days for c in dialogue_commitments if commitments.overdue(c, today)},
             links={cid: links.public_links(found)
-                   for cid, found in links.links_of(session, [c.id for c in commitments]).items()},
+                   for cid, found in links.links_of(session, [c.id for c in dialogue_commitments]).items()},
         )
     return render(request, "public/dialogues/detail.html", ctx)
 

@@ -23,7 +23,7 @@ from app.core.templating import render
 from app.core.timeutil import LOCAL_TZ, local_date, local_today, to_local
 from app.core.validation import int_in_range
 from app.dialogues import commitment_links as links
-from app.dialogues import following
+from app.dialogues import commitments, following
 from app.dialogues import service as svc
 from app.disclosures.service import Upload
 from app.legal.rules import get_rule
@@ -115,7 +115,7 @@ def create(request: Request, form: FormDep, session: SessionDep, principal: Prin
 def _page(request: Request, session: Session, principal: Principal, dialogue_id: int, *, failed: str = "",
           values: dict | None = None, errors: dict | None = None, status_code: int = 200):
     row = svc.get(session, dialogue_id)
-    commitments = svc.commitments(session, row.id)
+    dialogue_commitments = commitments.commitments(session, row.id)
     questions = svc.questions(session, row.id)
     today = local_today()
     local = to_local(row.starts_at)
@@ -136,10 +136,10 @@ def _page(request: Request, session: Session, principal: Principal, dialogue_id:
         "questions": questions,
         "question_options": [(str(q.id), f"{q.position}. {q.content[:80]}") for q in questions],
         "question_numbers": {q.id: q.position for q in questions},
-        "commitment_titles": {c.id: c.title for c in commitments},
-        "commitments": commitments,
-        "progress": svc.progress_of(session, [c.id for c in commitments]),
-        "links": links.links_of(session, [c.id for c in commitments]),
+        "commitment_titles": {c.id: c.title for c in dialogue_commitments},
+        "commitments": dialogue_commitments,
+        "progress": commitments.progress_of(session, [c.id for c in dialogue_commitments]),
+        "links": links.links_of(session, [c.id for c in dialogue_commitments]),
         "scans": svc.minutes_scans(session, row.id),
         "corrections": svc.corrections(session, row.id),
         "failed": failed,
@@ -149,7 +149,7 @@ def _page(request: Request, session: Session, principal: Principal, dialogue_id:
         "formats": _options(FORMAT_LABELS),
         "triggers": _options(TRIGGER_LABELS),
         "commitment_statuses": _options(COMMITMENT_STATUS_LABELS),
-        "overdue": lambda c: svc.overdue(c, today),
+        "overdue": lambda c: commitments.overdue(c, today),
         "local_date": local_date,
     }
     return render(request, "staff/dialogues/detail.html", ctx, status_code=status_code)
@@ -250,16 +250,16 @@ def _question_edit(request, session, principal, dialogue_id, values, files):
                         reason=values.get("reason", ""))
 
 
-def _commitment_input(values: dict) -> svc.CommitmentInput:
+def _commitment_input(values: dict) -> commitments.CommitmentInput:
     fields = {k: values.get(k, "") for k in ("title", "owner_department", "due_on")}
     if values.get("question_id", "").strip():
         fields["question_id"] = values["question_id"]
-    return svc.CommitmentInput.model_validate(fields)
+    return commitments.CommitmentInput.model_validate(fields)
 
 
 def _commitment(request, session, principal, dialogue_id, values, files):
-    svc.add_commitment(session, principal=principal, dialogue_id=dialogue_id, data=_commitment_input(values),
-                       reason=values.get("reason", ""))
+    commitments.add_commitment(session, principal=principal, dialogue_id=dialogue_id, data=_commitment_input(values),
+                               reason=values.get("reason", ""))
 
 
 def _row_id(values: dict, name: str) -> int:
@@ -268,7 +268,7 @@ def _row_id(values: dict, name: str) -> int:
 
 def _own_commitment(session: Session, dialogue_id: int, values: dict):
     """The commitment the form names, if it belongs to this dialogue."""
-    commitment = svc.get_commitment(session, _row_id(values, "commitment_id"))
+    commitment = commitments.get_commitment(session, _row_id(values, "commitment_id"))
     if commitment.dialogue_id != dialogue_id:
         raise Invalid(_("Cam kết không thuộc cuộc đối thoại này"), fields={"commitment_id": "other"})
     return commitment
@@ -277,8 +277,8 @@ def _own_commitment(session: Session, dialogue_id: int, values: dict):
 def _commitment_edit(request, session, principal, dialogue_id, values, files):
     commitment = _own_commitment(session, dialogue_id, values)
     old_due = commitment.due_on
-    svc.update_commitment(session, principal=principal, commitment_id=commitment.id,
-                          data=_commitment_input(values), reason=values.get("reason", ""))
+    commitments.update_commitment(session, principal=principal, commitment_id=commitment.id,
+                                  data=_commitment_input(values), reason=values.get("reason", ""))
     following.notify_due_moved(session, commitment=commitment, old_due=old_due,
                                reason=values.get("reason", "").strip(), base_url=_base_url(request))
 
@@ -298,10 +298,10 @@ def _unlink(request, session, principal, dialogue_id, values, files):
 
 def _progress(request, session, principal, dialogue_id, values, files):
     commitment = _own_commitment(session, dialogue_id, values)
-    data = svc.ProgressInput.model_validate({k: values.get(k, "") for k in ("on", "note", "status")})
-    step = svc.add_progress(session, principal=principal, commitment_id=commitment.id, data=data,
-                            uploads=[Upload(u.data, u.filename) for u in files],
-                            store=request.app.state.settings.file_store)
+    data = commitments.ProgressInput.model_validate({k: values.get(k, "") for k in ("on", "note", "status")})
+    step = commitments.add_progress(session, principal=principal, commitment_id=commitment.id, data=data,
+                                    uploads=[Upload(u.data, u.filename) for u in files],
+                                    store=request.app.state.settings.file_store)
     following.notify_progress(session, commitment=commitment, step=step, base_url=_base_url(request))
 
 

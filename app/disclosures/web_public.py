@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from feedgen.feed import FeedGenerator
 from markupsafe import Markup
 
-from app.cases import service as complaints
+from app.cases import questions
 from app.core import downloads, i18n
 from app.core.db import utcnow
 from app.core.deps import OptionalUser, RowId, SessionDep
@@ -54,7 +54,7 @@ def disclosure_list(
     def build() -> tuple[Markup, list[int]]:
         page = svc.list_public(session, q=q, category=cat, year=yr, limit=20, cursor=cursor)
         results = env.get_template("public/disclosures/_results_body.html").render(
-            page=page, q=q, category=cat, year=yr, cursor=cursor, lang=locale)
+            page=page, q=q, category=cat, year=yr, cursor=cursor, lang=locale, request=request)
         return Markup(results), svc.available_years(session)
 
     key = ("disclosures", svc.public_version(session), locale, q, cat, yr, cursor)
@@ -106,7 +106,7 @@ def disclosure_detail(request: Request, session: SessionDep, user: OptionalUser,
         "methods": svc.methods(session, [d.id])[d.id],
         "deadline_rule": rules.rule_for_label(session, d.deadline_rule),
         "commitments": commitment_links.commitments_serving(session, disclosure_id=d.id, public_only=True),
-        "questions": complaints.answered_questions(session, d.id),
+        "questions": questions.answered_questions(session, d.id),
     }
     return render(request, "public/disclosures/detail.html", ctx)
 

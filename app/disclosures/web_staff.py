@@ -21,8 +21,8 @@ from app.dialogues import service as dialogues
 from app.disclosures import service as svc
 from app.legal import rules
 from app.models.disclosure import Category, Disclosure, DisclosureStatus
+from app.reception import notices
 from app.reception import schedule as reception_schedule
-from app.reception import service as reception
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
@@ -43,7 +43,7 @@ def staff_home(request: Request, session: SessionDep, principal: CurrentStaff):
         "principal": principal,
         "reception_today": (reception_schedule.sessions_between(session, today, today)
                             if principal.can("reception:read") else []),
-        "notices": reception.notice_counts(session, today) if principal.can("reception:register") else None,
+        "notices": notices.notice_counts(session, today) if principal.can("reception:register") else None,
         "dialogues": dialogues.held_in_year(session, today.year),
     }
     return render(request, "staff/home.html", ctx)

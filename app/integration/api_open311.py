@@ -26,14 +26,14 @@ Retry-After) past a rate limit, and 400 for anything else, including a failure i
 POST: with `api_key`, a token with the `complaints:write` scope (or a personal token of staff
 who take in cases), limited per token like the JSON API; without it, only when the setting
 `OPEN311_PUBLIC_POSTING` is true, limited per client address together with the web form. The
-case is filed through `complaints.file_case` as feedback on the web channel: service_code → field,
+case is filed through `intake.file_case` as feedback on the web channel: service_code → field,
 description → content (its first words → subject), address_string / lat / long → place,
 last_name + first_name (family name first) / email / phone → sender (no name: anonymous; email or
 phone without a name is refused). `media_url` is kept inside the (private) content for staff;
 device_id, account_id and attribute[...] are not kept. description is required (max 4000).
 
 Privacy (Law on Denunciations Art. 56; the project's rule that public answers carry no personal
-data), enforced in app/integration/open311.py:
+data), enforced in app/integration/open311.py, open311_views.py and open311_intake.py:
 
 * `service_request_id` is public, so it is not the row id and never the tracking code: it is the
   case id through a keyed permutation (Feistel network over HMAC-SHA256, keyed by SECRET_KEY;
@@ -91,6 +91,7 @@ from app.core.i18n import _
 from app.core.ratelimit import hit_intake, hit_track, limiter_for
 from app.core.security import client_addr
 from app.integration import open311 as svc
+from app.integration import open311_intake
 from app.integration.open311 import Open311Error
 
 log = logging.getLogger("minhbach.open311")
@@ -256,16 +257,16 @@ async def post_request(request: Request, fmt: str) -> Response:
     limiter = limiter_for(request.app)
 
     def work(session):
-        principal = svc.authorize(session, settings, fields.get("api_key", "").strip(), addr)
+        principal = open311_intake.authorize(session, settings, fields.get("api_key", "").strip(), addr)
         if principal is not None and principal.rate_limit > 0:
             # The token's own limit, whatever address it calls from (as in the JSON API).
             limiter.hit(f"token:{principal.token_id}", principal.rate_limit, 60)
-        data = svc.case_input(fields)
+        data = open311_intake.case_input(fields)
         if principal is None:
             # Public requests count with the web form's and the JSON API's, per client address.
             hit_intake(request.app, addr)
-        actor = principal.actor if principal else Actor(svc.PUBLIC_SENDER, client_addr=addr)
-        return svc.create_request(session, settings, secret, data, principal=principal, actor=actor)
+        actor = principal.actor if principal else Actor(open311_intake.PUBLIC_SENDER, client_addr=addr)
+        return open311_intake.create_request(session, settings, secret, data, principal=principal, actor=actor)
 
     created = await _write(request, work)
     return render(fmt, "service_requests", created, status=201, headers=NO_STORE)

@@ -1,6 +1,6 @@
 """Cases (đơn): complaints, denunciations, petitions and feedback, with their timeline,
 suspensions and files. The sender's identity lives on the case row; who may see it is decided
-in app/cases/service.py, never in a template or a route."""
+in app/cases/privacy.py, never in a template or a route."""
 
 from __future__ import annotations
 

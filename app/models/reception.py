@@ -2,7 +2,7 @@
 register of visits (sổ tiếp công dân, form 03 of Circular 04/2021/TT-TTCP).
 
 A visitor's identity lives on the visit row; who may see it is decided in
-app/reception/service.py, never in a template or a route."""
+app/reception/identity.py, never in a template or a route."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ register's rows (`reception:personal`), scheduling a session and logging a visit
 personal token (`create-token --user`), and the register as a workbook (form 03).
 
 Sessions and counts carry no personal data. A visit's identity follows the register's rules
-(app/reception/service.py), with one more: a denouncer's identity never leaves through this
+(app/reception/identity.py), with one more: a denouncer's identity never leaves through this
 API, whoever asks (the caller is treated as an integration token for that decision)."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from app.accounts import audit
 from app.accounts.auth import Principal
-from app.cases import service as cases
+from app.cases import codes
 from app.core import i18n
 from app.core.api import (
     BODY,
@@ -48,8 +48,8 @@ from app.models.reception import (
     VisitOutcome,
 )
 from app.reception import export as reception_export
+from app.reception import identity, register, visits
 from app.reception import schedule as reception_schedule
-from app.reception import service as reception
 
 router = APIRouter(prefix="/api/v1", tags=["reception"])
 
@@ -131,7 +131,7 @@ class SessionList(BaseModel):
 
 def _session_outs(session: Session, rows: list[ReceptionSession], model=SessionOut, **extra) -> list:
     """Many sessions with their counts in one query (no N+1)."""
-    counts = reception.counts_for(session, [s.id for s in rows])
+    counts = visits.counts_for(session, [s.id for s in rows])
     out = []
     for s in rows:
         c = counts[s.id]
@@ -151,7 +151,7 @@ def _as_token(principal: Principal) -> Principal:
 
 
 def _visit_out(visit: ReceptionVisit, case: Complaint | None, principal: Principal) -> VisitOut:
-    view = reception.shown(visit, case, _as_token(principal), full_id=True)
+    view = identity.shown(visit, case, _as_token(principal), full_id=True)
     return VisitOut(
         id=visit.id, session_id=visit.session_id, number=visit.number, visit_on=visit.visit_on,
         identity_visible=view.identity_visible, visitor_name=view.name, visitor_address=view.address,
@@ -160,7 +160,7 @@ def _visit_out(visit: ReceptionVisit, case: Complaint | None, principal: Princip
         outcome=visit.outcome, guided_to=visit.guided_to, guidance_number=visit.guidance_number,
         transferred_to=visit.transferred_to, transfer_number=visit.transfer_number,
         refusal_reason=visit.refusal_reason or None, notes=visit.notes,
-        case_tracking_code=cases.format_code(case.tracking_code) if case else None,
+        case_tracking_code=codes.format_code(case.tracking_code) if case else None,
         notice_due_on=visit.notice_due_on, notified_on=visit.notified_on)
 
 
@@ -170,7 +170,7 @@ def _check_range(start: date | None, end: date | None) -> None:
     if end is not None:
         require_date_in_range(end, "to")
     if start is not None and end is not None:
-        reception.check_register_range(start, end)
+        register.check_register_range(start, end)
 
 
 FromQuery = Annotated[IsoDate | None, Query(alias="from", description="first local day (YYYY-MM-DD, 1900–2200)")]
@@ -235,13 +235,13 @@ def get_session(session: SessionDep, session_id: RowId, principal: Principal = r
     each row is the register's, the full ID number included, and the read is audited. A
     denouncer's name, address, ID and representatives always read "[bảo mật]"."""
     row = reception_schedule.get_session_row(session, session_id)
-    visits = None
+    rows = None
     if principal.can("reception:personal"):
-        visits = [_visit_out(v, c, principal) for v, c in reception.visits_of(session, row.id)]
+        rows = [_visit_out(v, c, principal) for v, c in visits.visits_of(session, row.id)]
         audit.record(session, actor=principal.actor, action="reception.register_api", entity_type="reception_session",
-                     entity_id=row.id, after={"rows": len(visits),
-                                              "identities_hidden": sum(not v.identity_visible for v in visits)})
-    return _session_outs(session, [row], SessionDetailOut, visits=visits)[0]
+                     entity_id=row.id, after={"rows": len(rows),
+                                              "identities_hidden": sum(not v.identity_visible for v in rows)})
+    return _session_outs(session, [row], SessionDetailOut, visits=rows)[0]
 
 
 @router.post("/reception-sessions/{session_id}/visits", response_model=VisitOut, status_code=201,
@@ -249,13 +249,13 @@ def get_session(session: SessionDep, session_id: RowId, principal: Principal = r
              responses=responses(BODY, TOKEN, NOT_FOUND, {409: problem(
                  "The session is closed, cancelled or in the future, or changed by someone else meanwhile")},
                  INVALID))
-def log_visit(session: SessionDep, session_id: RowId, body: reception.VisitInput,
+def log_visit(session: SessionDep, session_id: RowId, body: visits.VisitInput,
               principal: Principal = require_api("reception:register")):
     """The columns of form 03. An accepted visit becomes a walk-in case (`case_tracking_code`).
     Rules between columns (a guided visit names where to, a group of 5 or more names its
     representatives, …): 422 with `errors` naming the fields. A closed, cancelled or future
     session: 409. Personal tokens act with their user's role."""
-    visit = reception.log_visit(session, principal=principal, session_id=session_id, data=body)
+    visit = visits.log_visit(session, principal=principal, session_id=session_id, data=body)
     case = session.get(Complaint, visit.complaint_id) if visit.complaint_id else None
     return _visit_out(visit, case, principal)
 
@@ -282,7 +282,7 @@ def register_workbook(
     locale = i18n.get_locale()
     i18n.set_locale("vi")  # the legal form is Vietnamese, whatever the reader's language
     try:
-        entries = reception.register_entries(session, principal=reader, start=start, end=end, purpose="export")
+        entries = register.register_entries(session, principal=reader, start=start, end=end, purpose="export")
     finally:
         i18n.set_locale(locale)
     data = reception_export.register_workbook(entries, ward=request.app.state.settings.ward_name,

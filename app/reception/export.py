@@ -17,14 +17,13 @@ The headings are the legal form's, in Vietnamese whatever the reader's language.
 from __future__ import annotations
 
 from datetime import date
-from io import BytesIO
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
-from app.core.validation import strip_control_chars
-from app.reception.service import RegisterEntry
+from app.core.xlsx import BORDER, font, setup_a4, table_style, to_bytes, write_text
+from app.reception.register import RegisterEntry
 
 TITLE = "SỔ TIẾP CÔNG DÂN"
 HEADER_ROWS = (3, 4)
@@ -50,9 +49,6 @@ COLUMNS: list[tuple[int, str, list[tuple[str | None, float]]]] = [
 ]
 WIDTH = sum(len(subs) for _n, _h, subs in COLUMNS)  # 17 sheet columns
 
-_FONT = "Times New Roman"
-_THIN = Side(style="thin")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _TOP = Alignment(vertical="top", wrap_text=True)
 _TOP_CENTER = Alignment(horizontal="center", vertical="top", wrap_text=True)
@@ -72,16 +68,16 @@ def _row_values(e: RegisterEntry) -> list:
 
 
 def register_workbook(entries: list[RegisterEntry], *, ward: str, start: date, end: date) -> bytes:
-    """Form 03 for the given rows (from `reception.register_entries`), as .xlsx bytes."""
+    """Form 03 for the given rows (from `register.register_entries`), as .xlsx bytes."""
     wb = Workbook()
     ws = wb.active
     ws.title = "Sổ tiếp công dân"
     wb.properties.title = f"{TITLE} {_day(start)}–{_day(end)}"
 
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=WIDTH)
-    ws.cell(1, 1, TITLE).font = Font(name=_FONT, bold=True, size=14)
+    ws.cell(1, 1, TITLE).font = font(14, bold=True)
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=WIDTH)
-    ws.cell(2, 1, f"{ward} – Từ ngày {_day(start)} đến ngày {_day(end)}").font = Font(name=_FONT, italic=True, size=12)
+    ws.cell(2, 1, f"{ward} – Từ ngày {_day(start)} đến ngày {_day(end)}").font = font(12, italic=True)
     for row in (1, 2):
         ws.cell(row, 1).alignment = _CENTER
     ws.row_dimensions[1].height = 24
@@ -105,23 +101,20 @@ def register_workbook(entries: list[RegisterEntry], *, ward: str, start: date, e
     for row in (top, sub, NUMBER_ROW):
         for c in range(1, WIDTH + 1):
             cell = ws.cell(row, c)  # merged cells too, so every border is drawn
-            cell.font = Font(name=_FONT, bold=row != NUMBER_ROW, italic=row == NUMBER_ROW, size=11)
-            cell.alignment, cell.border = _CENTER, _BORDER
+            cell.font = font(11, bold=row != NUMBER_ROW, italic=row == NUMBER_ROW)
+            cell.alignment, cell.border = _CENTER, BORDER
     ws.row_dimensions[sub].height = 45
 
-    # Two named styles, registered once: styling each cell on its own costs openpyxl a hash of
-    # every font and border per cell (seconds for a year's register).
+    # Two named styles, registered once (see `table_style`).
     for name, alignment in ((_TEXT_STYLE, _TOP), (_CENTRED_STYLE, _TOP_CENTER)):
-        wb.add_named_style(NamedStyle(name=name, font=Font(name=_FONT, size=11), alignment=alignment,
-                                      border=_BORDER))
+        wb.add_named_style(table_style(name, alignment, size=11))
     centred = {1, 2, 6, 7, 8, 9, 11}  # STT, date, the marks, the number of people
     styles = [_CENTRED_STYLE if c in centred else _TEXT_STYLE for c in range(1, WIDTH + 1)]
     for r, entry in enumerate(entries, start=FIRST_DATA_ROW):
         for c, value in enumerate(_row_values(entry), start=1):
             cell = ws.cell(r, c)
             if isinstance(value, str):
-                cell.value = strip_control_chars(value) or None
-                cell.data_type = "s"  # text stays text, even "=…"
+                write_text(cell, value)
             else:
                 cell.value = value
             cell.style = styles[c - 1]
@@ -129,15 +122,5 @@ def register_workbook(entries: list[RegisterEntry], *, ward: str, start: date, e
                 cell.number_format = "dd/mm/yyyy"
 
     ws.freeze_panes = ws.cell(FIRST_DATA_ROW, 1)
-    ws.print_title_rows = f"{top}:{NUMBER_ROW}"
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0  # as many pages down as needed
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.oddFooter.center.text = "Trang &P/&N"
-
-    buf = BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    setup_a4(ws, landscape=True, title_rows=f"{top}:{NUMBER_ROW}", side_margin=0.4)
+    return to_bytes(wb)

@@ -1,7 +1,7 @@
 """Back office for citizen reception: the sessions list, a session's page with its register and
 the fast form to log each visit (HTMX, and plain forms without JavaScript), and a visit's page.
 
-Visitors are shown only as `services.reception.shown()` / `read_visit()` return them: masked ID
+Visitors are shown only as `identity.shown()` / `visits.read_visit()` return them: masked ID
 numbers in lists, a denouncer hidden as the cases' rules say, nothing personal for supervisors."""
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from app.models.reception import (
     OUTCOME_LABELS,
     REFUSAL_LABELS,
     SESSION_TYPE_LABELS,
+    ReceptionVisit,
     SessionStatus,
 )
-from app.reception import schedule
-from app.reception import service as svc
+from app.reception import identity, notices, register, schedule, sessions, visits
 
 router = APIRouter(prefix="/staff/reception", include_in_schema=False)
 
@@ -72,9 +72,9 @@ def _sessions_page(request: Request, session: Session, principal: Principal, *, 
         "last": last,
         "range_error": range_error,
         "sessions": rows,
-        "counts": svc.counts_for(session, [s.id for s in rows]),
-        "notices": svc.pending_notices(session) if principal.can("reception:register") else [],
-        "notice_counts": svc.notice_counts(session, today) if principal.can("reception:register") else None,
+        "counts": visits.counts_for(session, [s.id for s in rows]),
+        "notices": notices.pending_notices(session) if principal.can("reception:register") else [],
+        "notice_counts": notices.notice_counts(session, today) if principal.can("reception:register") else None,
         "values": values or {"day": today.isoformat(), "start": "07:30", "end": "11:30", "type": "ad_hoc",
                              "host_role": "officer"},
         "errors": errors or {},
@@ -115,19 +115,19 @@ def _to_session(request: Request, session_id: int, anchor: str = "") -> Redirect
 
 def _session_page(request: Request, session: Session, principal: Principal, session_id: int, *,
                   values: dict | None = None, errors: dict | None = None, failed: str = "", status_code: int = 200,
-                  partial: str | None = None, saved: svc.ReceptionVisit | None = None):
+                  partial: str | None = None, saved: ReceptionVisit | None = None):
     row = schedule.get_session_row(session, session_id)
     today = local_today()
     keeper = principal.can("reception:register")
-    visits = [svc.shown(v, c, principal) for v, c in svc.visits_of(session, row.id)] if keeper else []
+    shown_visits = [identity.shown(v, c, principal) for v, c in visits.visits_of(session, row.id)] if keeper else []
     day = schedule.session_day(row)
     ctx = {
         "principal": principal,
         "s": row,
         "day": day,
         "today": today,
-        "counts": svc.counts_for(session, [row.id])[row.id],
-        "visits": visits,
+        "counts": visits.counts_for(session, [row.id])[row.id],
+        "visits": shown_visits,
         "can_log": keeper and row.status != SessionStatus.cancelled and row.closed_at is None and day <= today,
         "values": values if values is not None else {"people_count": "1", "outcome": "accepted",
                                                       "case_kind": "complaint", "field": CaseField.other.value},
@@ -149,7 +149,7 @@ def _session_page(request: Request, session: Session, principal: Principal, sess
 def session_page(request: Request, session: SessionDep, session_id: RowId,
                  principal: Principal = require("reception:read"),
                  saved: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None):
-    visit = session.get(svc.ReceptionVisit, saved) if saved and principal.can("reception:register") else None
+    visit = session.get(ReceptionVisit, saved) if saved and principal.can("reception:register") else None
     return _session_page(request, session, principal, session_id,
                          saved=visit if visit is not None and visit.session_id == session_id else None)
 
@@ -160,11 +160,11 @@ def log_visit(request: Request, form: FormDep, session: SessionDep, session_id: 
     """Write one visit into the register. HTMX swaps in the updated register and a fresh form
     (focus back on the first field); without JavaScript the page is loaded again."""
     values = form_values(form)
-    data, errors = validate(svc.VisitInput, values)
-    errors = {**svc.visit_problems(values), **errors}
+    data, errors = validate(visits.VisitInput, values)
+    errors = {**visits.visit_problems(values), **errors}
     if not errors:
         try:
-            visit = svc.log_visit(session, principal=principal, session_id=session_id, data=data)
+            visit = visits.log_visit(session, principal=principal, session_id=session_id, data=data)
         except Invalid as exc:
             session.rollback()
             errors = {k: (v if len(v) > 20 else exc.message) for k, v in exc.fields.items()} or {"__all__": exc.message}
@@ -207,15 +207,15 @@ def _move(session, principal, session_id, values):
 
 
 def _details(session, principal, session_id, values):
-    data, errors = validate(svc.SessionDetails, {k: values.get(k, "") for k in ("assisting_staff", "notes")})
+    data, errors = validate(sessions.SessionDetails, {k: values.get(k, "") for k in ("assisting_staff", "notes")})
     if errors:
         raise Invalid(next(iter(errors.values())), fields=errors)
-    svc.update_details(session, principal=principal, session_id=session_id, data=data)
+    sessions.update_details(session, principal=principal, session_id=session_id, data=data)
 
 
-_session_action("open", "reception:register", lambda s, p, i, v: svc.open_session(s, principal=p, session_id=i))
-_session_action("close", "reception:register", lambda s, p, i, v: svc.close_session(s, principal=p, session_id=i))
-_session_action("reopen", "reception:reopen", lambda s, p, i, v: svc.reopen_session(
+_session_action("open", "reception:register", lambda s, p, i, v: sessions.open_session(s, principal=p, session_id=i))
+_session_action("close", "reception:register", lambda s, p, i, v: sessions.close_session(s, principal=p, session_id=i))
+_session_action("reopen", "reception:reopen", lambda s, p, i, v: sessions.reopen_session(
     s, principal=p, session_id=i, reason=v.get("reason", "")))
 _session_action("cancel", "reception:schedule", lambda s, p, i, v: schedule.cancel_session(
     s, principal=p, session_id=i, reason=v.get("reason", "")))
@@ -234,16 +234,16 @@ def visit_page(request: Request, session: SessionDep, visit_id: RowId,
 def _visit_page(request: Request, session: Session, principal: Principal, visit_id: int, *,
                 values: dict | None = None, errors: dict | None = None, status_code: int = 200,
                 failed: str = ""):
-    view = svc.read_visit(session, principal=principal, visit_id=visit_id)
+    view = visits.read_visit(session, principal=principal, visit_id=visit_id)
     row = schedule.get_session_row(session, view.visit.session_id)
-    shown_columns = [c for c in svc.CORRECTABLE if view.identity_visible or c not in svc.IDENTITY_COLUMNS]
+    shown_columns = [c for c in visits.CORRECTABLE if view.identity_visible or c not in visits.IDENTITY_COLUMNS]
     ctx = {
         "principal": principal,
         "view": view,
         "v": view.visit,
         "s": row,
         "today": local_today(),
-        "follow_up": svc.follow_up(view.visit, view.case),
+        "follow_up": register.follow_up(view.visit, view.case),
         "values": values if failed == "notified" else {"notified_on": local_today().isoformat()},
         "errors": errors or {},
         "failed": failed,
@@ -251,7 +251,7 @@ def _visit_page(request: Request, session: Session, principal: Principal, visit_
         "columns": shown_columns,
         # Identity columns are in the form only for readers who may see them.
         "fix": values if failed == "correct" else {c: getattr(view.visit, c) for c in shown_columns},
-        "corrections": [(c, json.loads(c.before)) for c in svc.corrections_of(session, view.visit.id)],
+        "corrections": [(c, json.loads(c.before)) for c in visits.corrections_of(session, view.visit.id)],
     }
     # The full ID number: not kept in a shared desk computer's cache.
     return render(request, "staff/reception/visit.html", ctx, status_code=status_code, headers=NO_STORE)
@@ -262,8 +262,8 @@ def mark_notified(request: Request, form: FormDep, session: SessionDep, visit_id
                         principal: Principal = require("reception:register")):
     values = form_values(form, date_fields=("notified_on",))
     try:
-        svc.mark_notified(session, principal=principal, visit_id=visit_id, on=required_date(values, "notified_on"),
-                          number=values.get("notice_number", ""))
+        visits.mark_notified(session, principal=principal, visit_id=visit_id, on=required_date(values, "notified_on"),
+                             number=values.get("notice_number", ""))
     except Invalid as exc:
         session.rollback()
         return _visit_page(request, session, principal, visit_id, values=values,
@@ -276,10 +276,10 @@ def correct_visit(request: Request, form: FormDep, session: SessionDep, visit_id
                         principal: Principal = require("reception:register")):
     """Correct a register row; the form sends the columns it shows (an emptied one is cleared)."""
     values = form_values(form)
-    sent = {k: v for k, v in values.items() if k in (*svc.CORRECTABLE, "reason")}
+    sent = {k: v for k, v in values.items() if k in (*visits.CORRECTABLE, "reason")}
     try:
-        data = svc.VisitCorrection.model_validate(sent)
-        svc.correct_visit(session, principal=principal, visit_id=visit_id, data=data)
+        data = visits.VisitCorrection.model_validate(sent)
+        visits.correct_visit(session, principal=principal, visit_id=visit_id, data=data)
     except ValidationError as exc:
         return _visit_page(request, session, principal, visit_id, values=values, errors=field_errors(exc),
                            status_code=422, failed="correct")

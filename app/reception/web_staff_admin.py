@@ -18,8 +18,7 @@ from app.core.templating import WEEKDAY_NAMES, render
 from app.core.timeutil import local_today
 from app.legal.rules import get_rule
 from app.models.reception import HOST_ROLE_LABELS, SESSION_TYPE_LABELS
-from app.reception import compliance, schedule
-from app.reception import service as svc
+from app.reception import compliance, register, schedule
 
 router = APIRouter(prefix="/staff/reception", include_in_schema=False)
 
@@ -118,7 +117,7 @@ def register_page(request: Request, session: SessionDep, principal: Principal = 
     error = ""
     entries = []
     try:
-        entries = svc.register_entries(session, principal=principal, start=first, end=last, purpose="print")
+        entries = register.register_entries(session, principal=principal, start=first, end=last, purpose="print")
     except Invalid as exc:
         error = exc.message
     ctx = {"principal": principal, "entries": entries, "first": first, "last": last, "error": error}

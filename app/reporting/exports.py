@@ -20,14 +20,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from io import BytesIO
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
 from app.core.i18n import _
 from app.core.validation import strip_control_chars
+from app.core.xlsx import font, setup_a4, table_style, to_bytes, write_text
 from app.models.complaint import CHANNEL_LABELS, FIELD_LABELS, KIND_LABELS
 from app.models.disclosure import CATEGORY_LABELS, METHOD_LABELS
 from app.models.reception import OUTCOME_LABELS
@@ -216,27 +216,21 @@ def as_of_line(report: Report) -> str:
 
 # The workbook ------------------------------------------------------------------------------------
 
-_FONT = "Times New Roman"
-_THIN = Side(style="thin")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _LABEL, _SUB, _FIGURE, _HEADING = "Báo cáo - nhãn", "Báo cáo - nhãn phụ", "Báo cáo - số", "Báo cáo - tiêu đề cột"
 
 
 def _styles(wb: Workbook) -> None:
-    """Named styles, registered once (styling each cell on its own is slow in openpyxl)."""
-    wb.add_named_style(NamedStyle(name=_LABEL, font=Font(name=_FONT, size=12), border=_BORDER,
-                                  alignment=Alignment(vertical="top", wrap_text=True)))
-    wb.add_named_style(NamedStyle(name=_SUB, font=Font(name=_FONT, size=12, italic=True), border=_BORDER,
-                                  alignment=Alignment(vertical="top", wrap_text=True, indent=2)))
-    wb.add_named_style(NamedStyle(name=_FIGURE, font=Font(name=_FONT, size=12), border=_BORDER,
-                                  alignment=Alignment(horizontal="right", vertical="top"), number_format="#,##0"))
-    wb.add_named_style(NamedStyle(name=_HEADING, font=Font(name=_FONT, size=12, bold=True), border=_BORDER,
-                                  alignment=Alignment(horizontal="center", vertical="center", wrap_text=True)))
+    """Named styles, registered once (see `table_style`)."""
+    wb.add_named_style(table_style(_LABEL, Alignment(vertical="top", wrap_text=True), size=12))
+    wb.add_named_style(table_style(_SUB, Alignment(vertical="top", wrap_text=True, indent=2), size=12, italic=True))
+    wb.add_named_style(table_style(_FIGURE, Alignment(horizontal="right", vertical="top"), size=12,
+                                   number_format="#,##0"))
+    wb.add_named_style(table_style(_HEADING, Alignment(horizontal="center", vertical="center", wrap_text=True),
+                                   size=12, bold=True))
 
 
 def _text(cell, value: str, style: str | None = None) -> None:
-    cell.value = strip_control_chars(value) or None
-    cell.data_type = "s"  # text stays text, even "=…"
+    write_text(cell, value)
     if style:
         cell.style = style
 
@@ -255,15 +249,15 @@ def _figure(cell, value) -> None:
 def _sheet(wb: Workbook, ws, section: Section, report: Report) -> None:
     ws.title = section.title
     width = max(len(t.headings) for t in section.tables)
-    header = [(report.ward, Font(name=_FONT, bold=True, size=12)),
-              (_("BÁO CÁO %(s)s") % {"s": section.heading.upper()}, Font(name=_FONT, bold=True, size=14)),
-              (period_line(report), Font(name=_FONT, italic=True, size=12)),
-              (as_of_line(report), Font(name=_FONT, italic=True, size=11))]
-    for row, (value, font) in enumerate(header, start=1):
+    header = [(report.ward, font(12, bold=True)),
+              (_("BÁO CÁO %(s)s") % {"s": section.heading.upper()}, font(14, bold=True)),
+              (period_line(report), font(12, italic=True)),
+              (as_of_line(report), font(11, italic=True))]
+    for row, (value, row_font) in enumerate(header, start=1):
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
         cell = ws.cell(row, 1)
         _text(cell, value)
-        cell.font = font
+        cell.font = row_font
         cell.alignment = Alignment(horizontal="left" if row == 1 else "center", vertical="center", wrap_text=True)
     ws.row_dimensions[2].height = 36
 
@@ -271,7 +265,7 @@ def _sheet(wb: Workbook, ws, section: Section, report: Report) -> None:
     for table in section.tables:
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
         _text(ws.cell(row, 1), table.caption)
-        ws.cell(row, 1).font = Font(name=_FONT, bold=True, size=12)
+        ws.cell(row, 1).font = font(12, bold=True)
         row += 1
         for col, heading in enumerate(table.headings, start=1):
             _text(ws.cell(row, col), heading, _HEADING)
@@ -284,7 +278,7 @@ def _sheet(wb: Workbook, ws, section: Section, report: Report) -> None:
         if table.note:
             ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
             _text(ws.cell(row, 1), table.note)
-            ws.cell(row, 1).font = Font(name=_FONT, italic=True, size=11)
+            ws.cell(row, 1).font = font(11, italic=True)
             ws.cell(row, 1).alignment = Alignment(wrap_text=True, vertical="top")
             ws.row_dimensions[row].height = 30
             row += 1
@@ -293,14 +287,7 @@ def _sheet(wb: Workbook, ws, section: Section, report: Report) -> None:
     ws.column_dimensions["A"].width = LABEL_WIDTH
     for col in range(2, width + 1):
         ws.column_dimensions[get_column_letter(col)].width = FIGURE_WIDTH
-    ws.print_title_rows = f"1:{HEADER_ROWS}"
-    ws.page_setup.orientation = ws.ORIENTATION_PORTRAIT
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0  # as many pages down as needed
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins.left = ws.page_margins.right = 0.6
-    ws.oddFooter.center.text = "Trang &P/&N"
+    setup_a4(ws, landscape=False, title_rows=f"1:{HEADER_ROWS}", side_margin=0.6)
 
 
 def report_workbook(report: Report) -> bytes:
@@ -310,6 +297,4 @@ def report_workbook(report: Report) -> bytes:
     wb.properties.title = strip_control_chars(f"{_('Báo cáo định kỳ')} – {report.ward} – {period_line(report)}")
     for i, section in enumerate(sections(report)):
         _sheet(wb, wb.active if i == 0 else wb.create_sheet(), section, report)
-    buf = BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return to_bytes(wb)

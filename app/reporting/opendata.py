@@ -5,12 +5,12 @@ with their commitments, and counts of cases and reception visits by month, never
 Cases follow the rules of /stats (app/reporting/stats.py), so that no file and no comparison of a
 file with the page can point at a denouncer (Law on Denunciations Art. 56):
   * the same cases: never a denunciation nor a case whose sender is protected as a denouncer
-    (`stats.OPEN_CASE`, as Open311); reception visits on such matters are left out as well;
+    (`stats_cases.OPEN_CASE`, as Open311); reception visits on such matters are left out as well;
   * complete months only: the month under way is left out of cases.csv and reception.csv, so
     the files change once a month, like the page;
   * counts of cases are coarse — per month and kind, then by field and by channel apart, not
     crossed — and any of 1 or 2 reads "<3"; no average over fewer than 3 ratings;
-  * the cells of cases.csv join the page's in one `stats.Withholding`: the page's counts stay
+  * the cells of cases.csv join the page's in one `withholding.Withholding`: the page's counts stay
     as it publishes them, and more cells of the file are withheld ("ẩn") until none of 1–2
     can be worked out from the file's sums and the page's (a month's kinds add up to the
     page's month, a kind's months to the page's 12 months…).
@@ -31,12 +31,12 @@ from sqlmodel import Session, select
 
 from app.cases import privacy
 from app.core.timeutil import LOCAL_TZ, local_today, to_local
-from app.dialogues import service as dialogue_svc
+from app.dialogues.commitments import overdue
 from app.models.complaint import CaseField, CaseStatus, Channel, Complaint
 from app.models.dialogue import Commitment, CommitmentUpdate, Dialogue, DialogueQuestion, DialogueStatus
 from app.models.disclosure import Category, Disclosure, DisclosureMethod
 from app.models.reception import ReceptionSession, ReceptionVisit
-from app.reporting import stats
+from app.reporting import stats_cases, withholding
 
 RESOLVED = (CaseStatus.resolved.value, CaseStatus.closed.value)
 LEFT_INTAKE = tuple(s.value for s in CaseStatus if s not in (CaseStatus.received, CaseStatus.classified))
@@ -73,12 +73,12 @@ def _first_of_month(today: date) -> date:
     return today.replace(day=1)
 
 
-def published(count: stats.Count) -> int | str:
+def published(count: withholding.Count) -> int | str:
     """A count as the files write it: the number, "<3" or "ẩn"."""
     if count.hidden:
         return HIDDEN
     if count.suppressed:
-        return stats.SUPPRESSED
+        return withholding.SUPPRESSED
     return count.value
 
 
@@ -106,7 +106,7 @@ def cases_csv(session: Session, today: date | None = None) -> bytes:
     """Per complete month and kind: received, past intake, resolved, ratings; and the received
     by field and by channel (apart, not crossed). Protected as /stats is, with its cells."""
     today = today or local_today()
-    span, cells = stats.case_cells(session, today=today)
+    span, cells = stats_cases.case_cells(session, today=today)
     cells.freeze()  # the page's counts as it publishes them
     month = _month(session, Complaint.received_on)
     rows = session.exec(
@@ -114,7 +114,7 @@ def cases_csv(session: Session, today: date | None = None) -> bytes:
                func.sum(sql_case((Complaint.status.in_(LEFT_INTAKE), 1), else_=0)),
                func.sum(sql_case((Complaint.status.in_(RESOLVED), 1), else_=0)),
                func.count(Complaint.satisfaction), func.sum(Complaint.satisfaction))
-        .where(stats.OPEN_CASE, Complaint.received_on < _first_of_month(today))
+        .where(stats_cases.OPEN_CASE, Complaint.received_on < _first_of_month(today))
         .group_by(month, Complaint.kind, Complaint.field, Complaint.channel)).all()
     received: dict[tuple, int] = defaultdict(int)
     other: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # past intake, resolved, ratings, points
@@ -124,7 +124,7 @@ def cases_csv(session: Session, today: date | None = None) -> bytes:
         for i, value in enumerate((past, done, rated, points)):
             other[(m, kind)][i] += int(value or 0)
     months = sorted({m for m, _kind in other})
-    kinds = _with_others(stats.OPEN_KINDS, {k for _m, k in other})
+    kinds = _with_others(stats_cases.OPEN_KINDS, {k for _m, k in other})
     fields = _with_others([f.value for f in CaseField], {k[3] for k in received if len(k) > 2 and k[2] == "field"})
     channels = _with_others([c.value for c in Channel], {k[3] for k in received if len(k) > 2 and k[2] == "channel"})
     on_page = {mo.key for mo in span.months}
@@ -148,14 +148,15 @@ def cases_csv(session: Session, today: date | None = None) -> bytes:
             cells.sum(("past_intake", m, k), [("resolved_now", m, k), ("unresolved", m, k)])
         if m in on_page:
             cells.sum(("received", m), [("received", m, k) for k in kinds])
-            cells.sum(("online", m), [("received", m, k, "channel", c) for k in kinds for c in stats.ONLINE_CHANNELS])
+            cells.sum(("online", m), [("received", m, k, "channel", c) for k in kinds
+                                      for c in stats_cases.ONLINE_CHANNELS])
             cells.sum(("offline", m), [("received", m, k, "channel", c) for k in kinds for c in channels
-                                       if c not in stats.ONLINE_CHANNELS])
+                                       if c not in stats_cases.ONLINE_CHANNELS])
     headline = [m for m in months if m in {mo.key for mo in span.headline}]
-    for k in stats.OPEN_KINDS:
-        cells.sum(("received", stats.TWELVE, k), [("received", m, k) for m in headline])
+    for k in stats_cases.OPEN_KINDS:
+        cells.sum(("received", stats_cases.TWELVE, k), [("received", m, k) for m in headline])
     for c in Channel:
-        cells.sum(("received", stats.TWELVE, "channel", c.value),
+        cells.sum(("received", stats_cases.TWELVE, "channel", c.value),
                   [("received", m, k, "channel", c.value) for m in headline for k in kinds])
     cells.solve()
     header = ["month", "kind", "by", "group", "received", "past_intake", "resolved", "ratings", "average_rating"]
@@ -165,7 +166,7 @@ def cases_csv(session: Session, today: date | None = None) -> bytes:
             total = cells[("received", m, k)]
             if total.value or total.hidden:
                 _past, _done, rated, points = other[(m, k)]
-                ratings = stats.Count(rated)
+                ratings = withholding.Count(rated)
                 out.append([m, k, "total", "", published(total), published(cells[("past_intake", m, k)]),
                             published(cells[("resolved_now", m, k)]), published(ratings),
                             round(points / rated, 2) if ratings.shown else ""])
@@ -242,7 +243,7 @@ def commitments_csv(session: Session, base_url: str) -> bytes:
               "overdue", "progress_steps", "url"]
     return _csv(header, ([
         c.id, c.dialogue_id, c.title, c.owner_department, c.first_due_on or c.due_on, c.due_on, c.status, c.done_on,
-        int(dialogue_svc.overdue(c, today)), steps.get(c.id, 0), f"{base_url}/dialogues/{c.dialogue_id}#c-{c.id}"]
+        int(overdue(c, today)), steps.get(c.id, 0), f"{base_url}/dialogues/{c.dialogue_id}#c-{c.id}"]
         for c in rows))
 
 

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlmodel import select
 
-from app.accounts import auth
+from app.accounts.login import DEVICE_COOKIE
 from app.main import create_app
 from app.models.user import LoginAttempt, StaffUser
 from tests import factories
@@ -238,4 +238,4 @@ def test_failed_logins_are_stored_for_throttling(client, session):
     row = session.exec(select(LoginAttempt)).one()
     assert row.username == "khong-ai" and row.device == ""
     assert session.exec(select(StaffUser)).all() == []
-    assert auth.DEVICE_COOKIE == "mb_device"
+    assert DEVICE_COOKIE == "mb_device"

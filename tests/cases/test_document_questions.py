@@ -80,19 +80,19 @@ def test_bad_documents_are_404_and_plain_cases_cannot_publish_an_answer(client, 
 
 
 def test_a_question_that_turns_out_to_be_a_denunciation_leaves_the_page(client, session):
-    from app.cases import service as complaints
+    from app.cases import intake, questions, workflow
     from tests.cases.test_service import CITIZEN, case_input
 
     doc = factories.published(session, factories.principal(session, "publisher"))
-    case = complaints.file_case(session, data=case_input(kind="petition"), channel="web", actor=CITIZEN,
-                                disclosure_id=doc.id)
+    case = intake.file_case(session, data=case_input(kind="petition"), channel="web", actor=CITIZEN,
+                            disclosure_id=doc.id)
     officer = factories.principal(session, "officer")
-    complaints.publish_answer(session, principal=officer, complaint_id=case.id, data=complaints.AnswerInput(
+    questions.publish_answer(session, principal=officer, complaint_id=case.id, data=questions.AnswerInput(
         public_question="Văn bản này áp dụng cho ai?", public_answer="Cho các hộ ở tổ dân phố 3."))
     session.commit()
     assert "Cho các hộ ở tổ dân phố 3." in client.get(f"/disclosures/{doc.id}").text
-    complaints.transition(session, principal=officer, complaint_id=case.id,
-                          data=complaints.TransitionInput(action="classify", kind="denunciation"))
+    workflow.transition(session, principal=officer, complaint_id=case.id,
+                        data=workflow.TransitionInput(action="classify", kind="denunciation"))
     session.commit()
     assert case.answer_published_at is None
     assert "Cho các hộ ở tổ dân phố 3." not in client.get(f"/disclosures/{doc.id}").text

@@ -8,8 +8,7 @@ import pytest
 from sqlmodel import func, select
 
 from app.accounts.audit import Actor
-from app.cases import service as svc
-from app.cases import web_public as public
+from app.cases import codes, intake, queries, rating, workflow
 from app.core.errors import TooManyRequests
 from app.core.ratelimit import RateLimiter, limiter_for
 from app.core.timeutil import local_today
@@ -58,7 +57,7 @@ def filed(session, **kw):
     data = {"kind": "feedback", "subject": "Rác thải ở đầu ngõ 7", "content": "Rác để nhiều ngày không được thu gom.",
             "sender_name": "Nguyễn Văn An", "sender_address": "Số 3 ngõ 12"}
     data.update(kw)
-    case = svc.file_case(session, data=svc.CaseInput.model_validate(data), channel="web", actor=CITIZEN)
+    case = intake.file_case(session, data=intake.CaseInput.model_validate(data), channel="web", actor=CITIZEN)
     session.commit()
     return case
 
@@ -89,7 +88,7 @@ def test_filing_through_the_form_with_a_pdf(client, session):
     assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{5}", code)
     assert "Hãy ghi lại" in r.text and 'href="/track"' in r.text
     case = session.exec(select(Complaint)).one()
-    assert svc.format_code(case.tracking_code) == code
+    assert codes.format_code(case.tracking_code) == code
     assert (case.kind, case.channel, case.field, case.sender_name, case.sender_email) == (
         "feedback", "web", "urban_order", "Nguyễn Văn An", "an@example.org")
     [att] = session.exec(select(ComplaintAttachment)).all()
@@ -196,7 +195,7 @@ def test_tracking_page_by_code_with_dashes_or_lower_case(client, session):
     page = client.get("/track")
     assert page.status_code == 200 and 'method="post" action="/track"' in page.text
     token = factories.csrf(client, "/track")
-    grouped = svc.format_code(case.tracking_code)
+    grouped = codes.format_code(case.tracking_code)
     for typed in (grouped, grouped.lower(), f"  {case.tracking_code.lower()} "):
         r = client.post("/track", data={"code": typed, "csrf_token": token})
         assert r.status_code == 200, r.text
@@ -230,7 +229,8 @@ def test_tracking_lookups_are_rate_limited(client, session, settings):
         r = client.post("/track", data={"code": code, "csrf_token": token})
         assert r.status_code in (200, 404)
     r = client.post("/track", data={"code": case.tracking_code, "csrf_token": token})
-    assert r.status_code == 429 and int(r.headers["retry-after"]) > 0 and svc.format_code(case.tracking_code) not in r.text
+    assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
+    assert codes.format_code(case.tracking_code) not in r.text
     assert client.get(f"/api/v1/complaints/track/{case.tracking_code}").status_code == 429
 
 
@@ -241,14 +241,15 @@ def test_deadlines_timeline_and_outcome_are_shown(client, session):
                            ("resolve", {"decision_number": "15/QĐ-UBND", "decided_on": local_today(),
                                         "result": "Chấp nhận một phần", "public_summary": "Đã sửa chữa đèn."})]:
         who = leader if action == "resolve" else officer
-        svc.transition(session, principal=who, complaint_id=case.id, data=svc.TransitionInput(action=action, **fields))
+        workflow.transition(session, principal=who, complaint_id=case.id,
+                            data=workflow.TransitionInput(action=action, **fields))
         session.commit()
     r = client.get("/track", params={"code": case.tracking_code})
     html = r.text
     assert "Đã giải quyết" in html and "15/QĐ-UBND" in html and "Đã sửa chữa đèn." in html
     assert "Giải quyết" in html and "căn cứ" in html and "quy tắc phiên bản" in html
     assert "ngày làm việc" in html or "ngày" in html
-    due = svc.deadlines(session, case)[0].due_on
+    due = queries.deadlines(session, case)[0].due_on
     assert due.strftime("%d/%m/%Y") in html
 
 
@@ -277,9 +278,10 @@ def test_no_personal_data_on_the_tracking_page_or_the_api(client, session):
     for who, action, fields in [(p_officer, "classify", {}), (p_officer, "accept", {}),
                                 (p_leader, "assign", {"assignee_id": officer.id, "department": "Thanh tra"}),
                                 (p_officer, "start", {})]:
-        svc.transition(session, principal=who, complaint_id=case.id, data=svc.TransitionInput(action=action, **fields))
+        workflow.transition(session, principal=who, complaint_id=case.id,
+                            data=workflow.TransitionInput(action=action, **fields))
         session.commit()
-    assert any("anhxa" in e.actor for e in svc.timeline(session, case.id, public_only=True))
+    assert any("anhxa" in e.actor for e in queries.timeline(session, case.id, public_only=True))
     token = factories.csrf(client, "/track")
     responses = [
         client.post("/track", data={"code": case.tracking_code, "csrf_token": token}),
@@ -320,7 +322,7 @@ def test_api_intake_contract(client, session):
     assert [set(e) for e in data["timeline"]] == [{"at", "status", "note"}]
     assert "Lê Văn Bình" not in r.text and "binh@example.org" not in r.text
     case = session.exec(select(Complaint)).one()
-    assert svc.normalise_code(data["tracking_code"]) == case.tracking_code and case.channel == "web"
+    assert codes.normalise_code(data["tracking_code"]) == case.tracking_code and case.channel == "web"
     assert case.sender_email == "binh@example.org"
 
 
@@ -335,11 +337,11 @@ def test_api_intake_applies_the_same_rules(client, session):
 
 def test_api_track_contract(client, session):
     case = filed(session, kind="complaint", sender_email="an@example.org")
-    r = client.get(f"/api/v1/complaints/track/{svc.format_code(case.tracking_code).lower()}")
+    r = client.get(f"/api/v1/complaints/track/{codes.format_code(case.tracking_code).lower()}")
     assert r.status_code == 200
     data = r.json()
     assert set(data) >= {"tracking_code", "kind", "status", "received_on", "deadlines", "timeline", "outcome"}
-    assert data["tracking_code"] == svc.format_code(case.tracking_code) and data["kind"] == "complaint"
+    assert data["tracking_code"] == codes.format_code(case.tracking_code) and data["kind"] == "complaint"
     stages = {d["stage"] for d in data["deadlines"]}
     assert {"processing", "acceptance"} <= stages
     d = data["deadlines"][0]
@@ -359,23 +361,23 @@ def test_same_view_for_page_and_api(client, session):
 
 
 def test_sender_rates_the_answer_once(client, session):
-    from app.cases import service as cases
     from app.core.timeutil import local_today
 
-    case = cases.file_case(session, data=cases.CaseInput.model_validate({
+    case = intake.file_case(session, data=intake.CaseInput.model_validate({
         "kind": "petition", "subject": "Lắp gờ giảm tốc trước trường", "content": "Xe đi rất nhanh giờ tan học.",
-        "sender_name": "Ngô Văn Hải"}), channel="web", actor=cases.Actor("citizen"))
+        "sender_name": "Ngô Văn Hải"}), channel="web", actor=Actor("citizen"))
     officer, leader = factories.principal(session, "officer"), factories.principal(session, "leader")
     for p, action, fields in [(officer, "classify", {}), (officer, "accept", {}), (officer, "start", {}),
                               (leader, "resolve", {"decision_number": "7/TB", "decided_on": local_today(),
                                                    "result": "Đồng ý", "public_summary": "Đã lắp gờ giảm tốc"})]:
-        cases.transition(session, principal=p, complaint_id=case.id, data=cases.TransitionInput(action=action, **fields))
+        workflow.transition(session, principal=p, complaint_id=case.id,
+                            data=workflow.TransitionInput(action=action, **fields))
     session.commit()
-    code = cases.format_code(case.tracking_code)
+    code = codes.format_code(case.tracking_code)
     token = factories.csrf(client, "/track")
     page = client.post("/track", data={"code": code, "csrf_token": token})
     assert 'action="/track/rate"' in page.text
-    assert 'name="rating_key"' in page.text and cases.rating_key(session, case) not in page.text
+    assert 'name="rating_key"' in page.text and rating.rating_key(session, case) not in page.text
     bad = client.post("/track/rate", data={"code": code, "rating": "9", "csrf_token": token})
     assert bad.status_code == 422
     # Whoever holds only the code (staff can read it) cannot rate in the sender's place.
@@ -383,7 +385,7 @@ def test_sender_rates_the_answer_once(client, session):
     assert forged.status_code == 422 and "Mã đánh giá không đúng" in forged.text and 'value="AAAA-BBBB"' in forged.text
     api = client.post(f"/api/v1/complaints/track/{code}/rating", json={"rating": 1})
     assert api.status_code == 422 and api.json()["errors"][0]["field"] == "rating_key"
-    key = cases.rating_key(session, case)
+    key = rating.rating_key(session, case)
     ok = client.post("/track/rate", data={"code": code, "rating": "5", "comment": "Cảm ơn", "rating_key": key,
                                           "csrf_token": token})
     assert ok.status_code == 200 and "Cảm ơn ông/bà đã đánh giá" in ok.text and 'action="/track/rate"' not in ok.text
@@ -411,7 +413,7 @@ def test_reloading_the_confirmation_files_nothing(client, session):
     again = client.get("/complaints/filed")  # the browser's reload
     assert code_in(first.text) == code_in(again.text)
     case = session.exec(select(Complaint)).one()
-    assert f'class="rating-key">{svc.rating_key(session, case)}<' in first.text  # the second secret, shown here
+    assert f'class="rating-key">{rating.rating_key(session, case)}<' in first.text  # the second secret, shown here
     assert first.headers["cache-control"] == "no-store"
     assert count(session) == 1
 

@@ -12,8 +12,9 @@ from sqlmodel import select
 
 from app.accounts import auth
 from app.accounts.audit import Actor
+from app.accounts.tokens import create_token
+from app.cases import codes
 from app.cases import queries as q
-from app.cases import service as svc
 from app.core.timeutil import local_today
 from app.models.complaint import Complaint, ComplaintAttachment
 from tests import factories
@@ -216,7 +217,7 @@ def test_reception_enters_a_walk_in_letter_with_a_scan(client, session, login):
     case = session.exec(select(Complaint)).one()
     assert case.channel == "walk_in" and case.kind == "complaint" and case.sender_phone == "0912 345 678"
     detail = client.get(r.headers["location"])
-    assert svc.format_code(case.tracking_code) in detail.text and "Trực tiếp tại nơi tiếp công dân" in detail.text
+    assert codes.format_code(case.tracking_code) in detail.text and "Trực tiếp tại nơi tiếp công dân" in detail.text
     att = session.exec(select(ComplaintAttachment)).one()
     download = client.get(f"/staff/complaints/{case.id}/files/{att.id}")
     assert download.status_code == 200 and download.content == pdf
@@ -292,7 +293,7 @@ def test_transitions_through_the_forms(client, session, login):
     _fresh(session, case)
     assert case.status == "classified" and case.kind == "petition" and case.field == "environment"
 
-    events = len(svc.timeline(session, case.id, public_only=False))
+    events = len(q.timeline(session, case.id, public_only=False))
     r = _post_action(client, case.id, "refuse", reason="")  # the reason is required
     assert r.status_code == 422 and "Trường này là bắt buộc" in r.text
     assert 'id="f-refuse-reason"' in r.text and "aria-invalid" in r.text
@@ -300,13 +301,13 @@ def test_transitions_through_the_forms(client, session, login):
                      public_summary="y")
     assert r.status_code == 403  # officers do not resolve
     _fresh(session, case)
-    assert case.status == "classified" and len(svc.timeline(session, case.id, public_only=False)) == events
+    assert case.status == "classified" and len(q.timeline(session, case.id, public_only=False)) == events
 
     r = _post_action(client, case.id, "guide", guidance_number="12/PHD", note="Đề nghị gửi tới Trung tâm")
     assert r.status_code == 303
     _fresh(session, case)
     assert case.status == "guided" and case.guidance_number == "12/PHD"
-    [last] = svc.timeline(session, case.id, public_only=True)[-1:]
+    [last] = q.timeline(session, case.id, public_only=True)[-1:]
     assert last.note == "Đề nghị gửi tới Trung tâm" and last.public
 
 
@@ -327,6 +328,21 @@ def test_unknown_case_and_action(client, session, login):
     login("officer")
     assert client.get("/staff/complaints/999999").status_code == 404
     assert _post_action(client, case.id, "teleport").status_code == 422
+
+
+def test_a_reclassified_denunciation_keeps_its_notice(client, session, login):
+    """A case filed as a denunciation stays protected once reclassified (privacy.is_protected):
+    its page still says the denouncer's identity is kept secret, whatever its kind now."""
+    case = filed(session, kind="denunciation", subject="Tố cáo việc lấn chiếm vỉa hè ngõ 9")
+    act(session, factories.principal(session, "officer"), case, "classify", kind="feedback")
+    assert case.kind == "feedback" and case.identity_protected
+    login("officer")
+    html = client.get(f"/staff/complaints/{case.id}").text
+    assert "Danh tính người tố cáo được giữ bí mật; chỉ lãnh đạo giải quyết" in html
+    assert "Nguyễn Văn An" not in html
+    login("leader")  # nobody assigned yet: the ward's leaders see the sender, and are told the view is logged
+    html = client.get(f"/staff/complaints/{case.id}").text
+    assert "Danh tính người tố cáo được giữ bí mật (Điều 56 Luật Tố cáo)" in html and "Nguyễn Văn An" in html
 
 
 def test_denunciation_files_are_secret(client, session, login, settings):
@@ -391,10 +407,10 @@ def test_a_denouncers_identity_reaches_only_the_handler_and_the_resolving_leader
                 leaks += [(path, v) for v in _leaks(r)]
             seen_by[who] = leaks
 
-    tokens = {scope: auth.create_token(session, actor=Actor.system("test"), name=f"t-{scope}", scopes=[scope])
+    tokens = {scope: create_token(session, actor=Actor.system("test"), name=f"t-{scope}", scopes=[scope])
               for scope in auth.SCOPES}
-    tokens["handler-personal"] = auth.create_token(session, actor=Actor.system("test"), name="h", scopes=[], user=officer)
-    tokens["resolver-personal"] = auth.create_token(session, actor=Actor.system("test"), name="r", scopes=[], user=leader)
+    tokens["handler-personal"] = create_token(session, actor=Actor.system("test"), name="h", scopes=[], user=officer)
+    tokens["resolver-personal"] = create_token(session, actor=Actor.system("test"), name="r", scopes=[], user=leader)
     session.commit()
     with TestClient(app, base_url="http://testserver") as c:
         for name, token in tokens.items():
@@ -414,13 +430,14 @@ def test_a_denouncers_identity_reaches_only_the_handler_and_the_resolving_leader
 
 
 def test_split_a_mixed_letter_from_the_case_page(client, session, login):
-    from app.cases import service as cases
+    from app.accounts.audit import Actor
+    from app.cases import intake
     from app.models.complaint import Complaint
 
     user = login("officer")
-    case = cases.file_case(session, data=cases.CaseInput.model_validate({
+    case = intake.file_case(session, data=intake.CaseInput.model_validate({
         "kind": "complaint", "subject": "Đơn vừa khiếu nại vừa kiến nghị", "content": "Nhiều nội dung trong một đơn.",
-        "sender_name": "Đỗ Văn Nam", "sender_address": "Tổ 4"}), channel="web", actor=cases.Actor("citizen"))
+        "sender_name": "Đỗ Văn Nam", "sender_address": "Tổ 4"}), channel="web", actor=Actor("citizen"))
     session.commit()
     page = client.get(f"/staff/complaints/{case.id}")
     assert 'action="/staff/complaints/%d/split"' % case.id in page.text

@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from app.accounts import auth
+from app.accounts import tokens
 from app.accounts.audit import Actor
 from app.core.ratelimit import limiter_for
 from tests import factories
@@ -129,7 +129,7 @@ def test_api_conforms_to_its_description(app, client, session):
     # A leader's personal token: every write the API offers is allowed, so the fuzzer reaches
     # past the permission checks into validation and the services.
     leader = factories.user(session, role="leader")
-    token = auth.create_token(session, actor=Actor.system("test"), name="fuzz", scopes=[], user=leader)
+    token = tokens.create_token(session, actor=Actor.system("test"), name="fuzz", scopes=[], user=leader)
     session.commit()
     headers = {"Authorization": f"Bearer {token}"}
     _seed(client, session, headers)
@@ -182,7 +182,7 @@ def test_api_conforms_to_its_description(app, client, session):
     refused = cases.Case(query={}).call(headers={"Authorization": "Bearer mb_unknown"})
     assert refused.status_code == 401
     cases.Case(query={}).validate_response(refused, checks=CONFORMANCE)
-    slow = auth.create_token(session, actor=Actor.system("test"), name="slow", scopes=[], user=leader, rate_limit=1)
+    slow = tokens.create_token(session, actor=Actor.system("test"), name="slow", scopes=[], user=leader, rate_limit=1)
     session.commit()
     answers = [cases.Case(query={}).call(headers={"Authorization": f"Bearer {slow}"}) for _ in range(2)]
     assert [a.status_code for a in answers] == [200, 429] and int(answers[1].headers["retry-after"][0]) >= 1

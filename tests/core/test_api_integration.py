@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from app.accounts import auth
+from app.accounts import tokens
 from app.accounts.audit import Actor
 from app.models.user import ApiToken
 from tests import factories
@@ -41,8 +41,8 @@ def test_errors_and_files_carry_no_tag(client):
 
 
 def test_each_token_has_its_own_rate_limit(client, session):
-    token = auth.create_token(session, actor=Actor.system("test"), name="so-ke-hoach", scopes=["reports:read"],
-                              rate_limit=3)
+    token = tokens.create_token(session, actor=Actor.system("test"), name="so-ke-hoach", scopes=["reports:read"],
+                                rate_limit=3)
     other = factories.bearer(session, "reports:read")
     session.commit()
     headers = {"Authorization": f"Bearer {token}"}
@@ -55,7 +55,7 @@ def test_each_token_has_its_own_rate_limit(client, session):
 
 
 def test_last_use_is_recorded_once_a_minute(client, session):
-    token = auth.create_token(session, actor=Actor.system("test"), name="thanh-tra", scopes=["reports:read"])
+    token = tokens.create_token(session, actor=Actor.system("test"), name="thanh-tra", scopes=["reports:read"])
     session.commit()
     headers = {"Authorization": f"Bearer {token}"}
     client.get("/api/v1/events", headers=headers)

@@ -13,8 +13,7 @@ from fastapi.testclient import TestClient
 
 from app.core import static_files
 from app.main import create_app
-from app.reporting import stats as S
-from app.reporting import web_public as stats_router
+from app.reporting import stats, web_public
 from tests import factories
 
 FIRST_VIEW_LIMIT = 30 * 1024
@@ -24,14 +23,14 @@ FIRST_VIEW_LIMIT = 30 * 1024
 
 def test_the_figures_are_computed_once_a_day(session, monkeypatch):
     calls: list[date] = []
-    real = S.public_stats
+    real = stats.public_stats
 
     def counted(session, *, today=None):
         calls.append(today)
         return real(session, today=today)
 
-    monkeypatch.setattr(S, "public_stats", counted)
-    daily = S.DailyFigures()
+    monkeypatch.setattr(stats, "public_stats", counted)
+    daily = stats.DailyFigures()
     first = daily.get(session, today=date(2026, 12, 3))
     assert daily.get(session, today=date(2026, 12, 3)) is first
     assert calls == [date(2026, 12, 3)]
@@ -42,7 +41,7 @@ def test_the_figures_are_computed_once_a_day(session, monkeypatch):
 
 def test_the_page_uses_the_days_figures_and_each_app_its_own(app, client, monkeypatch):
     days = iter([date(2026, 12, 3), date(2026, 12, 3), date(2026, 12, 4)])
-    monkeypatch.setattr(stats_router, "local_today", lambda: next(days))
+    monkeypatch.setattr(web_public, "local_today", lambda: next(days))
     assert client.get("/stats").status_code == 200
     held = app.state.stats_figures
     figures = held._figures

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from app.core.errors import Invalid, NotFound
 from app.core.timeutil import local_today
-from app.dialogues import following
+from app.dialogues import commitments, following
 from app.dialogues import service as dialogues
 from app.models.outbox import OutboxMessage
 from tests import factories
@@ -20,7 +20,7 @@ BASE = "https://phula.example.vn"
 def published_with_commitment(session):
     leader = factories.principal(session, "leader")
     d = held_dialogue(session, leader)
-    c = dialogues.add_commitment(session, principal=leader, dialogue_id=d.id, data=dialogues.CommitmentInput(
+    c = commitments.add_commitment(session, principal=leader, dialogue_id=d.id, data=commitments.CommitmentInput(
         title="Lắp đèn ngõ 12", owner_department="Phòng Kinh tế", due_on=local_today() + timedelta(days=30)))
     dialogues.publish(session, principal=leader, dialogue_id=d.id)
     session.commit()
@@ -28,7 +28,7 @@ def published_with_commitment(session):
 
 
 def step(session, leader, c, note="Đã khảo sát hiện trạng"):
-    s = dialogues.add_progress(session, principal=leader, commitment_id=c.id, data=dialogues.ProgressInput(
+    s = commitments.add_progress(session, principal=leader, commitment_id=c.id, data=commitments.ProgressInput(
         on=local_today(), note=note, status="in_progress"))
     return following.notify_progress(session, commitment=c, step=s, base_url=BASE)
 
@@ -95,7 +95,7 @@ def test_coming_back_after_unsubscribing_needs_a_new_confirmation(session):
 def test_a_commitment_is_followed_only_once_its_results_are_public(session):
     leader = factories.principal(session, "leader")
     d = held_dialogue(session, leader)
-    c = dialogues.add_commitment(session, principal=leader, dialogue_id=d.id, data=dialogues.CommitmentInput(
+    c = commitments.add_commitment(session, principal=leader, dialogue_id=d.id, data=commitments.CommitmentInput(
         title="Bí mật chưa công bố", owner_department="Phòng Kinh tế", due_on=local_today() + timedelta(days=3)))
     session.commit()
     with pytest.raises(NotFound):
@@ -116,14 +116,14 @@ def test_followers_hear_of_the_results_a_moved_due_date_and_a_changed_dialogue(s
     d.starts_at -= timedelta(days=5)  # it took place
     dialogues.record_held(session, principal=leader, dialogue_id=d.id, data=dialogues.HeldInput(
         attendance=40, minutes="Biên bản"))
-    c = dialogues.add_commitment(session, principal=leader, dialogue_id=d.id, data=dialogues.CommitmentInput(
+    c = commitments.add_commitment(session, principal=leader, dialogue_id=d.id, data=commitments.CommitmentInput(
         title="Lắp đèn ngõ 12", owner_department="Phòng Kinh tế", due_on=local_today() + timedelta(days=30)))
     dialogues.publish(session, principal=leader, dialogue_id=d.id)
     assert following.notify_published(session, dialogue=d, base_url=BASE) == 1
     old = c.due_on
-    dialogues.update_commitment(session, principal=leader, commitment_id=c.id, reason="Chờ kinh phí",
-                                data=dialogues.CommitmentInput(title=c.title, owner_department=c.owner_department,
-                                                               due_on=old + timedelta(days=30)))
+    commitments.update_commitment(session, principal=leader, commitment_id=c.id, reason="Chờ kinh phí",
+                                  data=commitments.CommitmentInput(title=c.title, owner_department=c.owner_department,
+                                                                   due_on=old + timedelta(days=30)))
     assert (c.first_due_on, c.due_on) == (old, old + timedelta(days=30))
     assert following.notify_due_moved(session, commitment=c, old_due=old, reason="Chờ kinh phí", base_url=BASE) == 1
     session.commit()

@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from app.core.errors import Conflict, Forbidden, Invalid
 from app.core.timeutil import LOCAL_TZ, local_today
+from app.dialogues import commitments
 from app.dialogues import service as svc
 from app.disclosures.service import Upload
 from app.models.dialogue import Dialogue, DialogueCorrection
@@ -72,13 +73,13 @@ def test_commitments_need_an_owner_and_a_due_date_not_before_the_dialogue(sessio
     officer = factories.principal(session, "officer")
     d = held_dialogue(session, officer)
     with pytest.raises(ValidationError):
-        svc.CommitmentInput(title="Lắp đèn ngõ 12", owner_department="", due_on=local_today())
+        commitments.CommitmentInput(title="Lắp đèn ngõ 12", owner_department="", due_on=local_today())
     with pytest.raises(Invalid):
-        svc.add_commitment(session, principal=officer, dialogue_id=d.id, data=svc.CommitmentInput(
+        commitments.add_commitment(session, principal=officer, dialogue_id=d.id, data=commitments.CommitmentInput(
             title="Lắp đèn ngõ 12", owner_department="Phòng Kinh tế", due_on=local_today() - timedelta(days=10)))
     q = svc.add_question(session, principal=officer, dialogue_id=d.id, data=svc.QuestionInput(
         asked_by="TDP 5", content="Bao giờ lắp đèn ngõ 12?", answer="Trong quý I", answered_by="Chủ tịch UBND"))
-    c = svc.add_commitment(session, principal=officer, dialogue_id=d.id, data=svc.CommitmentInput(
+    c = commitments.add_commitment(session, principal=officer, dialogue_id=d.id, data=commitments.CommitmentInput(
         title="Lắp đèn ngõ 12", owner_department="Phòng Kinh tế", due_on=local_today() + timedelta(days=30),
         question_id=q.id))
     assert c.question_id == q.id and [x.id for x in svc.questions(session, d.id)] == [q.id]
@@ -89,20 +90,20 @@ def test_commitments_need_an_owner_and_a_due_date_not_before_the_dialogue(sessio
 def test_progress_moves_a_commitment_to_done_with_evidence(session, settings):
     officer = factories.principal(session, "officer")
     d = held_dialogue(session, officer)
-    c = svc.add_commitment(session, principal=officer, dialogue_id=d.id, data=svc.CommitmentInput(
+    c = commitments.add_commitment(session, principal=officer, dialogue_id=d.id, data=commitments.CommitmentInput(
         title="Lắp đèn ngõ 12", owner_department="Phòng Kinh tế", due_on=local_today() + timedelta(days=30)))
-    svc.add_progress(session, principal=officer, commitment_id=c.id, data=svc.ProgressInput(
+    commitments.add_progress(session, principal=officer, commitment_id=c.id, data=commitments.ProgressInput(
         on=local_today(), note="Đã khảo sát, lập dự toán", status="in_progress"))
     from app.core.pdf import simple_pdf
 
-    svc.add_progress(session, principal=officer, commitment_id=c.id, data=svc.ProgressInput(
+    commitments.add_progress(session, principal=officer, commitment_id=c.id, data=commitments.ProgressInput(
         on=local_today(), note="Đã lắp 4 bóng đèn LED", status="done"),
         uploads=[Upload(simple_pdf("Nghiem thu", ["4 bong den"]), "nghiem-thu.pdf")], store=settings.file_store)
     session.commit()
     assert c.status == "done" and c.done_on == local_today()
-    assert [s.status for s in svc.progress_of(session, [c.id])[c.id]] == ["in_progress", "done"]
+    assert [s.status for s in commitments.progress_of(session, [c.id])[c.id]] == ["in_progress", "done"]
     with pytest.raises(Conflict):
-        svc.add_progress(session, principal=officer, commitment_id=c.id, data=svc.ProgressInput(
+        commitments.add_progress(session, principal=officer, commitment_id=c.id, data=commitments.ProgressInput(
             on=local_today(), note="Thêm nữa", status="in_progress"))
 
 
@@ -127,15 +128,15 @@ def test_publishing_needs_minutes_and_later_changes_are_corrections(session):
 def test_open_commitments_list_overdue_first_and_only_published_dialogues(session):
     leader = factories.principal(session, "leader")
     d = held_dialogue(session, leader, days_ago=40)
-    late = svc.add_commitment(session, principal=leader, dialogue_id=d.id, data=svc.CommitmentInput(
+    late = commitments.add_commitment(session, principal=leader, dialogue_id=d.id, data=commitments.CommitmentInput(
         title="Sửa cống TDP 3", owner_department="Phòng Kinh tế", due_on=local_today() - timedelta(days=5)))
-    soon = svc.add_commitment(session, principal=leader, dialogue_id=d.id, data=svc.CommitmentInput(
+    soon = commitments.add_commitment(session, principal=leader, dialogue_id=d.id, data=commitments.CommitmentInput(
         title="Lắp đèn ngõ 12", owner_department="Phòng Kinh tế", due_on=local_today() + timedelta(days=2)))
-    assert svc.open_commitments(session, today=local_today()) == []  # results not published yet
+    assert commitments.open_commitments(session, today=local_today()) == []  # results not published yet
     svc.publish(session, principal=leader, dialogue_id=d.id)
     session.commit()
-    listed = svc.open_commitments(session, today=local_today())
-    assert [c.id for c in listed] == [late.id, soon.id] and svc.overdue(late, local_today())
+    listed = commitments.open_commitments(session, today=local_today())
+    assert [c.id for c in listed] == [late.id, soon.id] and commitments.overdue(late, local_today())
 
 
 def test_the_yearly_count_follows_the_rule(session):
@@ -188,7 +189,7 @@ def test_correcting_a_published_answer_keeps_what_it_said(session):
 
 def _published_with_commitment(session, leader):
     d = held_dialogue(session, leader)
-    c = svc.add_commitment(session, principal=leader, dialogue_id=d.id, data=svc.CommitmentInput(
+    c = commitments.add_commitment(session, principal=leader, dialogue_id=d.id, data=commitments.CommitmentInput(
         title="Lắp đèn ngõ 12", owner_department="Phòng Kinh tế", due_on=local_today() + timedelta(days=30)))
     svc.publish(session, principal=leader, dialogue_id=d.id)
     session.commit()
@@ -198,23 +199,23 @@ def _published_with_commitment(session, leader):
 def test_correcting_a_published_commitment_keeps_its_old_due_date(session):
     leader = factories.principal(session, "leader")
     d, c = _published_with_commitment(session, leader)
-    moved = svc.CommitmentInput(title="Lắp đèn ngõ 12", owner_department="Phòng Kinh tế - Hạ tầng",
-                                due_on=local_today() + timedelta(days=60))
+    moved = commitments.CommitmentInput(title="Lắp đèn ngõ 12", owner_department="Phòng Kinh tế - Hạ tầng",
+                                        due_on=local_today() + timedelta(days=60))
     with pytest.raises(Invalid):
-        svc.update_commitment(session, principal=leader, commitment_id=c.id, data=moved)
+        commitments.update_commitment(session, principal=leader, commitment_id=c.id, data=moved)
     with pytest.raises(Invalid):  # never before the dialogue
-        svc.update_commitment(session, principal=leader, commitment_id=c.id, reason="Sửa hạn cho đúng",
-                              data=svc.CommitmentInput(title=c.title, owner_department="Phòng Kinh tế",
-                                                       due_on=local_today() - timedelta(days=30)))
+        commitments.update_commitment(session, principal=leader, commitment_id=c.id, reason="Sửa hạn cho đúng",
+                                      data=commitments.CommitmentInput(title=c.title, owner_department="Phòng Kinh tế",
+                                                                       due_on=local_today() - timedelta(days=30)))
     old_due = c.due_on
-    svc.update_commitment(session, principal=leader, commitment_id=c.id, data=moved,
-                          reason="Chờ kinh phí bổ sung của thành phố")
+    commitments.update_commitment(session, principal=leader, commitment_id=c.id, data=moved,
+                                  reason="Chờ kinh phí bổ sung của thành phố")
     session.commit()
     assert c.due_on == moved.due_on and c.owner_department == "Phòng Kinh tế - Hạ tầng"
     [fix] = svc.corrections(session, d.id)
     assert old_due.isoformat() in fix.before and fix.entity == f"commitment:{c.id}"
     # Saving the same values again records nothing.
-    svc.update_commitment(session, principal=leader, commitment_id=c.id, data=moved, reason="Không đổi gì cả")
+    commitments.update_commitment(session, principal=leader, commitment_id=c.id, data=moved, reason="Không đổi gì cả")
     session.commit()
     assert len(svc.corrections(session, d.id)) == 1
 
@@ -236,18 +237,18 @@ def test_correcting_published_minutes_keeps_the_earlier_text(session):
 
 
 def test_links_to_cases_and_disclosures_show_only_what_is_public(session):
-    from app.cases import service as complaints
+    from app.cases import codes, intake
     from app.dialogues import commitment_links as links
     from tests.cases.test_service import CITIZEN, case_input
 
     leader = factories.principal(session, "leader")
     d, c = _published_with_commitment(session, leader)
-    petition = complaints.file_case(session, data=case_input(kind="petition"), channel="web", actor=CITIZEN)
-    denunciation = complaints.file_case(session, data=case_input(kind="denunciation"), channel="web", actor=CITIZEN)
+    petition = intake.file_case(session, data=case_input(kind="petition"), channel="web", actor=CITIZEN)
+    denunciation = intake.file_case(session, data=case_input(kind="denunciation"), channel="web", actor=CITIZEN)
     doc = factories.published(session, factories.principal(session, "publisher"), document_number="15/QĐ-UBND")
     session.commit()
 
-    links.link(session, principal=leader, commitment_id=c.id, ref=complaints.format_code(petition.tracking_code).lower())
+    links.link(session, principal=leader, commitment_id=c.id, ref=codes.format_code(petition.tracking_code).lower())
     links.link(session, principal=leader, commitment_id=c.id, ref=f"https://phuong.example.vn/disclosures/{doc.id}")
     with pytest.raises(Conflict):  # once only
         links.link(session, principal=leader, commitment_id=c.id, ref="15/QĐ-UBND")
@@ -281,19 +282,19 @@ def test_links_to_cases_and_disclosures_show_only_what_is_public(session):
 def test_single_line_fields_fold_line_breaks():
     data = dialogue_input(title="Đối thoại\r\nBcc: evil@example.org", chair="Nguyễn   Văn\tMinh")
     assert data.title == "Đối thoại Bcc: evil@example.org" and data.chair == "Nguyễn Văn Minh"
-    c = svc.CommitmentInput(title="Lắp đèn\nngõ 12", owner_department=" Phòng\r\nKinh tế ", due_on=local_today())
+    c = commitments.CommitmentInput(title="Lắp đèn\nngõ 12", owner_department=" Phòng\r\nKinh tế ", due_on=local_today())
     assert (c.title, c.owner_department) == ("Lắp đèn ngõ 12", "Phòng Kinh tế")
     assert svc.QuestionInput(asked_by="TDP\n5", content="Dòng 1\nDòng 2").content == "Dòng 1\nDòng 2"
 
 
 def test_a_complaint_is_not_linked_to_a_public_commitment(session):
-    from app.cases import service as complaints
+    from app.cases import intake
     from app.dialogues import commitment_links as links
     from tests.cases.test_service import CITIZEN, case_input
 
     leader = factories.principal(session, "leader")
     _d, c = _published_with_commitment(session, leader)
-    grievance = complaints.file_case(session, data=case_input(kind="complaint"), channel="web", actor=CITIZEN)
+    grievance = intake.file_case(session, data=case_input(kind="complaint"), channel="web", actor=CITIZEN)
     session.commit()
     with pytest.raises(Invalid):
         links.link(session, principal=leader, commitment_id=c.id, ref=grievance.tracking_code)

@@ -14,6 +14,7 @@ from sqlalchemy import event
 
 from app.core.pdf import simple_pdf
 from app.core.timeutil import LOCAL_TZ, local_today
+from app.dialogues import commitments
 from app.dialogues import service as svc
 from app.disclosures.service import Upload
 from tests import factories
@@ -41,7 +42,7 @@ def held(session, p, *, days_ago=2, minutes="Biên bản đối thoại.", **kw)
 
 
 def commitment(session, p, d, title="Lắp đèn ngõ 12", due_in=30, question_id=None):
-    c = svc.add_commitment(session, principal=p, dialogue_id=d.id, data=svc.CommitmentInput(
+    c = commitments.add_commitment(session, principal=p, dialogue_id=d.id, data=commitments.CommitmentInput(
         title=title, owner_department="Phòng Kinh tế", due_on=local_today() + timedelta(days=due_in),
         question_id=question_id))
     session.commit()
@@ -81,7 +82,7 @@ def results(session, leader, settings):
     q = question(session, leader, d)
     late = commitment(session, leader, d, title="Nạo vét cống TDP 3", due_in=-5)
     lit = commitment(session, leader, d, title="Lắp đèn ngõ 12", due_in=20, question_id=q.id)
-    step = svc.add_progress(session, principal=leader, commitment_id=lit.id, data=svc.ProgressInput(
+    step = commitments.add_progress(session, principal=leader, commitment_id=lit.id, data=commitments.ProgressInput(
         on=local_today(), note="Đã khảo sát, lập dự toán 4 bóng LED", status="in_progress"),
         uploads=[Upload(pdf("Du toan"), "du-toan.pdf")], store=settings.file_store)
     session.commit()
@@ -275,8 +276,9 @@ def test_api_list_pages_filters_and_follows_changes(client, session, leader, res
     # A progress step changes only the commitment: the dialogue still counts as changed.
     mark = datetime.now(timezone.utc)
     assert client.get(API, params={"updated_since": mark.isoformat()}).json()["items"] == []
-    svc.add_progress(session, principal=leader, commitment_id=results["late"].id, data=svc.ProgressInput(
-        on=local_today(), note="Đã thuê đơn vị nạo vét", status="in_progress"))
+    commitments.add_progress(session, principal=leader, commitment_id=results["late"].id,
+                             data=commitments.ProgressInput(on=local_today(), note="Đã thuê đơn vị nạo vét",
+                                                            status="in_progress"))
     session.commit()
     [changed] = client.get(API, params={"updated_since": mark.isoformat()}).json()["items"]
     assert changed["id"] == results["d"].id and datetime.fromisoformat(changed["updated_at"]) >= mark
@@ -313,7 +315,7 @@ def test_api_list_costs_the_same_whatever_the_page_holds(client, app, session, l
             d = held(session, leader, days_ago=3 + i)
             q = question(session, leader, d)
             c = commitment(session, leader, d, question_id=q.id)
-            svc.add_progress(session, principal=leader, commitment_id=c.id, data=svc.ProgressInput(
+            commitments.add_progress(session, principal=leader, commitment_id=c.id, data=commitments.ProgressInput(
                 on=local_today(), note="Đang thực hiện", status="in_progress"))
             session.commit()
             publish(session, leader, d)
@@ -341,7 +343,7 @@ def test_following_a_commitment_from_its_page(client, session):
 
     leader = factories.principal(session, "leader")
     d = held(session, leader)
-    c = svc.add_commitment(session, principal=leader, dialogue_id=d.id, data=svc.CommitmentInput(
+    c = commitments.add_commitment(session, principal=leader, dialogue_id=d.id, data=commitments.CommitmentInput(
         title="Lắp đèn ngõ 12", owner_department="Phòng Kinh tế", due_on=local_today() + timedelta(days=30)))
     svc.publish(session, principal=leader, dialogue_id=d.id)
     session.commit()

@@ -165,12 +165,12 @@ def test_corrections_of_published_results_from_the_staff_page(client, session, l
 
 
 def test_linking_a_commitment_to_a_case_and_a_disclosure(client, session, login):
-    from app.cases import service as complaints
+    from app.cases import codes, intake
     from tests.cases.test_service import CITIZEN, case_input
 
     d, _q, c = _published(session)
-    petition = complaints.file_case(session, data=case_input(kind="petition", subject="Xin lắp đèn ngõ 12 Văn Phú"),
-                                    channel="web", actor=CITIZEN)
+    petition = intake.file_case(session, data=case_input(kind="petition", subject="Xin lắp đèn ngõ 12 Văn Phú"),
+                                channel="web", actor=CITIZEN)
     doc = factories.published(session, factories.principal(session, "publisher"), title="Quyết định lắp đèn ngõ 12")
     session.commit()
     login("leader")
@@ -178,7 +178,7 @@ def test_linking_a_commitment_to_a_case_and_a_disclosure(client, session, login)
     token = factories.csrf(client, url)
     bad = client.post(url + "/link", data={"csrf_token": token, "commitment_id": str(c.id), "ref": "ZZZZ"})
     assert bad.status_code == 422 and f'id="e-l{c.id}-ref"' in bad.text and "ZZZZ" in bad.text
-    code = complaints.format_code(petition.tracking_code)
+    code = codes.format_code(petition.tracking_code)
     for ref in (code, f"/disclosures/{doc.id}"):
         assert client.post(url + "/link", data={"csrf_token": token, "commitment_id": str(c.id), "ref": ref},
                            follow_redirects=False).status_code == 303
@@ -212,17 +212,17 @@ def test_linking_a_commitment_to_a_case_and_a_disclosure(client, session, login)
 
 
 def test_staff_without_case_rights_never_see_a_linked_case_code(client, session, login):
-    from app.cases import service as complaints
+    from app.cases import codes, intake
     from app.dialogues import commitment_links
     from tests.cases.test_service import CITIZEN, case_input
 
     d, _q, c = _published(session)
-    petition = complaints.file_case(session, data=case_input(kind="petition", subject="Xin lắp đèn ngõ 12 Văn Phú"),
-                                    channel="web", actor=CITIZEN)
+    petition = intake.file_case(session, data=case_input(kind="petition", subject="Xin lắp đèn ngõ 12 Văn Phú"),
+                                channel="web", actor=CITIZEN)
     commitment_links.link(session, principal=factories.principal(session, "leader"), commitment_id=c.id,
                           ref=petition.tracking_code)
     session.commit()
-    code = complaints.format_code(petition.tracking_code)
+    code = codes.format_code(petition.tracking_code)
     session.rollback()
     login("publisher")
     page = client.get(f"/staff/dialogues/{d.id}").text

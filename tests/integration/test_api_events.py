@@ -3,7 +3,8 @@ only for readers of cases, and never with a sender's name or a case's subject.""
 
 from sqlmodel import select
 
-from app.cases import service as complaints
+from app.cases import intake, workflow
+from app.dialogues import commitments
 from app.dialogues import service as dlg
 from app.disclosures import service as dsvc
 from app.models.event import PublicEvent
@@ -43,11 +44,11 @@ def test_public_changes_in_order_resumable_by_cursor(client, session):
 
 
 def test_case_changes_only_for_case_readers_and_without_personal_data(client, session):
-    case = complaints.file_case(session, data=case_input(kind="denunciation", subject="Tố cáo ông Nguyễn Văn Bê"),
-                                channel="web", actor=CITIZEN)
+    case = intake.file_case(session, data=case_input(kind="denunciation", subject="Tố cáo ông Nguyễn Văn Bê"),
+                            channel="web", actor=CITIZEN)
     officer = factories.principal(session, "officer")
-    complaints.transition(session, principal=officer, complaint_id=case.id,
-                          data=complaints.TransitionInput(action="classify"))
+    workflow.transition(session, principal=officer, complaint_id=case.id,
+                        data=workflow.TransitionInput(action="classify"))
     session.commit()
     assert client.get(API).json()["items"] == []
     items = client.get(API, headers=factories.bearer(session, "complaints:read")).json()["items"]
@@ -88,9 +89,9 @@ def test_events_are_written_with_their_change_or_not_at_all(session):
 def test_progress_of_a_commitment_not_yet_published_is_not_in_the_feed(client, session):
     leader = factories.principal(session, "leader")
     d = held(session, leader)
-    c = dlg.add_commitment(session, principal=leader, dialogue_id=d.id, data=dlg.CommitmentInput(
+    c = commitments.add_commitment(session, principal=leader, dialogue_id=d.id, data=commitments.CommitmentInput(
         title="Giải tỏa quán lấn chiếm vỉa hè", owner_department="Đội trật tự", due_on=d.starts_at.date()))
-    dlg.add_progress(session, principal=leader, commitment_id=c.id, data=dlg.ProgressInput(
+    commitments.add_progress(session, principal=leader, commitment_id=c.id, data=commitments.ProgressInput(
         on=d.starts_at.date(), note="Đã vận động hộ kinh doanh", status="in_progress"))
     session.commit()
     assert "Giải tỏa" not in client.get(API).text

@@ -13,12 +13,12 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from app.accounts import auth
+from app.accounts import tokens
 from app.accounts.audit import Actor
-from app.cases import service as complaints_svc
+from app.cases import codes, intake, queries
 from app.core.ratelimit import limiter_for
 from app.core.timeutil import LOCAL_TZ, local_today
-from app.integration import open311 as svc
+from app.integration import open311, open311_intake, open311_views
 from app.models.complaint import CaseField, Complaint, ComplaintEvent, ComplaintPause
 from app.models.rules import CalendarOverride, LegalRule
 from tests import factories
@@ -51,7 +51,7 @@ def writer(session) -> str:
 
 
 def _key(session, *scopes: str) -> str:
-    key = auth.create_token(session, actor=Actor.system("test"), name="ung-dung-thanh-pho", scopes=list(scopes))
+    key = tokens.create_token(session, actor=Actor.system("test"), name="ung-dung-thanh-pho", scopes=list(scopes))
     session.commit()
     return key
 
@@ -148,8 +148,8 @@ def test_post_with_api_key_files_a_feedback_case(client, session, writer):
     [answer] = _json(r)
     assert set(answer) == {"service_request_id", "token", "service_notice"}
     case = session.exec(select(Complaint)).one()
-    assert answer["token"] == complaints_svc.format_code(case.tracking_code)
-    assert answer["service_request_id"] == svc.request_id(case.id, _secret(client.app))
+    assert answer["token"] == codes.format_code(case.tracking_code)
+    assert answer["service_request_id"] == open311_views.request_id(case.id, _secret(client.app))
     assert answer["service_request_id"] != str(case.id) and case.tracking_code not in answer["service_request_id"]
     assert "Phường Phú La đã tiếp nhận" in answer["service_notice"] and "không công khai" in answer["service_notice"]
     assert case.kind == "feedback" and case.channel == "web" and case.field == "urban_order"
@@ -221,8 +221,8 @@ def test_post_api_key_is_checked(client, session, app):
     [scope] = _json_errors(client.post(f"{BASE}/requests.json", data={**POST, "api_key": reader}), 403)
     assert "complaints:write" in scope
     revoked = _key(session, "complaints:write")
-    row = auth.list_tokens(session)[0]
-    auth.revoke_token(session, actor=Actor.system("test"), token_id=row.id)
+    row = tokens.list_tokens(session)[0]
+    tokens.revoke_token(session, actor=Actor.system("test"), token_id=row.id)
     session.commit()
     _json_errors(client.post(f"{BASE}/requests.json", data={**POST, "api_key": revoked}), 403)
     assert session.exec(select(Complaint)).first() is None
@@ -234,7 +234,7 @@ def test_public_posting_when_the_setting_allows(client, session, app, settings):
     assert r.status_code == 201, r.text
     case = session.exec(select(Complaint)).one()
     [step] = session.exec(select(ComplaintEvent).where(ComplaintEvent.complaint_id == case.id)).all()
-    assert step.actor == svc.PUBLIC_SENDER and case.channel == "web"
+    assert step.actor == open311_intake.PUBLIC_SENDER and case.channel == "web"
     # A wrong key is refused even then: never silently filed as someone else.
     _json_errors(client.post(f"{BASE}/requests.json", data={**POST, "api_key": "mb_wrong"}), 403)
     # Limited per client address, together with the web form and the JSON API.
@@ -249,8 +249,8 @@ def test_public_posting_when_the_setting_allows(client, session, app, settings):
 
 
 def test_api_key_posts_are_limited_per_token(client, session):
-    key = auth.create_token(session, actor=Actor.system("test"), name="han-che", scopes=["complaints:write"],
-                            rate_limit=2)
+    key = tokens.create_token(session, actor=Actor.system("test"), name="han-che", scopes=["complaints:write"],
+                              rate_limit=2)
     session.commit()
     for _i in range(2):
         assert client.post(f"{BASE}/requests.json", data={**POST, "api_key": key}).status_code == 201
@@ -263,7 +263,7 @@ def test_api_key_posts_are_limited_per_token(client, session):
 
 def test_get_request_in_json_and_xml(client, session):
     case = _sensitive_case(session)
-    rid = svc.request_id(case.id, _secret(client.app))
+    rid = open311_views.request_id(case.id, _secret(client.app))
     [item] = _json(client.get(f"{BASE}/requests/{rid}.json"))
     assert list(item) == REQUEST_FIELDS
     assert item["service_request_id"] == rid and item["status"] == "open" and item["status_notes"] == "Đã tiếp nhận"
@@ -273,7 +273,7 @@ def test_get_request_in_json_and_xml(client, session):
     assert item["requested_datetime"].endswith("+07:00") and requested.date() == local_today()
     # The first public step is the receipt itself (written a moment later: at most a second apart).
     assert 0 <= (datetime.fromisoformat(item["updated_datetime"]) - requested).total_seconds() <= 1
-    due = svc.nearest_deadline(session, case).due_on
+    due = open311_views.nearest_deadline(session, case).due_on
     assert item["expected_datetime"] == datetime.combine(due, time(23, 59, 59), LOCAL_TZ).isoformat()
     assert "Điều 6" in item["service_notice"]
     # Not classified yet: the place is withheld (the letter may turn out to be a denunciation).
@@ -293,7 +293,7 @@ def test_unknown_and_hidden_requests_are_404(client, session):
     reclassified = filed(session)
     act(session, factories.principal(session, "officer"), reclassified, "classify", kind="denunciation")
     for case in (complaint, denunciation, reclassified):
-        _json_errors(client.get(f"{BASE}/requests/{svc.request_id(case.id, secret)}.json"), 404)
+        _json_errors(client.get(f"{BASE}/requests/{open311_views.request_id(case.id, secret)}.json"), 404)
     for text in ("0000000000000000", "ffffffffffffffff", str(complaint.id), complaint.tracking_code, "x" * 300):
         _json_errors(client.get(f"{BASE}/requests/{text}.json"), 404)
         _xml_errors(client.get(f"{BASE}/requests/{text}.xml"), 404)
@@ -301,10 +301,10 @@ def test_unknown_and_hidden_requests_are_404(client, session):
 
 def test_token_gives_the_request_id(client, session):
     case = filed(session)
-    code = complaints_svc.format_code(case.tracking_code)
+    code = codes.format_code(case.tracking_code)
     r = client.get(f"{BASE}/tokens/{code}.json")
     assert r.headers["cache-control"] == "no-store"
-    assert _json(r) == [{"service_request_id": svc.request_id(case.id, _secret(client.app)), "token": code}]
+    assert _json(r) == [{"service_request_id": open311_views.request_id(case.id, _secret(client.app)), "token": code}]
     root = _xml(client.get(f"{BASE}/tokens/{case.tracking_code.lower()}.xml"))
     assert root.findtext("request/token") == code
     denunciation = filed(session, kind="denunciation", subject="Tố cáo cán bộ nhận tiền",
@@ -332,7 +332,7 @@ def test_closed_case_shows_its_public_outcome(client, session):
     act(session, leader, case, "start")
     act(session, leader, case, "resolve", decision_number="12/QĐ-UBND", decided_on=local_today(),
         result="Kết quả nội bộ chi tiết", public_summary="Đã thu gom rác và bố trí lịch thu gom hằng ngày.")
-    rid = svc.request_id(case.id, _secret(client.app))
+    rid = open311_views.request_id(case.id, _secret(client.app))
     [item] = _json(client.get(f"{BASE}/requests/{rid}.json"))
     assert item["status"] == "closed" and item["expected_datetime"] is None and item["service_notice"] is None
     assert item["description"] == "Đã thu gom rác và bố trí lịch thu gom hằng ngày."
@@ -352,8 +352,8 @@ def test_transferred_and_filed_are_closed_and_the_reason_stays_private(client, s
     act(session, officer, moved, "transfer", transfer_body="Công ty Điện lực Hà Đông", transfer_number="45/CV")
     act(session, officer, dropped, "file", reason="Đơn trùng của ông Nguyễn Văn An")
     secret = _secret(client.app)
-    [m] = _json(client.get(f"{BASE}/requests/{svc.request_id(moved.id, secret)}.json"))
-    [d] = _json(client.get(f"{BASE}/requests/{svc.request_id(dropped.id, secret)}.json"))
+    [m] = _json(client.get(f"{BASE}/requests/{open311_views.request_id(moved.id, secret)}.json"))
+    [d] = _json(client.get(f"{BASE}/requests/{open311_views.request_id(dropped.id, secret)}.json"))
     assert m["status"] == d["status"] == "closed"
     assert m["status_notes"] == "Đã chuyển đơn. Chuyển đến: Công ty Điện lực Hà Đông"
     assert d["status_notes"] == "Đã lưu đơn" and "Nguyễn" not in str(d)
@@ -362,7 +362,7 @@ def test_transferred_and_filed_are_closed_and_the_reason_stays_private(client, s
 def test_petition_location_is_never_shown(client, session):
     petition = _sensitive_case(session, kind="petition")
     act(session, factories.principal(session, "officer"), petition, "classify")
-    [item] = _json(client.get(f"{BASE}/requests/{svc.request_id(petition.id, _secret(client.app))}.json"))
+    [item] = _json(client.get(f"{BASE}/requests/{open311_views.request_id(petition.id, _secret(client.app))}.json"))
     assert item["address"] is None and item["lat"] is None and item["long"] is None
 
 
@@ -377,21 +377,22 @@ def test_list_never_shows_personal_data_or_hidden_kinds(client, session):
     secret = _secret(client.app)
     r = client.get(f"{BASE}/requests.json")
     body = _json(r)
-    assert [i["service_request_id"] for i in body] == [svc.request_id(petition.id, secret),
-                                                       svc.request_id(feedback.id, secret)]
+    assert [i["service_request_id"] for i in body] == [open311_views.request_id(petition.id, secret),
+                                                       open311_views.request_id(feedback.id, secret)]
     assert body[1]["address"] == "Đầu ngõ 9 Văn Phú"
     xml = client.get(f"{BASE}/requests.xml")
     assert len(_xml(xml).findall("request")) == 2
-    ids = ",".join(svc.request_id(c.id, secret) for c in (feedback, petition, denunciation, complaint))
+    ids = ",".join(open311_views.request_id(c.id, secret) for c in (feedback, petition, denunciation, complaint))
     by_id = client.get(f"{BASE}/requests.json", params={"service_request_id": ids})
     assert len(_json(by_id)) == 2
-    for response in (r, xml, by_id, client.get(f"{BASE}/requests/{svc.request_id(feedback.id, secret)}.xml")):
+    for response in (r, xml, by_id, client.get(f"{BASE}/requests/{open311_views.request_id(feedback.id, secret)}.xml")):
         text = response.text
         for word in SECRET_WORDS + ("Nhà ông Tố Cáo", "Nhà bà Khiếu Nại"):
             assert word not in text
         for case in (feedback, petition, denunciation, complaint):
-            assert case.tracking_code not in text and complaints_svc.format_code(case.tracking_code) not in text
-        assert svc.request_id(denunciation.id, secret) not in text and svc.request_id(complaint.id, secret) not in text
+            assert case.tracking_code not in text and codes.format_code(case.tracking_code) not in text
+        assert open311_views.request_id(denunciation.id, secret) not in text
+        assert open311_views.request_id(complaint.id, secret) not in text
 
 
 def test_list_filters(client, session):
@@ -406,7 +407,7 @@ def test_list_filters(client, session):
     def ids(**params):
         return [i["service_request_id"] for i in _json(client.get(f"{BASE}/requests.json", params=params))]
 
-    rid = {c.id: svc.request_id(c.id, secret) for c in (land, env, old)}
+    rid = {c.id: open311_views.request_id(c.id, secret) for c in (land, env, old)}
     assert ids() == [rid[env.id], rid[land.id]]  # the last 90 days, newest first
     assert ids(service_code="land") == [rid[land.id]]
     assert ids(service_code="land,environment") == [rid[env.id], rid[land.id]]
@@ -513,11 +514,12 @@ def test_list_costs_the_same_whatever_it_holds(client, app, session):
     # The same answers as the deadline engine gives case by case.
     by_rid = {i["service_request_id"]: i for i in twelve}
     for case in cases:
-        item, due = by_rid[svc.request_id(case.id, _secret(app))], svc.nearest_deadline(session, case)
+        item = by_rid[open311_views.request_id(case.id, _secret(app))]
+        due = open311_views.nearest_deadline(session, case)
         assert item["status"] == "open"
         assert item["expected_datetime"] == (datetime.combine(due.due_on, time(23, 59, 59), LOCAL_TZ).isoformat()
                                              if due else None)
-        assert item["service_notice"] == (svc.deadline_notice(due) if due else None)
+        assert item["service_notice"] == (open311_views.deadline_notice(due) if due else None)
     assert any(i["expected_datetime"] for i in twelve)
     ids = ",".join(i["service_request_id"] for i in twelve)
     by_id, statements = _statements(app, lambda: _json(client.get(f"{BASE}/requests.json",
@@ -571,8 +573,8 @@ def test_bulk_deadlines_are_those_of_the_deadline_engine(session):
         session.add(case)
         session.commit()
         cases.append(case)
-    bulk = svc.deadlines_of(session, cases)
-    one_by_one = {c.id: complaints_svc.deadlines(session, c) for c in cases}
+    bulk = open311_views.deadlines_of(session, cases)
+    one_by_one = {c.id: queries.deadlines(session, c) for c in cases}
     assert bulk == one_by_one
     stages = {d.stage for ds in bulk.values() for d in ds}
     assert stages == {"processing", "notification", "acceptance", "transfer", "resolution"}
@@ -580,8 +582,8 @@ def test_bulk_deadlines_are_those_of_the_deadline_engine(session):
     assert any(d.deadline and d.deadline.rule.version == 2 for ds in bulk.values() for d in ds)
     assert any(d.deadline and d.deadline.rule.code == "denunciation.extension" for ds in bulk.values() for d in ds)
     for case in cases:
-        assert svc.nearest_of(bulk[case.id]) == svc.nearest_deadline(session, case)
-    assert svc.deadlines_of(session, []) == {}
+        assert open311_views.nearest_of(bulk[case.id]) == open311_views.nearest_deadline(session, case)
+    assert open311_views.deadlines_of(session, []) == {}
 
 
 # Failures are logged without personal data -----------------------------------------------------
@@ -595,7 +597,7 @@ def test_a_failing_insert_does_not_log_the_sender(client, session, writer, caplo
     logged with the error's type and the driver's message, never with the statement's
     parameters (the sender's name, e-mail and phone) nor the driver's detail (the key's value)."""
     taken = filed(session).tracking_code
-    monkeypatch.setattr(complaints_svc, "_unique_code", lambda session: taken)
+    monkeypatch.setattr(intake, "unique_code", lambda session: taken)
     with caplog.at_level(logging.DEBUG, logger="minhbach"):
         r = client.post(f"{BASE}/requests.json", data={**POST, "api_key": writer})
     [message] = _json_errors(r, 400)
@@ -611,7 +613,7 @@ def test_a_failing_insert_does_not_log_the_sender(client, session, writer, caplo
 
 def test_token_lookups_never_log_the_token(client, session, caplog, monkeypatch):
     case = filed(session)
-    code = complaints_svc.format_code(case.tracking_code)
+    code = codes.format_code(case.tracking_code)
     with caplog.at_level(logging.DEBUG, logger="minhbach"):
         assert client.get(f"{BASE}/tokens/{code}.json").status_code == 200
         client.get(f"{BASE}/tokens/AAAA-BBBB-CCCCC.xml")
@@ -619,7 +621,7 @@ def test_token_lookups_never_log_the_token(client, session, caplog, monkeypatch)
         def failing(session, secret, token):  # the database fails on a query bound to the token
             session.execute(sa.text("SELECT id FROM no_such_table_open311 WHERE code = :code"), {"code": token})
 
-        monkeypatch.setattr(svc, "token_lookup", failing)
+        monkeypatch.setattr(open311, "token_lookup", failing)
         _json_errors(client.get(f"{BASE}/tokens/{code}.json"), 400)
     logged = _logged(caplog)
     assert "no_such_table_open311" in logged
@@ -669,19 +671,21 @@ def test_post_odd_input_never_fails(client, session, writer):
 # The request id ----------------------------------------------------------------------------------
 
 def test_request_ids_are_keyed_and_reversible():
-    ids = [svc.request_id(n, "key-one") for n in range(1, 200)]
+    ids = [open311_views.request_id(n, "key-one") for n in range(1, 200)]
     assert len(set(ids)) == 199 and all(len(i) == 16 for i in ids)
-    assert [svc.case_id_of(i, "key-one") for i in ids] == list(range(1, 200))
-    assert svc.case_id_of(ids[0], "key-two") is None  # another server's (or an old key's) id
-    assert svc.request_id(1, "key-two") != ids[0]
-    assert svc.case_id_of(ids[0].upper(), "key-one") == 1
-    assert svc.case_id_of("0123456789abcdef", "key-one") is None and svc.case_id_of("12", "key-one") is None
-    assert svc.request_id(2_147_483_647, "k") and svc.case_id_of(svc.request_id(2_147_483_647, "k"), "k") == 2_147_483_647
+    assert [open311_views.case_id_of(i, "key-one") for i in ids] == list(range(1, 200))
+    assert open311_views.case_id_of(ids[0], "key-two") is None  # another server's (or an old key's) id
+    assert open311_views.request_id(1, "key-two") != ids[0]
+    assert open311_views.case_id_of(ids[0].upper(), "key-one") == 1
+    assert open311_views.case_id_of("0123456789abcdef", "key-one") is None
+    assert open311_views.case_id_of("12", "key-one") is None
+    largest = open311_views.request_id(2_147_483_647, "k")
+    assert largest and open311_views.case_id_of(largest, "k") == 2_147_483_647
 
 
 def test_subject_from_the_first_words():
-    assert svc.subject_from("Đèn hỏng ở ngõ 12") == "Đèn hỏng ở ngõ 12"
-    assert svc.subject_from("  Đèn\nhỏng   ở ngõ 12  ") == "Đèn hỏng ở ngõ 12"
+    assert open311_intake.subject_from("Đèn hỏng ở ngõ 12") == "Đèn hỏng ở ngõ 12"
+    assert open311_intake.subject_from("  Đèn\nhỏng   ở ngõ 12  ") == "Đèn hỏng ở ngõ 12"
     long = " ".join(["từ"] * 30)
-    assert svc.subject_from(long) == " ".join(["từ"] * 12) + "…"
-    assert svc.subject_from("x" * 500) == "x" * 100 + "…"
+    assert open311_intake.subject_from(long) == " ".join(["từ"] * 12) + "…"
+    assert open311_intake.subject_from("x" * 500) == "x" * 100 + "…"

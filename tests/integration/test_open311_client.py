@@ -26,12 +26,12 @@ from civicbot.registry import Endpoint
 from georeport import GeoReport
 from sqlmodel import select
 
-from app.accounts import auth
+from app.accounts import tokens
 from app.accounts.audit import Actor
-from app.cases import service as complaints_svc
+from app.cases import codes
 from app.core.db import session_for
 from app.core.timeutil import local_today
-from app.integration import open311 as svc
+from app.integration import open311_views
 from app.main import create_app
 from app.models.complaint import CaseField, Complaint
 from tests import factories
@@ -81,7 +81,7 @@ def live(settings):
 @pytest.fixture
 def api_key(live) -> str:
     with live.session() as s:
-        key = auth.create_token(s, actor=Actor.system("test"), name="ung-dung-open311", scopes=["complaints:write"])
+        key = tokens.create_token(s, actor=Actor.system("test"), name="ung-dung-open311", scopes=["complaints:write"])
         s.commit()
     return key
 
@@ -118,7 +118,7 @@ def test_civicbot_client_full_cycle(live, api_key):
                         field="environment", sender_name="Người Tố Cáo Kín"),
                   filed(s, kind="complaint", subject="Khiếu nại xử phạt", content="Khiếu nại quyết định xử phạt.",
                         field="environment", sender_name="Người Khiếu Nại Kín")]
-        hidden_ids = [svc.request_id(c.id, live.app.state.secret_key) for c in hidden]
+        hidden_ids = [open311_views.request_id(c.id, live.app.state.secret_key) for c in hidden]
 
     posted = client.create_request("environment", dry_run=False, confirm="SEND", api_key=api_key,
                                    validate_remote=True, lat=20.9601, lng=105.7702,
@@ -129,7 +129,7 @@ def test_civicbot_client_full_cycle(live, api_key):
 
     with live.session() as s:
         case = s.exec(select(Complaint).where(Complaint.kind == "feedback")).one()
-        assert token == complaints_svc.format_code(case.tracking_code)
+        assert token == codes.format_code(case.tracking_code)
         assert case.field == "environment" and case.content == DESCRIPTION and case.sender_name == "Nguyễn Văn An"
         assert (case.latitude, case.longitude) == (20.9601, 105.7702) and case.sender_email == SENDER["email"]
 

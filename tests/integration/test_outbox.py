@@ -9,7 +9,7 @@ from aiosmtpd.controller import Controller
 from sqlmodel import select
 
 from app.accounts.audit import Actor
-from app.cases import service as complaints
+from app.cases import codes, intake, workflow
 from app.core.db import utcnow
 from app.integration import outbox
 from app.models.outbox import OutboxMessage
@@ -43,8 +43,8 @@ def smtp_server():
 def _file(session, **kw):
     data = {"kind": "feedback", "subject": "Rác thải tồn đọng đầu ngõ 5", "content": "Rác không được thu gom ba ngày nay.",
             "sender_name": "Phạm Thị Lan", "sender_email": "lan@example.org", **kw}
-    case = complaints.file_case(session, data=complaints.CaseInput.model_validate(data), channel="web",
-                                actor=Actor("citizen"))
+    case = intake.file_case(session, data=intake.CaseInput.model_validate(data), channel="web",
+                            actor=Actor("citizen"))
     session.commit()
     return case
 
@@ -53,12 +53,12 @@ def test_each_public_step_reaches_the_sender(session, smtp_server):
     inbox, smtp = smtp_server
     case = _file(session)
     officer = factories.principal(session, "officer")
-    complaints.transition(session, principal=officer, complaint_id=case.id,
-                          data=complaints.TransitionInput(action="classify", note="Đã chuyển tổ môi trường"))
+    workflow.transition(session, principal=officer, complaint_id=case.id,
+                        data=workflow.TransitionInput(action="classify", note="Đã chuyển tổ môi trường"))
     session.commit()
     assert outbox.deliver_due(session, smtp) == 2
     assert [m["To"] for m in inbox.messages] == ["lan@example.org"] * 2
-    code = complaints.format_code(case.tracking_code)
+    code = codes.format_code(case.tracking_code)
     assert code in inbox.messages[0]["Subject"] and "Đã tiếp nhận" in inbox.messages[0]["Subject"]
     assert "Đã chuyển tổ môi trường" in inbox.messages[1].get_content()
     assert outbox.deliver_due(session, smtp) == 0  # nothing is sent twice

@@ -9,13 +9,14 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from app.cases import service as cases
+from app.cases import codes
 from app.core.timeutil import LOCAL_TZ, local_today
 from app.models.audit import AuditEvent
 from app.models.complaint import Complaint
 from app.reception import schedule
-from app.reception import service as svc
 from app.reception.export import FIRST_DATA_ROW
+from app.reception.sessions import close_session
+from app.reception.visits import VisitInput, log_visit
 from tests import factories
 
 NAME, ID = "Trần Thị Bình", "001234567890"
@@ -46,7 +47,7 @@ def a_session(session, principal, day=None, host_role="officer", visits=()):
         starts_at=datetime.combine(day, time(7, 30), LOCAL_TZ), ends_at=datetime.combine(day, time(11, 30), LOCAL_TZ),
         host_name="Lê Văn Cán bộ", host_role=host_role, type="ad_hoc", place="Phòng tiếp công dân"))
     for v in visits:
-        svc.log_visit(session, principal=principal, session_id=row.id, data=svc.VisitInput.model_validate(v))
+        log_visit(session, principal=principal, session_id=row.id, data=VisitInput.model_validate(v))
     session.commit()
     return row
 
@@ -191,7 +192,7 @@ def test_schedule_a_session_and_log_visits_with_a_personal_token(client, session
     session.rollback()
     case = session.exec(select(Complaint).where(Complaint.sender_name == NAME)).one()
     assert case.channel == "walk_in" and case.kind == "complaint" and case.field == "land"
-    assert visit["case_tracking_code"] == cases.format_code(case.tracking_code)
+    assert visit["case_tracking_code"] == codes.format_code(case.tracking_code)
 
     group = client.post(visits_url, json=_visit(people_count=7, representatives=["A Một", "B Hai", "C Ba"]),
                         headers=clerk_token)
@@ -214,7 +215,7 @@ def test_schedule_a_session_and_log_visits_with_a_personal_token(client, session
     assert detail["counts"]["by_outcome"]["accepted"] == 1 and len(detail["visits"]) == 2
 
     session.rollback()  # a fresh transaction: the app has written since this session last read
-    svc.close_session(session, principal=clerk, session_id=created["id"])
+    close_session(session, principal=clerk, session_id=created["id"])
     session.commit()
     closed = client.post(visits_url, json=_visit(), headers=clerk_token)
     assert closed.status_code == 409 and closed.headers["content-type"] == "application/problem+json"

@@ -7,7 +7,7 @@ from io import BytesIO
 from openpyxl import load_workbook
 
 from app.reception.export import FIRST_DATA_ROW, register_workbook
-from app.reception.service import RegisterEntry
+from app.reception.register import RegisterEntry
 
 
 def entry(**kw) -> RegisterEntry:

@@ -15,8 +15,7 @@ from app.models.audit import AuditEvent
 from app.models.complaint import Complaint
 from app.models.reception import ReceptionRule, ReceptionSession
 from app.models.rules import CalendarOverride
-from app.reception import compliance, schedule
-from app.reception import service as svc
+from app.reception import compliance, identity, notices, register, schedule, sessions, visits
 from tests import factories
 
 
@@ -33,7 +32,7 @@ def visit_input(**kw):
             "summary": "Đề nghị xem xét việc cấp giấy chứng nhận quyền sử dụng đất", "case_kind": "petition",
             "people_count": 1, "outcome": "recorded"}
     data.update(kw)
-    return svc.VisitInput.model_validate(data)
+    return visits.VisitInput.model_validate(data)
 
 
 def a_session(session, principal, day=None, host_role="officer"):
@@ -129,23 +128,23 @@ def test_only_schedulers_change_the_schedule(session):
 # The register ----------------------------------------------------------------------------------
 
 def test_group_visits_follow_the_representatives_limits():
-    assert svc.max_representatives(4) == 0
-    assert svc.max_representatives(5) == 2 and svc.max_representatives(10) == 2
-    assert svc.max_representatives(11) == 5
+    assert visits.max_representatives(4) == 0
+    assert visits.max_representatives(5) == 2 and visits.max_representatives(10) == 2
+    assert visits.max_representatives(11) == 5
     ok = visit_input(people_count=7, representatives=["Ông A", "Bà B"]).model_dump()
-    assert svc.visit_problems(ok) == {}
-    assert "representatives" in svc.visit_problems({**ok, "representatives": ["A", "B", "C"]})
-    assert "representatives" in svc.visit_problems({**ok, "representatives": []})
-    assert svc.visit_problems({**ok, "people_count": 12, "representatives": ["A", "B", "C", "D", "E"]}) == {}
-    assert "representatives" in svc.visit_problems({**ok, "people_count": 2})
+    assert visits.visit_problems(ok) == {}
+    assert "representatives" in visits.visit_problems({**ok, "representatives": ["A", "B", "C"]})
+    assert "representatives" in visits.visit_problems({**ok, "representatives": []})
+    assert visits.visit_problems({**ok, "people_count": 12, "representatives": ["A", "B", "C", "D", "E"]}) == {}
+    assert "representatives" in visits.visit_problems({**ok, "people_count": 2})
 
 
 def test_outcomes_need_their_columns():
     base = visit_input().model_dump()
-    assert set(svc.visit_problems({**base, "outcome": "refused"})) == {"refusal_reason"}
-    assert set(svc.visit_problems({**base, "outcome": "refused", "refusal_reason": "other_law"})) == {"notes"}
-    assert set(svc.visit_problems({**base, "outcome": "guided"})) == {"guided_to"}
-    assert set(svc.visit_problems({**base, "outcome": "transferred"})) == {"transferred_to"}
+    assert set(visits.visit_problems({**base, "outcome": "refused"})) == {"refusal_reason"}
+    assert set(visits.visit_problems({**base, "outcome": "refused", "refusal_reason": "other_law"})) == {"notes"}
+    assert set(visits.visit_problems({**base, "outcome": "guided"})) == {"guided_to"}
+    assert set(visits.visit_problems({**base, "outcome": "transferred"})) == {"transferred_to"}
     with pytest.raises(ValidationError):
         visit_input(id_number="12ab")
 
@@ -153,8 +152,8 @@ def test_outcomes_need_their_columns():
 def test_logging_numbers_visits_and_an_accepted_visit_becomes_a_walk_in_case(session):
     clerk = factories.principal(session, "reception")
     s = a_session(session, clerk)
-    v1 = svc.log_visit(session, principal=clerk, session_id=s.id, data=visit_input())
-    v2 = svc.log_visit(session, principal=clerk, session_id=s.id, data=visit_input(
+    v1 = visits.log_visit(session, principal=clerk, session_id=s.id, data=visit_input())
+    v2 = visits.log_visit(session, principal=clerk, session_id=s.id, data=visit_input(
         case_kind="complaint", outcome="accepted", summary="Khiếu nại quyết định thu hồi đất của UBND phường"))
     session.commit()
     assert (v1.number, v2.number) == (1, 2)
@@ -163,32 +162,32 @@ def test_logging_numbers_visits_and_an_accepted_visit_becomes_a_walk_in_case(ses
     assert case.channel == "walk_in" and case.kind == "complaint" and case.sender_name == "Trần Thị Bình"
     assert v2.notice_due_on is not None and v2.notice_rule.startswith("reception.notification")
     assert v1.notice_due_on is None  # merely recorded: nothing owed
-    assert [v.id for v, _c in svc.pending_notices(session)] == [v2.id]
+    assert [v.id for v, _c in notices.pending_notices(session)] == [v2.id]
 
 
 def test_a_closed_register_takes_no_visit_until_a_leader_reopens_it(session):
     clerk = factories.principal(session, "reception")
     leader = factories.principal(session, "leader")
     s = a_session(session, clerk)
-    svc.open_session(session, principal=clerk, session_id=s.id)
-    svc.close_session(session, principal=clerk, session_id=s.id)
+    sessions.open_session(session, principal=clerk, session_id=s.id)
+    sessions.close_session(session, principal=clerk, session_id=s.id)
     session.commit()
     with pytest.raises(Conflict):
-        svc.log_visit(session, principal=clerk, session_id=s.id, data=visit_input())
+        visits.log_visit(session, principal=clerk, session_id=s.id, data=visit_input())
     with pytest.raises(Forbidden):
-        svc.reopen_session(session, principal=clerk, session_id=s.id, reason="Ghi bổ sung lượt tiếp")
-    svc.reopen_session(session, principal=leader, session_id=s.id, reason="Ghi bổ sung lượt tiếp")
-    assert svc.log_visit(session, principal=clerk, session_id=s.id, data=visit_input()).number == 1
+        sessions.reopen_session(session, principal=clerk, session_id=s.id, reason="Ghi bổ sung lượt tiếp")
+    sessions.reopen_session(session, principal=leader, session_id=s.id, reason="Ghi bổ sung lượt tiếp")
+    assert visits.log_visit(session, principal=clerk, session_id=s.id, data=visit_input()).number == 1
 
 
 def test_a_future_or_cancelled_session_takes_no_visit(session):
     clerk = factories.principal(session, "reception")
     future = a_session(session, clerk, day=local_today() + timedelta(days=3))
     with pytest.raises(Conflict):
-        svc.log_visit(session, principal=clerk, session_id=future.id, data=visit_input())
+        visits.log_visit(session, principal=clerk, session_id=future.id, data=visit_input())
     schedule.cancel_session(session, principal=clerk, session_id=future.id, reason="Mưa bão, nghỉ tiếp")
     with pytest.raises(Conflict):
-        svc.open_session(session, principal=clerk, session_id=future.id)
+        sessions.open_session(session, principal=clerk, session_id=future.id)
 
 
 def test_ids_are_masked_and_a_denouncer_is_hidden_from_reception_and_supervisors(session):
@@ -196,19 +195,19 @@ def test_ids_are_masked_and_a_denouncer_is_hidden_from_reception_and_supervisors
     leader = factories.principal(session, "leader")
     supervisor = factories.principal(session, "supervisor")
     s = a_session(session, clerk)
-    plain = svc.log_visit(session, principal=clerk, session_id=s.id, data=visit_input())
-    secret = svc.log_visit(session, principal=clerk, session_id=s.id, data=visit_input(
+    plain = visits.log_visit(session, principal=clerk, session_id=s.id, data=visit_input())
+    secret = visits.log_visit(session, principal=clerk, session_id=s.id, data=visit_input(
         case_kind="denunciation", outcome="guided", guided_to="Công an phường",
         summary="Tố cáo cán bộ địa chính nhận tiền"))
     session.commit()
-    listed = svc.shown(plain, None, clerk)
+    listed = identity.shown(plain, None, clerk)
     assert listed.id_number == "••••••••7890" and listed.name == "Trần Thị Bình"
-    assert svc.read_visit(session, principal=clerk, visit_id=plain.id).id_number == "001234567890"
-    assert svc.shown(plain, None, supervisor).name == str(svc.REDACTED)
-    assert svc.shown(secret, None, clerk).name == str(svc.REDACTED)
+    assert visits.read_visit(session, principal=clerk, visit_id=plain.id).id_number == "001234567890"
+    assert identity.shown(plain, None, supervisor).name == str(identity.REDACTED)
+    assert identity.shown(secret, None, clerk).name == str(identity.REDACTED)
     with pytest.raises(Forbidden):
-        svc.read_visit(session, principal=supervisor, visit_id=plain.id)
-    view = svc.read_visit(session, principal=leader, visit_id=secret.id)
+        visits.read_visit(session, principal=supervisor, visit_id=plain.id)
+    view = visits.read_visit(session, principal=leader, visit_id=secret.id)
     session.commit()
     assert view.name == "Trần Thị Bình" and view.id_number == "001234567890"
     logged = session.exec(select(AuditEvent).where(AuditEvent.action == "reception_visit.identity_view")).all()
@@ -218,12 +217,12 @@ def test_ids_are_masked_and_a_denouncer_is_hidden_from_reception_and_supervisors
 def test_counts_by_kind_and_outcome(session):
     clerk = factories.principal(session, "reception")
     s = a_session(session, clerk)
-    svc.log_visit(session, principal=clerk, session_id=s.id, data=visit_input(people_count=7,
-                                                                               representatives=["A", "B"]))
-    svc.log_visit(session, principal=clerk, session_id=s.id, data=visit_input(
+    visits.log_visit(session, principal=clerk, session_id=s.id, data=visit_input(people_count=7,
+                                                                                 representatives=["A", "B"]))
+    visits.log_visit(session, principal=clerk, session_id=s.id, data=visit_input(
         outcome="refused", refusal_reason="threatening"))
     session.commit()
-    c = svc.counts_for(session, [s.id])[s.id]
+    c = visits.counts_for(session, [s.id])[s.id]
     assert (c.visits, c.people) == (2, 8)
     assert c.by_kind["petition"] == 2 and c.by_outcome["refused"] == 1 and c.by_outcome["recorded"] == 1
 
@@ -234,7 +233,7 @@ def test_compliance_flags_weeks_without_the_chairman(session):
     clerk = factories.principal(session, "reception")
     monday = local_today() - timedelta(days=local_today().weekday()) - timedelta(days=14)
     held = a_session(session, clerk, day=monday + timedelta(days=3), host_role="chairman")
-    svc.open_session(session, principal=clerk, session_id=held.id)
+    sessions.open_session(session, principal=clerk, session_id=held.id)
     a_session(session, clerk, day=monday + timedelta(days=7 + 3), host_role="chairman")  # scheduled, not held
     session.commit()
     report = compliance.chairman_compliance(session, year=(monday + timedelta(days=3)).year, today=local_today())
@@ -267,33 +266,33 @@ def test_the_frequency_rule_is_versioned_within_its_unit_family(session):
 def test_a_correction_keeps_the_old_values_and_audits_only_the_columns(session):
     clerk = factories.principal(session, "reception")
     s = a_session(session, clerk)
-    v = svc.log_visit(session, principal=clerk, session_id=s.id, data=visit_input(visitor_name="Trần Thi Bìnhh"))
+    v = visits.log_visit(session, principal=clerk, session_id=s.id, data=visit_input(visitor_name="Trần Thi Bìnhh"))
     session.commit()
-    svc.correct_visit(session, principal=clerk, visit_id=v.id, data=svc.VisitCorrection(
+    visits.correct_visit(session, principal=clerk, visit_id=v.id, data=visits.VisitCorrection(
         visitor_name="Trần Thị Bình", notes="", reason="Gõ nhầm họ tên"))
     session.commit()
     assert v.visitor_name == "Trần Thị Bình"
-    [fix] = svc.corrections_of(session, v.id)
+    [fix] = visits.corrections_of(session, v.id)
     assert "Trần Thi Bìnhh" in fix.before and fix.reason == "Gõ nhầm họ tên"
     event = session.exec(select(AuditEvent).where(AuditEvent.action == "reception_visit.correct")).one()
     assert "Bình" not in (event.after or "") and "visitor_name" in (event.after or "")
     with pytest.raises(Invalid):  # nothing changes
-        svc.correct_visit(session, principal=clerk, visit_id=v.id, data=svc.VisitCorrection(
+        visits.correct_visit(session, principal=clerk, visit_id=v.id, data=visits.VisitCorrection(
             visitor_name="Trần Thị Bình", reason="Không đổi gì"))
 
 
 def test_no_correction_after_closing_and_none_of_a_hidden_denouncer(session):
     clerk = factories.principal(session, "reception")
     s = a_session(session, clerk)
-    secret = svc.log_visit(session, principal=clerk, session_id=s.id, data=visit_input(
+    secret = visits.log_visit(session, principal=clerk, session_id=s.id, data=visit_input(
         case_kind="denunciation", outcome="recorded", summary="Tố cáo cán bộ địa chính nhận tiền"))
     session.commit()
     with pytest.raises(Invalid):  # the clerk may not see the denouncer, so cannot change them
-        svc.correct_visit(session, principal=clerk, visit_id=secret.id, data=svc.VisitCorrection(
+        visits.correct_visit(session, principal=clerk, visit_id=secret.id, data=visits.VisitCorrection(
             visitor_name="Người khác", reason="Thử đổi danh tính"))
-    svc.close_session(session, principal=clerk, session_id=s.id)
+    sessions.close_session(session, principal=clerk, session_id=s.id)
     with pytest.raises(Conflict):
-        svc.correct_visit(session, principal=clerk, visit_id=secret.id, data=svc.VisitCorrection(
+        visits.correct_visit(session, principal=clerk, visit_id=secret.id, data=visits.VisitCorrection(
             notes="Bổ sung", reason="Ghi chú thêm"))
 
 
@@ -303,11 +302,11 @@ def test_lists_never_name_a_denouncer_and_each_export_of_one_is_audited(session)
     clerk = factories.principal(session, "reception")
     leader = factories.principal(session, "leader")
     s = a_session(session, clerk)
-    secret = svc.log_visit(session, principal=clerk, session_id=s.id, data=visit_input(
+    secret = visits.log_visit(session, principal=clerk, session_id=s.id, data=visit_input(
         case_kind="denunciation", outcome="recorded", summary="Tố cáo cán bộ địa chính nhận tiền"))
     session.commit()
-    assert svc.shown(secret, None, leader).name == str(svc.REDACTED)  # a list, even for a leader
-    entries = svc.register_entries(session, principal=leader, start=local_today(), end=local_today())
+    assert identity.shown(secret, None, leader).name == str(identity.REDACTED)  # a list, even for a leader
+    entries = register.register_entries(session, principal=leader, start=local_today(), end=local_today())
     session.commit()
     assert "Trần Thị Bình" in entries[0].name_address
     logged = session.exec(select(AuditEvent).where(AuditEvent.action == "reception_visit.identity_view")).all()
@@ -318,11 +317,11 @@ def test_the_register_refuses_a_range_over_its_cap(session, monkeypatch):
     clerk = factories.principal(session, "reception")
     s = a_session(session, clerk)
     for _ in range(3):
-        svc.log_visit(session, principal=clerk, session_id=s.id, data=visit_input())
+        visits.log_visit(session, principal=clerk, session_id=s.id, data=visit_input())
     session.commit()
-    monkeypatch.setattr(svc, "MAX_REGISTER_ROWS", 2)
+    monkeypatch.setattr(register, "MAX_REGISTER_ROWS", 2)
     with pytest.raises(Invalid):
-        svc.register_entries(session, principal=clerk, start=local_today(), end=local_today())
+        register.register_entries(session, principal=clerk, start=local_today(), end=local_today())
 
 
 def test_a_rule_ended_in_the_past_leaves_no_session_ahead(session):
@@ -346,7 +345,7 @@ def test_an_accepted_visit_makes_a_one_line_subject_and_keeps_no_stray_refusal(s
     clerk = factories.principal(session, "reception")
     s = a_session(session, clerk)
     text = "Đơn " + " " * 400 + "khiếu nại việc thu hồi đất"
-    v = svc.log_visit(session, principal=clerk, session_id=s.id, data=visit_input(
+    v = visits.log_visit(session, principal=clerk, session_id=s.id, data=visit_input(
         case_kind="complaint", outcome="accepted", summary=text, refusal_reason="threatening"))
     session.commit()
     case = session.get(Complaint, v.complaint_id)
@@ -354,17 +353,17 @@ def test_an_accepted_visit_makes_a_one_line_subject_and_keeps_no_stray_refusal(s
 
 
 def test_supervisors_see_a_case_senders_id_masked(session):
-    from app.cases import service as complaints
+    from app.cases import privacy
 
     clerk = factories.principal(session, "reception")
     supervisor = factories.principal(session, "supervisor")
     s = a_session(session, clerk)
-    v = svc.log_visit(session, principal=clerk, session_id=s.id, data=visit_input(
+    v = visits.log_visit(session, principal=clerk, session_id=s.id, data=visit_input(
         case_kind="complaint", outcome="accepted", summary="Khiếu nại quyết định thu hồi đất"))
     session.commit()
-    assert complaints.view(session, principal=supervisor, complaint_id=v.complaint_id).sender[
+    assert privacy.view(session, principal=supervisor, complaint_id=v.complaint_id).sender[
         "sender_id_number"] == "••••••••7890"
-    assert complaints.view(session, principal=clerk, complaint_id=v.complaint_id).sender[
+    assert privacy.view(session, principal=clerk, complaint_id=v.complaint_id).sender[
         "sender_id_number"] == "001234567890"
 
 
@@ -372,12 +371,12 @@ def test_owed_answers_are_counted_with_the_overdue_ones(session):
     clerk = factories.principal(session, "reception")
     long_ago = a_session(session, clerk, day=local_today() - timedelta(days=30))
     today = a_session(session, clerk)
-    svc.log_visit(session, principal=clerk, session_id=long_ago.id, data=visit_input(
+    visits.log_visit(session, principal=clerk, session_id=long_ago.id, data=visit_input(
         outcome="guided", guided_to="Công an phường"))
-    svc.log_visit(session, principal=clerk, session_id=today.id, data=visit_input(
+    visits.log_visit(session, principal=clerk, session_id=today.id, data=visit_input(
         outcome="transferred", transferred_to="UBND thành phố"))
-    v = svc.log_visit(session, principal=clerk, session_id=today.id, data=visit_input(
+    v = visits.log_visit(session, principal=clerk, session_id=today.id, data=visit_input(
         outcome="guided", guided_to="Tòa án"))
-    svc.mark_notified(session, principal=clerk, visit_id=v.id, on=local_today(), number="12/TB")
+    visits.mark_notified(session, principal=clerk, visit_id=v.id, on=local_today(), number="12/TB")
     session.commit()
-    assert svc.notice_counts(session, local_today()) == svc.NoticeCounts(owed=2, overdue=1)
+    assert notices.notice_counts(session, local_today()) == notices.NoticeCounts(owed=2, overdue=1)

@@ -8,11 +8,11 @@ import pytest
 from icalendar import Calendar
 from sqlmodel import select
 
+from app.cases.codes import format_code
 from app.core.timeutil import LOCAL_TZ, local_today
 from app.models.complaint import Complaint
 from app.models.reception import ReceptionSession, ReceptionVisit
-from app.reception import schedule
-from app.reception import service as svc
+from app.reception import schedule, visits
 from tests import factories
 
 
@@ -42,7 +42,7 @@ def post_visit(client, session_id, token, htmx=False, **kw):
 def test_public_schedule_shows_sessions_and_the_rules_but_never_the_register(client, session):
     s = make_session(session, host_name="Nguyễn Văn Tiếp")
     clerk = factories.principal(session, "reception")
-    svc.log_visit(session, principal=clerk, session_id=s.id, data=svc.VisitInput.model_validate(VISIT))
+    visits.log_visit(session, principal=clerk, session_id=s.id, data=visits.VisitInput.model_validate(VISIT))
     session.commit()
     page = client.get("/reception")
     assert page.status_code == 200
@@ -114,7 +114,7 @@ def test_an_accepted_visit_links_its_case_and_a_closed_register_refuses(client, 
     assert case.channel == "walk_in"
     page = client.get(f"/staff/reception/visits/{visit.id}")
     assert page.status_code == 200 and "001234567890" in page.text  # in full on its own page
-    assert svc.cases.format_code(case.tracking_code) in page.text
+    assert format_code(case.tracking_code) in page.text
     assert client.post(f"/staff/reception/sessions/{s.id}/close", data={"csrf_token": token},
                        follow_redirects=False).status_code == 303
     assert post_visit(client, s.id, token).status_code == 409
@@ -180,7 +180,7 @@ def test_rules_page_creates_a_rule_and_its_sessions(client, session, login):
 def test_compliance_and_print_view(client, session, login):
     s = make_session(session, host_role="chairman", day=local_today() - timedelta(days=7))
     clerk = factories.principal(session, "reception")
-    svc.log_visit(session, principal=clerk, session_id=s.id, data=svc.VisitInput.model_validate(VISIT))
+    visits.log_visit(session, principal=clerk, session_id=s.id, data=visits.VisitInput.model_validate(VISIT))
     session.commit()
     login("leader")
     page = client.get("/staff/reception/compliance")
@@ -196,7 +196,7 @@ def test_compliance_and_print_view(client, session, login):
 def test_supervisors_see_counts_not_names(client, session, login):
     s = make_session(session)
     clerk = factories.principal(session, "reception")
-    svc.log_visit(session, principal=clerk, session_id=s.id, data=svc.VisitInput.model_validate(VISIT))
+    visits.log_visit(session, principal=clerk, session_id=s.id, data=visits.VisitInput.model_validate(VISIT))
     session.commit()
     login("supervisor")
     page = client.get(f"/staff/reception/sessions/{s.id}")
@@ -223,7 +223,7 @@ def test_correcting_a_row_from_its_page(client, session, login):
     login("reception")
     s = make_session(session)
     clerk = factories.principal(session, "reception")
-    visit = svc.log_visit(session, principal=clerk, session_id=s.id, data=svc.VisitInput.model_validate(
+    visit = visits.log_visit(session, principal=clerk, session_id=s.id, data=visits.VisitInput.model_validate(
         {**VISIT, "notes": "Ghi chú cũ"}))
     session.commit()
     token = factories.csrf(client, f"/staff/reception/visits/{visit.id}")
@@ -282,7 +282,7 @@ def test_personal_pages_are_not_cached(client, session, login):
     login("reception")
     s = make_session(session)
     clerk = factories.principal(session, "reception")
-    visit = svc.log_visit(session, principal=clerk, session_id=s.id, data=svc.VisitInput.model_validate(VISIT))
+    visit = visits.log_visit(session, principal=clerk, session_id=s.id, data=visits.VisitInput.model_validate(VISIT))
     session.commit()
     assert client.get(f"/staff/reception/visits/{visit.id}").headers["cache-control"] == "no-store"
     assert client.get("/staff/reception/register").headers["cache-control"] == "no-store"

@@ -9,15 +9,14 @@ from datetime import date, timedelta
 
 from sqlmodel import select
 
-from app.cases import service as complaints
+from app.cases import intake, split
 from app.core.timeutil import local_today
 from app.models.reception import ReceptionVisit
-from app.reporting import opendata
-from app.reporting import stats as S
+from app.reporting import opendata, stats, stats_cases, withholding
 from tests import factories
 from tests.cases.test_service import case_input
 from tests.reporting import test_periodic as hand_counted
-from tests.reporting.test_stats import given_away
+from tests.reporting.test_withholding import given_away
 
 travel = hand_counted.travel
 leader = hand_counted.leader
@@ -45,7 +44,7 @@ def _totals(rows, month):
     return {r["kind"]: r for r in rows if r["month"] == month and r["by"] == "total"}
 
 
-def _shown(count: S.Count) -> str:
+def _shown(count: withholding.Count) -> str:
     return "ẩn" if count.hidden else str(count)
 
 
@@ -70,8 +69,8 @@ def test_public_data_only_and_no_denunciations(client, session, travel, leader):
     factories.draft(session, factories.principal(session, "publisher"), title="Bản nháp chưa công khai")
     last_month = local_today().replace(day=1) - timedelta(days=1)  # complete months only
     travel(last_month)
-    complaints.file_case(session, data=case_input(kind="denunciation", subject="Tố cáo ông Nguyễn Văn Bê"),
-                         channel="web", actor=hand_counted.CITIZEN)
+    intake.file_case(session, data=case_input(kind="denunciation", subject="Tố cáo ông Nguyễn Văn Bê"),
+                     channel="web", actor=hand_counted.CITIZEN)
     session.commit()
     for _ in range(3):
         hand_counted._file(session, travel, leader, last_month, kind="feedback", field="urban_order")
@@ -95,7 +94,7 @@ def test_the_page_and_the_file_count_the_same_cases(session, travel, leader):
     day = date(2026, 6, 1)
     letter = hand_counted._file(session, travel, leader, day, kind="feedback", field="other")
     travel(day)
-    complaints.split(session, principal=leader, complaint_id=letter.id, data=complaints.SplitInput(parts=[
+    split.split(session, principal=leader, complaint_id=letter.id, data=split.SplitInput(parts=[
         {"kind": "feedback", "subject": "Phản ánh đèn đường hỏng", "content": "Đèn đường ngõ 5 hỏng một tuần."},
         {"kind": "denunciation", "subject": "Tố cáo cán bộ thu tiền", "content": "Thu thêm tiền ngoài quy định."}]))
     session.commit()
@@ -103,7 +102,7 @@ def test_the_page_and_the_file_count_the_same_cases(session, travel, leader):
     hand_counted._act(session, travel, leader, reclassified, day, "classify", kind="feedback")
     for _i in range(3):
         hand_counted._file(session, travel, leader, day, kind="feedback", field="other")
-    june = {mo.key: p for mo, p in S.public_stats(session, today=TODAY).cases.months}["2026-06"]
+    june = {mo.key: p for mo, p in stats.public_stats(session, today=TODAY).cases.months}["2026-06"]
     rows = _cases(session)
     assert {r["kind"]: r["received"] for r in _totals(rows, "2026-06").values()} == {"feedback": "3"}
     assert june.received.value == 3
@@ -141,10 +140,10 @@ def test_no_count_can_be_worked_out_against_the_page(session, travel, leader):
     for kind, n in (("complaint", 3), ("petition", 1), ("feedback", 3)):
         for _i in range(n):
             hand_counted._file(session, travel, leader, date(2026, 7, 6), kind=kind, field="land")
-    st = S.public_stats(session, today=TODAY)
+    st = stats.public_stats(session, today=TODAY)
     page = {f"page.{mo.key}": _shown(p.received) for mo, p in st.cases.months}
     page |= {f"page.online.{mo.key}": _shown(p.online) for mo, p in st.cases.months}
-    page |= {f"page.12m.{k}": _shown(p.received) for k, p in st.cases.by_kind if k != S.DENUNCIATION}
+    page |= {f"page.12m.{k}": _shown(p.received) for k, p in st.cases.by_kind if k != stats_cases.DENUNCIATION}
     page["page.12m"] = _shown(st.cases.total.received)
     assert page["page.2026-07"] == "7"
     rows = [r for r in _cases(session) if r["month"] == "2026-07"]

@@ -19,10 +19,13 @@ import pytest
 from sqlalchemy import event
 
 from app.accounts.audit import Actor
+from app.cases import intake, questions, rating, trail, workflow
 from app.cases import queries as case_queries
-from app.cases import service as complaints
+from app.cases.rating import RatingInput, rate, rating_key
 from app.core.timeutil import LOCAL_TZ
+from app.dialogues import commitments
 from app.dialogues import service as dialogues
+from app.dialogues.commitments import CommitmentInput, ProgressInput, add_commitment, add_progress
 from app.disclosures import service as disclosures
 from app.legal import periods as P
 from app.models.disclosure import Category, Method
@@ -33,7 +36,8 @@ from tests import factories
 
 TODAY = date(2026, 11, 27)  # the day the reports are drawn up (Y 2026 still running)
 CITIZEN = Actor("citizen", client_addr="203.0.113.9")
-TRAVELLING = (complaints, reception, reception_schedule, disclosures, dialogues)
+TRAVELLING = (intake, workflow, trail, rating, questions, sessions, visits, reception_schedule, disclosures,
+              dialogues, commitments)
 
 Q1, Q2 = P.official(2026, "Q1"), P.official(2026, "Q2")
 Y25, Y26 = P.official(2025, "Y"), P.official(2026, "Y")
@@ -69,20 +73,20 @@ def report(session, period, today=TODAY):
 
 def _file(session, travel, leader, day, *, kind, field, channel="web"):
     travel(day)
-    data = complaints.CaseInput.model_validate({
+    data = intake.CaseInput.model_validate({
         "kind": kind, "field": field, "subject": "Đơn thử nghiệm báo cáo định kỳ",
         "content": "Nội dung đơn dùng để kiểm tra số liệu báo cáo.", "sender_name": "Nguyễn Văn An",
         "sender_address": "Số 3 ngõ 12, TDP 4"})
-    case = complaints.file_case(session, data=data, channel=channel, actor=CITIZEN,
-                                principal=None if channel == "web" else leader)
+    case = intake.file_case(session, data=data, channel=channel, actor=CITIZEN,
+                            principal=None if channel == "web" else leader)
     session.commit()
     return case
 
 
 def _act(session, travel, leader, case, day, action, **fields):
     travel(day)
-    complaints.transition(session, principal=leader, complaint_id=case.id,
-                          data=complaints.TransitionInput(action=action, **fields))
+    workflow.transition(session, principal=leader, complaint_id=case.id,
+                        data=workflow.TransitionInput(action=action, **fields))
     session.commit()
 
 
@@ -98,9 +102,8 @@ def _resolve(session, travel, leader, case, day):
 
 def _rate(session, travel, case, day, rating):
     travel(day)
-    key = complaints.rating_key(session, case)
-    complaints.rate(session, code=case.tracking_code, data=complaints.RatingInput(rating=rating, rating_key=key),
-                    actor=CITIZEN)
+    key = rating_key(session, case)
+    rate(session, code=case.tracking_code, data=RatingInput(rating=rating, rating_key=key), actor=CITIZEN)
     session.commit()
 
 
@@ -386,13 +389,13 @@ def _dialogue(session, travel, leader, day, *, at=(8, 0), hold=True, questions=(
             answer="Trong quý này" if answered else "", answered_by="Chủ tịch UBND" if answered else ""))
     made = []
     for title, due, _steps in commitments:
-        data = dialogues.CommitmentInput(title=title, owner_department="Phòng Kinh tế", due_on=due)
-        made.append(dialogues.add_commitment(session, principal=leader, dialogue_id=d.id, data=data))
+        data = CommitmentInput(title=title, owner_department="Phòng Kinh tế", due_on=due)
+        made.append(add_commitment(session, principal=leader, dialogue_id=d.id, data=data))
     session.commit()
     for c, (_title, _due, steps) in zip(made, commitments, strict=True):
         for on, status in steps:
             travel(on, 16)
-            dialogues.add_progress(session, principal=leader, commitment_id=c.id, data=dialogues.ProgressInput(
+            add_progress(session, principal=leader, commitment_id=c.id, data=ProgressInput(
                 on=on, note="Cập nhật tiến độ thực hiện", status=status))
             session.commit()
     return d

@@ -19,23 +19,21 @@ from __future__ import annotations
 
 import csv
 import io
-import random
 import re
 from datetime import date, datetime, time, timedelta
 from functools import partial
 from html.parser import HTMLParser
-from itertools import product
 
 import pytest
 from sqlalchemy import event
 
-from app.cases import service as complaints
+from app.cases import split
 from app.core.timeutil import LOCAL_TZ
 from app.dialogues import service as dialogues
-from app.reporting import stats as S
-from app.reporting import web_public as stats_router
+from app.reporting import stats, stats_span, web_public
 from tests import factories
 from tests.reporting import test_periodic as hand_counted
+from tests.reporting.test_withholding import given_away
 
 # The periodic reports' fixtures, used here as they are.
 travel = hand_counted.travel
@@ -53,8 +51,8 @@ CASE_TABLES = ("cases-by-kind", "cases-accepted", "cases-resolved", "cases-onlin
 PERSONAL = ("Nguyễn Văn An", "Số 3 ngõ 12", "Trần Thị Bình", "203.0.113.9")  # names and addresses in the fixtures
 
 
-def figures(session, today=TODAY) -> S.Stats:
-    return S.public_stats(session, today=today)
+def figures(session, today=TODAY) -> stats.Stats:
+    return stats.public_stats(session, today=today)
 
 
 def by_month(rows) -> dict[str, object]:
@@ -72,25 +70,26 @@ def take_on(session, travel, leader, case, day):
 @pytest.fixture
 def on_today(monkeypatch):
     """The page and its files think it is TODAY."""
-    monkeypatch.setattr(stats_router, "local_today", lambda: TODAY)
+    monkeypatch.setattr(web_public, "local_today", lambda: TODAY)
 
 
 # The months --------------------------------------------------------------------------------------
 
 def test_the_span_is_the_twelve_complete_months_and_one_before():
-    span = S.Span.ending(TODAY)
+    span = stats_span.Span.ending(TODAY)
     assert [m.key for m in span.months] == MONTHS  # not November 2026, under way
     assert span.end == span.months[-1].end == date(2026, 10, 31)
     assert (span.months[1].start, span.months[1].end) == (date(2025, 11, 1), date(2025, 11, 30))
     assert span.headline_start == date(2025, 11, 1) and span.period.end == date(2026, 10, 31)
     assert span.index(TODAY) is None and span.index(date(2026, 10, 31)) == 12
-    january = S.Span.ending(date(2026, 1, 1))  # across the turn of the year, on its first day
+    january = stats_span.Span.ending(date(2026, 1, 1))  # across the turn of the year, on its first day
     assert (january.months[0].key, january.months[-1].key, january.headline_start, january.end) == (
         "2024-12", "2025-12", date(2025, 1, 1), date(2025, 12, 31))
     assert january.months[2].end == date(2025, 2, 28)
-    assert S.Span.ending(date(2028, 3, 31)).months[0].end == date(2027, 2, 28)
+    assert stats_span.Span.ending(date(2028, 3, 31)).months[0].end == date(2027, 2, 28)
     # The same span all month long: the figures change on the 1st only.
-    assert S.Span.ending(date(2026, 11, 1)).months == S.Span.ending(date(2026, 11, 30)).months == span.months
+    first, last = stats_span.Span.ending(date(2026, 11, 1)), stats_span.Span.ending(date(2026, 11, 30))
+    assert first.months == last.months == span.months
 
 
 # Cases -----------------------------------------------------------------------------------------
@@ -116,9 +115,9 @@ def test_case_figures_month_by_month(session, cases):
 def test_case_figures_of_the_twelve_months(session, cases):
     c = figures(session).cases
     t = c.total  # complaints, petitions and feedback: C0–C5, C7–C9
-    assert (t.received.value, t.online.value, S.percent(t.online_share)) == (9, 6, 67)
+    assert (t.received.value, t.online.value, stats.percent(t.online_share)) == (9, 6, 67)
     assert (t.accepted.value, t.accepted_on_time.value, t.accepted_late.value) == (4, 4, 0)
-    assert S.percent(t.accepted_on_time_share) == 100
+    assert stats.percent(t.accepted_on_time_share) == 100
     assert (t.resolved.value, t.resolved_on_time.value, t.resolved_late.value) == (4, 1, 3)
     # One on time: withheld ("<3"), and so is the share built on it (it would say 1 of 4).
     assert (str(t.resolved_on_time), t.resolved_on_time_share) == ("<3", None)
@@ -177,7 +176,7 @@ def test_cases_protected_as_denunciations_are_counted_with_them(session, travel,
     day = date(2026, 6, 1)
     letter = hand_counted._file(session, travel, leader, day, kind="feedback", field="other")
     travel(day)
-    complaints.split(session, principal=leader, complaint_id=letter.id, data=complaints.SplitInput(parts=[
+    split.split(session, principal=leader, complaint_id=letter.id, data=split.SplitInput(parts=[
         {"kind": "feedback", "subject": "Phản ánh đèn đường hỏng", "content": "Đèn đường ngõ 5 hỏng một tuần."},
         {"kind": "denunciation", "subject": "Tố cáo cán bộ thu tiền", "content": "Thu thêm tiền ngoài quy định."}]))
     session.commit()
@@ -200,131 +199,7 @@ def test_cases_protected_as_denunciations_are_counted_with_them(session, travel,
     assert by_month(st.satisfaction.months)["2026-06"].count.value == 0  # the protected one's rating
 
 
-# Withholding: no "<3" worked out from the totals ---------------------------------------------------------
-
-def worked_out(cells: dict[str, str], sums: list[tuple], top: int) -> dict[str, set[int]]:
-    """What a reader can tell of each withheld cell, by brute force: every value it takes in an
-    assignment that agrees with the published cells ("<3": 1 or 2; "ẩn": 0 to `top`) and the sums
-    (total, parts, known)."""
-    unknown = [k for k, v in cells.items() if v in ("<3", "ẩn")]
-    domains = [(1, 2) if cells[k] == "<3" else range(top + 1) for k in unknown]
-    seen: dict[str, set[int]] = {k: set() for k in unknown}
-    for values in product(*domains):
-        a = dict(zip(unknown, values, strict=True))
-
-        def value(k, a=a):
-            return a[k] if k in a else int(cells[k])
-
-        if all(value(t) == sum(value(p) for p in parts) + known for t, parts, known in sums):
-            for k, v in a.items():
-                seen[k].add(v)
-    return seen
-
-
-def given_away(cells: dict[str, str], sums: list[tuple], top: int) -> dict[str, int]:
-    """The withheld cells a reader can pin to 1 or 2, and the small counts shown as they are."""
-    shown = {k: int(v) for k, v in cells.items() if v in ("1", "2")}
-    pinned = {k: min(v) for k, v in worked_out(cells, sums, top).items() if len(v) == 1 and min(v) in (1, 2)}
-    return shown | pinned
-
-
-def publish(values: dict[str, int], sums: list[tuple]) -> dict[str, str]:
-    cells = S.Withholding()
-    for k, v in values.items():
-        cells.count(k, v)
-    for total, parts, known in sums:
-        cells.sum(total, parts, known)
-    cells.solve()
-    return {k: "ẩn" if cells[k].hidden else str(cells[k]) for k in values}
-
-
-@pytest.mark.parametrize("values", [
-    {"complaint": 2, "petition": 2, "feedback": 2, "total": 6},  # the demo's "Tiếp nhận,<3,<3,<3,6": 2 each
-    {"complaint": 1, "petition": 1, "feedback": 1, "total": 3},  # "Thụ lý,<3,<3,<3,3": 1 each
-], ids=["6 over three <3", "3 over three <3"])
-def test_three_small_cells_that_give_away_their_total(values):
-    sums = [("total", ("complaint", "petition", "feedback"), 0)]
-    assert given_away({k: "<3" if k != "total" else str(v) for k, v in values.items()}, sums, 6)  # as it was
-    shown = publish(values, sums)
-    assert shown["total"] == str(values["total"]) and list(shown.values()).count("ẩn") == 1
-    assert list(shown.values()).count("<3") == 2
-    assert given_away(shown, sums, values["total"]) == {}
-
-
-def test_a_denunciations_parts_that_give_each_other_away():
-    """4 accepted, on time and late both "<3": both must be 2. `part()` hid a part only when it
-    was 3 or more."""
-    sums = [("accepted", ("on_time", "late"), 0)]
-    assert given_away({"accepted": "4", "on_time": "<3", "late": "<3"}, sums, 4) == {"on_time": 2, "late": 2}
-    shown = publish({"accepted": 4, "on_time": 2, "late": 2}, sums)
-    assert shown == {"accepted": "4", "on_time": "<3", "late": "ẩn"}
-    assert given_away(shown, sums, 4) == {}
-    # 4 resolved, 3 on time: "3" would tell that 1 was late.
-    shown = publish({"resolved": 4, "on_time": 3, "late": 1}, [("resolved", ("on_time", "late"), 0)])
-    assert shown == {"resolved": "4", "on_time": "ẩn", "late": "<3"}
-    # Without a deadline for some: the rest counts as known, to be safe.
-    shown = publish({"accepted": 7, "on_time": 5, "late": 1}, [("accepted", ("on_time", "late"), 1)])
-    assert shown == {"accepted": "7", "on_time": "ẩn", "late": "<3"}
-
-
-def test_one_small_cell_in_a_row_takes_the_next_smallest_with_it():
-    sums = [("total", ("a", "b", "c", "d"), 0)]
-    shown = publish({"a": 9, "b": 4, "c": 1, "d": 6, "total": 20}, sums)
-    assert shown == {"a": "9", "b": "ẩn", "c": "<3", "d": "6", "total": "20"}
-    # A 0 is the next smallest, but withholding it does not hide a 1 (the rest would be 1): the 5 goes.
-    shown = publish({"a": 5, "b": 0, "c": 1, "total": 6}, [("total", ("a", "b", "c"), 0)])
-    assert shown == {"a": "ẩn", "b": "0", "c": "<3", "total": "6"}
-    # It does hide a 2.
-    shown = publish({"a": 5, "b": 0, "c": 2, "total": 7}, [("total", ("a", "b", "c"), 0)])
-    assert shown == {"a": "5", "b": "ẩn", "c": "<3", "total": "7"}
-    # Small all through: a total of 2 over two "<3" makes each 1; the total is withheld.
-    shown = publish({"a": 1, "b": 1, "total": 2}, [("total", ("a", "b"), 0)])
-    assert given_away(shown, [("total", ("a", "b"), 0)], 2) == {} and "ẩn" in shown.values()
-    # Nothing small: nothing withheld.
-    assert publish({"a": 3, "b": 0, "total": 3}, [("total", ("a", "b"), 0)]) == {"a": "3", "b": "0", "total": "3"}
-
-
-def test_a_table_with_rows_and_columns():
-    """Months × (accepted, on time, late) with the 12 months' row: a cell withheld for its row
-    must not be given away by its column, nor the other way round."""
-    rows = {"m1": (4, 3, 1), "m2": (1, 1, 0), "m3": (5, 5, 0), "m4": (2, 1, 1)}
-    values, sums = {}, []
-    for m, (n, on_time, late) in rows.items():
-        values |= {f"{m}.n": n, f"{m}.on": on_time, f"{m}.late": late}
-        sums.append((f"{m}.n", (f"{m}.on", f"{m}.late"), 0))
-    for col, i in (("n", 0), ("on", 1), ("late", 2)):
-        values[f"all.{col}"] = sum(r[i] for r in rows.values())
-        sums.append((f"all.{col}", tuple(f"{m}.{col}" for m in rows), 0))
-    sums.append(("all.n", ("all.on", "all.late"), 0))
-    shown = publish(values, sums)
-    assert given_away(shown, sums, 12) == {}
-    assert shown["all.n"] == "12"  # the year's total is still there
-
-
-def test_random_tables_against_a_reader_who_tries_everything():
-    """Small tables (rows, columns, their totals and the grand total) full of 0s, 1s and 2s: a
-    reader who tries every assignment of the withheld cells never pins a 1 or a 2 down."""
-    rng = random.Random(6)
-    checked = 0
-    while checked < 30:
-        rows, cols = rng.randint(2, 3), 3
-        grid = {f"{r}{c}": rng.choice((0, 0, 1, 1, 2, 3)) for r in range(rows) for c in range(cols)}
-        values = dict(grid)
-        sums = []
-        for r in range(rows):
-            values[f"{r}T"] = sum(grid[f"{r}{c}"] for c in range(cols))
-            sums.append((f"{r}T", tuple(f"{r}{c}" for c in range(cols)), 0))
-        for c in range(cols):
-            values[f"T{c}"] = sum(grid[f"{r}{c}"] for r in range(rows))
-            sums.append((f"T{c}", tuple(f"{r}{c}" for r in range(rows)), 0))
-        values["TT"] = sum(grid.values())
-        sums += [("TT", tuple(f"{r}T" for r in range(rows)), 0), ("TT", tuple(f"T{c}" for c in range(cols)), 0)]
-        shown = publish(values, sums)
-        if list(shown.values()).count("ẩn") > 3 or values["TT"] > 9:
-            continue  # too long to try everything
-        assert given_away(shown, sums, values["TT"] + 3) == {}, (values, shown)
-        checked += 1
-
+# Withholding: no "<3" worked out from the page's tables (the rule itself: test_withholding.py) ------
 
 def test_no_case_count_on_the_page_can_be_worked_out(client, on_today, everything):
     """A reader of the page's tables, who knows how they add up, pins down no "<3" cell (before,
@@ -373,13 +248,13 @@ def test_disclosures_month_by_month_and_by_item(session, disclosed, travel, lead
               if r.published}
     assert months == {"2025-12": (1, 0, 0, 1), "2026-03": (4, 1, 2, 1), "2026-04": (1, 1, 0, 0)}
     assert (d.total.published, d.total.on_time, d.total.late, d.total.no_deadline) == (6, 2, 2, 2)
-    assert S.percent(d.total.on_time_share) == 50
+    assert stats.percent(d.total.on_time_share) == 50
     items = {r.category: (r.item, r.published, r.on_time, r.late, r.no_deadline) for r in d.by_item if r.published}
     assert items == {"budget": (2, 2, 1, 0, 1), "social_support": (7, 1, 0, 1, 0),
                      "fees_charges": (12, 1, 1, 0, 0), "administrative_procedures": (13, 1, 0, 1, 0),
                      "other": (14, 1, 0, 0, 1)}
     assert len(d.by_item) == 14  # every Art. 11 item, none published too
-    methods = {r.method: (r.disclosures, S.percent(r.share)) for r in d.methods if r.disclosures}
+    methods = {r.method: (r.disclosures, stats.percent(r.share)) for r in d.methods if r.disclosures}
     assert methods == {"website": (6, 100), "loudspeaker": (1, 17), "posting": (1, 17)}
     assert d.rule is not None and d.rule.value == 5
 
@@ -399,7 +274,7 @@ def test_the_chairmans_reception_days(session, register):
     total = r.total
     assert total.held == total.held_as_required == 3
     assert total.required == total.weeks - 1 and total.weeks_missed == total.required - 3
-    assert S.percent(total.held_share) == S.percent(3 / total.required)
+    assert stats.percent(total.held_share) == stats.percent(3 / total.required)
 
 
 def test_dialogues_and_commitments(session, talks):
@@ -410,7 +285,7 @@ def test_dialogues_and_commitments(session, talks):
     due = {k: (r.commitments_due, r.kept, r.done_late, r.dropped, r.not_done)
            for k, r in by_month(g.months).items() if r.commitments_due}
     assert due == {"2026-03": (2, 1, 0, 0, 1), "2026-04": (1, 0, 0, 1, 0), "2026-06": (1, 0, 0, 0, 1)}
-    assert (g.total.commitments_due, g.total.kept, S.percent(g.total.kept_share)) == (4, 1, 25)
+    assert (g.total.commitments_due, g.total.kept, stats.percent(g.total.kept_share)) == (4, 1, 25)
     assert [(y.year, y.held, y.required) for y in g.years] == [(2026, 2, 2), (2025, 1, 2)]
 
 

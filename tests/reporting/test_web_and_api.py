@@ -262,7 +262,8 @@ def test_the_staff_page_and_print_view(client, login, role, cases):
 
     printed = client.get("/staff/reports/print", params={"year": "2026", "period": "Q1"})
     assert printed.status_code == 200
-    assert '<link rel="stylesheet" href="/static/css/reports-print.css">' in printed.text
+    # The print style sheet, with its version in the address (kept a year by browsers).
+    assert re.search(r'<link rel="stylesheet" href="/static/css/reports-print.css\?v=[0-9a-f]+">', printed.text)
     assert "<h1>BÁO CÁO ĐỊNH KỲ</h1>" in printed.text and "PHƯỜNG PHÚ LA" in printed.text
     assert "Quý I năm 2026 (từ ngày 15/12/2025 đến ngày 14/03/2026)" in printed.text
     assert _row(printed.text, "Đơn tiếp nhận trong kỳ") == "8"

@@ -1,0 +1,54 @@
+"""The written answer a visitor is owed (Decree 64/2014): which visits owe one and when it is
+due (the `reception.notification` rule, stamped on the visit when it is logged), whether it was
+given, and the visits still owed one. Recording a notice sent is `visits.mark_notified`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func
+from sqlmodel import Session, or_, select
+
+from app.legal.deadlines import OPEN_INTAKE
+from app.models.complaint import Complaint
+from app.models.reception import ReceptionVisit, VisitOutcome
+
+NOTICE_RULE = "reception.notification"
+# Outcomes after which the visitor is told in writing within the notice period (Decree 64/2014).
+NOTICE_OUTCOMES = frozenset({VisitOutcome.accepted, VisitOutcome.guided, VisitOutcome.transferred})
+
+
+def notice_met(visit: ReceptionVisit, case: Complaint | None) -> bool:
+    if visit.notice_due_on is None or visit.notified_on is not None:
+        return True
+    # An accepted visit's case tells the visitor itself once it leaves intake.
+    return case is not None and case.status not in OPEN_INTAKE
+
+
+def _owed(stmt):
+    """Visits still owed a written answer (an accepted visit's case answers once out of intake)."""
+    return (stmt.join(Complaint, isouter=True)
+            .where(ReceptionVisit.notice_due_on.is_not(None), ReceptionVisit.notified_on.is_(None),
+                   or_(ReceptionVisit.complaint_id.is_(None), Complaint.status.in_([str(s) for s in OPEN_INTAKE]))))
+
+
+def pending_notices(session: Session, *, limit: int = 50) -> list[tuple[ReceptionVisit, Complaint | None]]:
+    """Visits still owed a written answer, the nearest deadline first."""
+    rows = session.exec(_owed(select(ReceptionVisit, Complaint))
+                        .order_by(ReceptionVisit.notice_due_on, ReceptionVisit.id).limit(limit)).all()
+    return [(v, c) for v, c in rows]
+
+
+@dataclass(frozen=True)
+class NoticeCounts:
+    owed: int
+    overdue: int
+
+
+def notice_counts(session: Session, today: date) -> NoticeCounts:
+    owed = session.exec(_owed(select(func.count(ReceptionVisit.id)).select_from(ReceptionVisit))).one()
+    overdue = session.exec(_owed(select(func.count(ReceptionVisit.id)).select_from(ReceptionVisit))
+                           .where(ReceptionVisit.notice_due_on < today)).one()
+    return NoticeCounts(owed, overdue)
+
