@@ -252,11 +252,11 @@ def audit_verify() -> None:
 @cli.command()
 def backup(dest: Annotated[Path, typer.Argument(help="A new or empty folder")]) -> None:
     """Back up the database (online), the files folder and the secret key into DEST, with a manifest of SHA-256 hashes."""
-    from app.core import backup as svc
+    from app.core import backup as backup_service
 
     try:
-        manifest = svc.backup(get_settings(), dest)
-    except svc.BackupError as exc:
+        manifest = backup_service.backup(get_settings(), dest)
+    except backup_service.BackupError as exc:
         _fail(str(exc))
     typer.echo(f"Đã sao lưu vào {dest}: {len(manifest.files)} tệp, {manifest.total_bytes:,} byte "
                f"(lược đồ {manifest.alembic_revision}).")
@@ -268,11 +268,11 @@ def restore(
     force: Annotated[bool, typer.Option(help="Replace a database and files folder that already hold data")] = False,
 ) -> None:
     """Restore a backup after checking every hash; refuses a target holding data unless --force."""
-    from app.core import backup as svc
+    from app.core import backup as backup_service
 
     try:
-        result = svc.restore(get_settings(), source, force=force)
-    except svc.BackupError as exc:
+        result = backup_service.restore(get_settings(), source, force=force)
+    except backup_service.BackupError as exc:
         _fail(str(exc))
     typer.echo(f"Đã khôi phục bản sao lưu lúc {result.manifest.created_at} (lược đồ "
                f"{result.manifest.alembic_revision}).")

@@ -18,7 +18,7 @@ from app.config import Settings
 from app.core.pdf import simple_pdf
 from app.core.text import fold
 from app.core.timeutil import LOCAL_TZ, local_today
-from app.disclosures import service as svc
+from app.disclosures import service as disclosure_service
 from app.legal.rules import work_calendar
 from app.models.disclosure import Disclosure, DisclosureMethod, DisclosureVersion
 from app.models.user import Role
@@ -136,22 +136,22 @@ def seed_demo(session: Session, settings: Settings) -> None:
     today = local_today()
     for i, (cat, title, number, body_name, days_ago, delay, tags, summary, body) in enumerate(DISCLOSURES):
         issued = today - timedelta(days=days_ago)
-        data = svc.DisclosureInput(title=title, summary=summary, body=body, category=cat, document_number=number,
+        data = disclosure_service.DisclosureInput(title=title, summary=summary, body=body, category=cat, document_number=number,
                                    issuing_body=body_name, issued_on=issued, tags=tags)
         pdf = simple_pdf(title, [summary, f"So ky hieu: {number or 'khong'}", f"Ngay ban hanh: {issued:%d/%m/%Y}", body])
-        d = svc.create_draft(session, principal=publisher, data=data, store=settings.file_store,
-                             uploads=[svc.Upload(pdf, f"{fold_filename(title)}.pdf")])
+        d = disclosure_service.create_draft(session, principal=publisher, data=data, store=settings.file_store,
+                             uploads=[disclosure_service.Upload(pdf, f"{fold_filename(title)}.pdf")])
         if delay is None:
             continue
-        svc.publish(session, principal=publisher, disclosure_id=d.id)
+        disclosure_service.publish(session, principal=publisher, disclosure_id=d.id)
         published_on = min(calendar.add_working_days(issued, delay), today)
         _backdate(session, d, published_on)
         if i % 7 == 3:
-            svc.record_method(session, principal=publisher, disclosure_id=d.id, method="posting", used_on=published_on)
-            svc.record_method(session, principal=publisher, disclosure_id=d.id, method="group_heads",
+            disclosure_service.record_method(session, principal=publisher, disclosure_id=d.id, method="posting", used_on=published_on)
+            disclosure_service.record_method(session, principal=publisher, disclosure_id=d.id, method="group_heads",
                               used_on=min(published_on + timedelta(days=1), today))
         if cat in ("social_support", "military_service", "fees_charges"):
-            svc.record_method(session, principal=publisher, disclosure_id=d.id, method="loudspeaker",
+            disclosure_service.record_method(session, principal=publisher, disclosure_id=d.id, method="loudspeaker",
                               used_on=published_on, note="3 buổi sáng liên tiếp")
     _amend_and_withdraw(session, publisher)
     seed_cases(session, users)
@@ -169,7 +169,7 @@ def fold_filename(title: str) -> str:
 
 def _backdate(session: Session, d: Disclosure, published_on: date) -> None:
     """Move a just-published disclosure to the day it was (in the story) published."""
-    t = svc.timeliness(session, issued_on=d.issued_on, published_on=published_on)
+    t = disclosure_service.timeliness(session, issued_on=d.issued_on, published_on=published_on)
     d.published_at = d.updated_at = d.created_at = _at(published_on)
     d.posted_on = published_on
     if d.posting_ends_on is not None:
@@ -184,14 +184,14 @@ def _backdate(session: Session, d: Disclosure, published_on: date) -> None:
 
 def _amend_and_withdraw(session: Session, publisher) -> None:
     budget = session.exec(select(Disclosure).where(Disclosure.document_number == "141/BC-UBND")).one()
-    data = svc.DisclosureInput.model_validate({
-        **{k: getattr(budget, k) for k in svc.CONTENT_FIELDS},
+    data = disclosure_service.DisclosureInput.model_validate({
+        **{k: getattr(budget, k) for k in disclosure_service.CONTENT_FIELDS},
         "body": budget.body + "\n\nĐính chính: chi thường xuyên đạt 26% (không phải 24%).",
     })
-    svc.update(session, principal=publisher, disclosure_id=budget.id, data=data,
+    disclosure_service.update(session, principal=publisher, disclosure_id=budget.id, data=data,
                change_note="Đính chính số liệu chi thường xuyên")
     car = session.exec(select(Disclosure).where(Disclosure.document_number == "175/QĐ-UBND")).one()
-    svc.withdraw(session, principal=publisher, disclosure_id=car.id,
+    disclosure_service.withdraw(session, principal=publisher, disclosure_id=car.id,
                  reason="Quyết định bị thay thế do thay đổi hình thức thanh lý; sẽ công khai quyết định mới.")
 
 

@@ -19,10 +19,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
+from app.accounts.deps import LoginRequired, PasswordChangeRequired
 from app.config import Settings, get_settings
 from app.core import i18n, logs, unavailable
 from app.core.db import DatabaseBusy, is_busy, make_engine, session_for
-from app.core.deps import LoginRequired, PasswordChangeRequired
 from app.core.errors import AppError, TooManyRequests
 from app.core.etag import ETagMiddleware
 from app.core.fragments import Fragments

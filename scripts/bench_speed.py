@@ -43,7 +43,8 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 
-from app.core.deps import OptionalUser, SessionDep  # noqa: E402
+from app.accounts.deps import OptionalUser
+from app.core.deps import SessionDep  # noqa: E402
 
 WORDS = ("dự toán ngân sách phường đất đai bồi thường hộ nghèo cận nghèo tiếp công dân quy hoạch phí lệ phí "
          "thủ tục hành chính nghĩa vụ quân sự thanh tra tài sản công quỹ đóng góp xây dựng trường học "

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from app.accounts import auth, tokens, users
 from app.accounts.audit import Actor
 from app.core.pdf import simple_pdf
-from app.disclosures import service as svc
+from app.disclosures import service as disclosure_service
 from app.models.user import StaffUser
 
 PASSWORD = "correct-horse-battery"
@@ -44,7 +44,7 @@ def login(client, username: str, password: str = PASSWORD):
     return r
 
 
-def disclosure_input(**overrides) -> svc.DisclosureInput:
+def disclosure_input(**overrides) -> disclosure_service.DisclosureInput:
     data = {
         "title": "Dự toán ngân sách phường năm 2026",
         "summary": "Dự toán thu, chi ngân sách",
@@ -55,18 +55,18 @@ def disclosure_input(**overrides) -> svc.DisclosureInput:
         "tags": "ngân sách, dự toán",
     }
     data.update(overrides)
-    return svc.DisclosureInput.model_validate(data)
+    return disclosure_service.DisclosureInput.model_validate(data)
 
 
 def draft(session: Session, principal: auth.Principal, **overrides):
-    d = svc.create_draft(session, principal=principal, data=disclosure_input(**overrides))
+    d = disclosure_service.create_draft(session, principal=principal, data=disclosure_input(**overrides))
     session.commit()
     return d
 
 
 def published(session: Session, principal: auth.Principal, **overrides):
     d = draft(session, principal, **overrides)
-    svc.publish(session, principal=principal, disclosure_id=d.id)
+    disclosure_service.publish(session, principal=principal, disclosure_id=d.id)
     session.commit()
     return d
 

@@ -13,7 +13,8 @@ from sqlmodel import Session
 
 from app.accounts import login, passwords, sessions, users
 from app.accounts.auth import Principal
-from app.core.deps import CurrentStaff, FormDep, RowId, SessionDep, require
+from app.accounts.deps import CurrentStaff, require
+from app.core.deps import FormDep, RowId, SessionDep
 from app.core.errors import AppError, Invalid
 from app.core.forms import form_values
 from app.core.i18n import N_, _

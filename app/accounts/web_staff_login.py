@@ -9,9 +9,10 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
+from app.accounts.deps import OptionalUser
 from app.accounts.login import DEVICE_COOKIE, DEVICE_MAX_AGE, authenticate, remember_device, trusted_device
 from app.accounts.sessions import end_session, start_session
-from app.core.deps import FormDep, OptionalUser, SessionDep
+from app.core.deps import FormDep, SessionDep
 from app.core.errors import Forbidden, Invalid, TooManyRequests, Unauthorized
 from app.core.forms import form_values
 from app.core.i18n import _

@@ -10,8 +10,9 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session, select
 
 from app.accounts.auth import SCOPE_LABELS, Principal
+from app.accounts.deps import require
 from app.accounts.tokens import RATE_LIMIT_RANGE, create_token, list_tokens, revoke_token, update_token
-from app.core.deps import FormDep, RowId, SessionDep, require
+from app.core.deps import FormDep, RowId, SessionDep
 from app.core.errors import AppError
 from app.core.forms import form_values
 from app.core.templating import render

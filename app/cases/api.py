@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlmodel import Session
 
 from app.accounts.auth import Principal
+from app.accounts.deps import require_api
 from app.cases import intake, privacy, queries, split, workflow
 from app.cases.api_public import DeadlineOut
 from app.cases.codes import format_code
@@ -33,7 +34,7 @@ from app.core.api import (
     if_none_match,
     responses,
 )
-from app.core.deps import RowId, SessionDep, require_api
+from app.core.deps import RowId, SessionDep
 from app.core.timeutil import local_today
 from app.models.complaint import CaseField, CaseKind, CaseStatus, Channel, Complaint
 

@@ -14,18 +14,8 @@ from sqlmodel import Session
 from app.cases import queries
 from app.cases.codes import format_code
 from app.cases.rating import can_rate
-from app.core.i18n import N_
 from app.core.timeutil import local_today
 from app.models.complaint import CaseStatus, Complaint
-
-STAGE_LABELS = {
-    "processing": N_("Xử lý đơn (phân loại, thụ lý hoặc hướng dẫn, chuyển đơn)"),
-    "acceptance": N_("Thụ lý giải quyết"),
-    "resolution": N_("Giải quyết"),
-    "notification": N_("Thông báo kết quả"),
-    "transfer": N_("Chuyển đơn"),
-    "extension": N_("Gia hạn giải quyết"),
-}
 
 PUBLIC_OUTCOME_STATUSES = {CaseStatus.resolved, CaseStatus.closed, CaseStatus.guided, CaseStatus.transferred,
                            CaseStatus.filed, CaseStatus.refused}

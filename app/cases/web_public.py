@@ -20,13 +20,14 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app.accounts.audit import Actor
+from app.accounts.deps import OptionalUser
 from app.cases import intake, queries, questions, rating
 from app.cases.codes import format_code
 from app.cases.forms import validate_case
 from app.cases.views import public_view
 from app.core import idempotency
 from app.core.db import DatabaseBusy, commit_writes, is_busy
-from app.core.deps import FormDep, OptionalUser, SessionDep
+from app.core.deps import FormDep, SessionDep
 from app.core.errors import AppError, Conflict, Invalid, NotFound, TooManyRequests
 from app.core.forms import form_values, read_uploads, validate
 from app.core.i18n import _

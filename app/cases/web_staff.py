@@ -15,12 +15,12 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from app.accounts.auth import Principal
-from app.cases import action_forms, casefile, intake, questions, split, workflow
-from app.cases import queries as q
+from app.accounts.deps import require
+from app.cases import action_forms, casefile, intake, queries, questions, split, workflow
 from app.cases.codes import format_code
 from app.cases.forms import validate_case
 from app.core import downloads
-from app.core.deps import FormDep, RowId, SessionDep, require
+from app.core.deps import FormDep, RowId, SessionDep
 from app.core.errors import AppError, Forbidden, Invalid
 from app.core.forms import form_values, read_uploads, validate
 from app.core.i18n import N_, _
@@ -75,31 +75,31 @@ def _filters(principal: Principal, *, kind: str | None, status: str | None, fiel
     else:
         assignee = ""
     is_overdue = overdue in ("1", "true", "on")
-    days = int_in_range(due_within, 1, q.MAX_DUE_WITHIN)
-    filters = q.InboxFilters(kind=kind, status=status, field=field, department=department or None,
+    days = int_in_range(due_within, 1, queries.MAX_DUE_WITHIN)
+    filters = queries.InboxFilters(kind=kind, status=status, field=field, department=department or None,
                              assignee_id=assignee_id, unassigned=unassigned, overdue=is_overdue,
-                             due_by=q.due_by_for(session, today, days) if days else None)
+                             due_by=queries.due_by_for(session, today, days) if days else None)
     echo = {"kind": kind or "", "status": status or "", "field": field or "", "department": department,
             "assignee": assignee, "overdue": "1" if is_overdue else "", "due_within": str(days or "")}
     return filters, echo
 
 
-def _inbox_page(request: Request, session: Session, principal: Principal, *, echo: dict, filters: q.InboxFilters,
+def _inbox_page(request: Request, session: Session, principal: Principal, *, echo: dict, filters: queries.InboxFilters,
                 cursor: str | None = None, report: dict | None = None, errors: dict | None = None,
                 values: dict | None = None, status_code: int = 200):
     today = local_today()
-    page = q.inbox(session, filters, today=today, cursor=cursor)
+    page = queries.inbox(session, filters, today=today, cursor=cursor)
     full = not is_htmx(request)
     ctx = {
         "principal": principal,
         "page": page,
         "f": echo,
         "today": today,
-        "senders": {c.id: q.sender_label(c, principal) for c in page.items},
-        "names": q.staff_names(session, {c.assignee_id for c in page.items}),
-        "users": q.assignable_users(session) if full else [],
-        "departments": q.departments(session) if full else [],
-        "dashboard": q.dashboard(session, today=today) if full else None,
+        "senders": {c.id: queries.sender_label(c, principal) for c in page.items},
+        "names": queries.staff_names(session, {c.assignee_id for c in page.items}),
+        "users": queries.assignable_users(session) if full else [],
+        "departments": queries.departments(session) if full else [],
+        "dashboard": queries.dashboard(session, today=today) if full else None,
         "kinds": _labels(KIND_LABELS),
         "statuses": _labels(CASE_STATUS_LABELS),
         "fields": _labels(FIELD_LABELS),
@@ -149,7 +149,7 @@ def bulk_assign(request: Request, form: FormDep, session: SessionDep,
         errors["ids"] = _("Chọn ít nhất một đơn")
     if data is not None and data.assignee_id is None:
         errors["assignee_id"] = _("Trường này là bắt buộc")
-    elif data is not None and data.assignee_id not in {u.id for u in q.assignable_users(session)}:
+    elif data is not None and data.assignee_id not in {u.id for u in queries.assignable_users(session)}:
         errors["assignee_id"] = _("Giá trị không hợp lệ, hãy chọn trong danh sách")
     today = local_today()
     filters, echo = _filters(principal, kind=None, status=None, field=None, department="", assignee="", overdue="",

@@ -25,7 +25,6 @@ from pydantic import BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from app.core.validation import MAX_DATE, MIN_DATE
-from app.legal import periods
 
 # Problem details ---------------------------------------------------------------------------------
 
@@ -81,7 +80,7 @@ BODY = {
 }
 RATE_LIMITED = {429: problem("Too many requests: wait `Retry-After` seconds",
                             headers={"Retry-After": RETRY_AFTER_HEADER})}
-# An operation that reads a bearer token if one is sent (app.core.deps.api_principal): a token that
+# An operation that reads a bearer token if one is sent (app.accounts.deps.api_principal): a token that
 # is malformed, unknown or revoked is 401, and every token call counts against its rate limit.
 OPTIONAL_TOKEN = {401: problem("The bearer token is malformed, unknown or revoked"), **RATE_LIMITED}
 # An operation that needs a bearer token (or, where it says so, a staff session).
@@ -113,9 +112,6 @@ def if_none_match() -> dict:
 # Years the code accepts (app/core/validation.py MIN_DATE..MAX_DATE), as a regular expression.
 YEARS_1900_2200 = "(19[0-9]{2}|2[01][0-9]{2}|2200)"
 assert (MIN_DATE.year, MAX_DATE.year) == (1900, 2200), "update YEARS_1900_2200"
-# Years of a report's custom range (app/legal/periods.py).
-YEARS_2000_2100 = "(20[0-9]{2}|2100)"
-assert (periods.MIN_YEAR, periods.MAX_YEAR) == (2000, 2100), "update YEARS_2000_2100"
 
 
 def _date_checker(years: str | None, lo: date, hi: date):
@@ -169,8 +165,6 @@ def iso_date(years: str = YEARS_1900_2200, lo: date = MIN_DATE, hi: date = MAX_D
 
 
 IsoDate = iso_date()
-# A report's custom range: app/legal/periods.py refuses other years with its own message.
-ReportDate = iso_date(YEARS_2000_2100, date(periods.MIN_YEAR, 1, 1), date(periods.MAX_YEAR, 12, 31), checked=False)
 
 # A date and time from 1900 to 2200 (the date in its own offset): ISO 8601; one without an offset is UTC.
 IsoDateTime = Annotated[datetime, BeforeValidator(_datetime_checker(YEARS_1900_2200)), WithJsonSchema(

@@ -3,13 +3,15 @@ into one Vietnamese message per field so the form can be shown again with the in
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
-from app.core.errors import Invalid
+from app.core.errors import AppError, Invalid
 from app.core.i18n import N_, _
 from app.core.validation import MAX_DATE, MIN_DATE, strip_control_chars
 
@@ -193,3 +195,52 @@ def read_uploads(form: FormData, max_bytes: int, field: str = "files") -> list:
         f.file.seek(0)
         uploads.append(Upload(f.file.read(max_bytes + 1), f.filename or ""))
     return uploads
+
+
+class FormFailure:
+    """What a service refused while a form was being handled (`refused_by_service`): falsy until
+    something was refused, then the error, ready to be shown beside the fields again."""
+
+    def __init__(self) -> None:
+        self.exc: AppError | None = None
+
+    def __bool__(self) -> bool:
+        return self.exc is not None
+
+    @property
+    def status_code(self) -> int:
+        return self.exc.status_code if self.exc else 200
+
+    @property
+    def message(self) -> str:
+        return self.exc.message if self.exc else ""
+
+    def errors(self, default: str = "__all__", *, prefix: str = "") -> dict[str, str]:
+        """The message under each field the service named (or under `default`). A service may
+        name a field with a message of its own instead of a short code: that message is kept."""
+        exc = self.exc
+        if exc is None:
+            return {}
+        named = {f"{prefix}{k}": (v if len(v) > 20 else exc.message) for k, v in exc.fields.items()}
+        return named or {f"{prefix}{default}": exc.message}
+
+
+@contextmanager
+def refused_by_service(session, *, shown: tuple[int, ...] = (409, 422)) -> Iterator[FormFailure]:
+    """Run a service call for a form: an AppError with one of the `shown` statuses rolls the
+    transaction back (nothing half-done is kept) and is handed to the door to show the form
+    again with the message; any other error goes on to the app's handlers (a 403 page, a 404).
+
+        with refused_by_service(session) as failed:
+            service.do(session, ...)
+        if failed:
+            return form_page(..., errors=failed.errors(), status_code=failed.status_code)
+    """
+    failed = FormFailure()
+    try:
+        yield failed
+    except AppError as exc:
+        if exc.status_code not in shown:
+            raise
+        session.rollback()
+        failed.exc = exc

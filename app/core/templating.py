@@ -13,15 +13,21 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from app.cases.codes import format_code
-from app.cases.views import STAGE_LABELS
 from app.core import i18n
 from app.core.i18n import N_
 from app.core.static_files import static_url
-from app.core.text import render_markdown
+from app.core.text import highlight, render_markdown
 from app.core.timeutil import to_local
-from app.disclosures.search import highlight
-from app.models.complaint import CASE_STATUS_LABELS, CHANNEL_LABELS, FIELD_LABELS, KIND_LABELS, CaseField, CaseKind
+from app.models.complaint import (
+    CASE_STATUS_LABELS,
+    CHANNEL_LABELS,
+    FIELD_LABELS,
+    KIND_LABELS,
+    STAGE_LABELS,
+    CaseField,
+    CaseKind,
+    format_code,
+)
 from app.models.dialogue import (
     COMMITMENT_STATUS_LABELS,
     DIALOGUE_STATUS_LABELS,

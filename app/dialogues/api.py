@@ -23,7 +23,7 @@ from app.core.deps import RowId, SessionDep
 from app.core.pagination import paginate
 from app.core.timeutil import as_utc, local_today, to_local
 from app.dialogues import commitment_links as links
-from app.dialogues import service as svc
+from app.dialogues import service as dialogue_service
 from app.dialogues.commitments import overdue, progress_of
 from app.models.dialogue import (
     PUBLIC_STATUSES,
@@ -241,6 +241,6 @@ def list_dialogues(
             responses=responses(CONDITIONAL, NOT_FOUND, INVALID), openapi_extra=if_none_match())
 def get_dialogue(request: Request, session: SessionDep, dialogue_id: RowId):
     """A planned (not yet announced) or unknown dialogue: 404."""
-    d = svc.public_get(session, dialogue_id)
+    d = dialogue_service.public_get(session, dialogue_id)
     changed = session.exec(select(_changed_at()).where(Dialogue.id == d.id)).one()
     return _serialise(request, session, [(d, changed)])[0]

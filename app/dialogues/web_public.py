@@ -23,7 +23,7 @@ from app.core.templating import http_url, render
 from app.core.timeutil import local_today
 from app.dialogues import commitment_links as links
 from app.dialogues import commitments
-from app.dialogues import service as svc
+from app.dialogues import service as dialogue_service
 from app.models.dialogue import OPEN_COMMITMENT_STATUSES, Commitment, Dialogue, DialogueFile, DialogueStatus
 
 router = APIRouter(include_in_schema=False)
@@ -70,7 +70,7 @@ def dialogues_by_id(session: Session, ids: set[int]) -> dict[int, Dialogue]:
 def dialogue_list(request: Request, session: SessionDep):
     """Announced dialogues still to come (soonest first), then the others (latest first)."""
     now = utcnow()
-    rows = svc.public_list(session, limit=LIST_LIMIT)
+    rows = dialogue_service.public_list(session, limit=LIST_LIMIT)
     upcoming = [d for d in rows if d.status == DialogueStatus.announced and ends_at(d) >= now]
     upcoming.sort(key=lambda d: (d.starts_at, d.id))
     shown = {d.id for d in upcoming}
@@ -109,7 +109,7 @@ def dialogue_calendar(request: Request, session: SessionDep):
     base = settings.public_base_url.rstrip("/")
     host = ical.uid_host(settings.public_base_url)
     cal = ical.calendar(f"Đối thoại với Nhân dân - {settings.ward_name}", "Doi thoai voi Nhan dan")
-    for d in svc.public_list(session, limit=FEED_LIMIT):
+    for d in dialogue_service.public_list(session, limit=FEED_LIMIT):
         link = http_url(d.online_url)
         description = [d.topics]
         if d.chair:
@@ -125,15 +125,15 @@ def dialogue_calendar(request: Request, session: SessionDep):
 
 @router.get("/dialogues/{dialogue_id}", name="public_dialogue")
 def dialogue_detail(request: Request, session: SessionDep, dialogue_id: RowId):
-    d = svc.public_get(session, dialogue_id)
+    d = dialogue_service.public_get(session, dialogue_id)
     today = local_today()
     ctx: dict = {"d": d, "today": today, "online_link": http_url(d.online_url),
                  "published": d.status == DialogueStatus.published, "passed": d.starts_at <= utcnow(),
-                 "corrections": svc.corrections(session, d.id)}
+                 "corrections": dialogue_service.corrections(session, d.id)}
     if d.status == DialogueStatus.held:
-        ctx["deadline"] = svc.publication_deadline(session, d)
+        ctx["deadline"] = dialogue_service.publication_deadline(session, d)
     if ctx["published"]:
-        questions = svc.questions(session, d.id)
+        questions = dialogue_service.questions(session, d.id)
         dialogue_commitments = commitments.commitments(session, d.id)
         ctx.update(
             questions=questions,
@@ -142,7 +142,7 @@ def dialogue_detail(request: Request, session: SessionDep, dialogue_id: RowId):
             commitments=dialogue_commitments,
             steps=commitments.progress_of(session, [c.id for c in dialogue_commitments]),
             evidence=evidence_files(session, [d.id]),
-            scans=svc.minutes_scans(session, d.id),
+            scans=dialogue_service.minutes_scans(session, d.id),
             overdue={c.id: (today - c.due_on).days for c in dialogue_commitments if commitments.overdue(c, today)},
             links={cid: links.public_links(found)
                    for cid, found in links.links_of(session, [c.id for c in dialogue_commitments]).items()},
@@ -153,7 +153,7 @@ def dialogue_detail(request: Request, session: SessionDep, dialogue_id: RowId):
 @router.get("/dialogues/{dialogue_id}/files/{file_id}", name="public_dialogue_file")
 def dialogue_file(request: Request, session: SessionDep, dialogue_id: RowId, file_id: RowId):
     """A signed minutes scan or a progress step's evidence, once the results are published."""
-    d = svc.public_get(session, dialogue_id)
+    d = dialogue_service.public_get(session, dialogue_id)
     f = session.get(DialogueFile, file_id)
     if d.status != DialogueStatus.published or f is None or f.dialogue_id != d.id:
         raise NotFound(_("Không tìm thấy tệp đính kèm"))

@@ -14,17 +14,18 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from app.accounts.auth import Principal
+from app.accounts.deps import require
 from app.core import downloads
-from app.core.deps import FormDep, RowId, SessionDep, require
-from app.core.errors import AppError, Invalid, NotFound
-from app.core.forms import field_errors, form_values, local_span, read_uploads
+from app.core.deps import FormDep, RowId, SessionDep
+from app.core.errors import Invalid, NotFound
+from app.core.forms import field_errors, form_values, local_span, read_uploads, refused_by_service
 from app.core.i18n import _
 from app.core.templating import render
 from app.core.timeutil import LOCAL_TZ, local_date, local_today, to_local
 from app.core.validation import int_in_range
 from app.dialogues import commitment_links as links
 from app.dialogues import commitments, following
-from app.dialogues import service as svc
+from app.dialogues import service as dialogue_service
 from app.disclosures.service import Upload
 from app.legal.rules import get_rule
 from app.models.dialogue import (
@@ -61,10 +62,10 @@ def dialogues_page(request: Request, session: SessionDep, principal: Principal =
                    year: Annotated[int | None, Query(ge=2000, le=2100)] = None):
     today = local_today()
     year = year or today.year
-    rows = svc.staff_list(session)
+    rows = dialogue_service.staff_list(session)
     ctx = {"principal": principal, "rows": rows, "today": today, "year": year,
-           "count": svc.held_in_year(session, year),
-           "deadlines": {d.id: svc.publication_deadline(session, d) for d in rows if svc.results_due(d)}}
+           "count": dialogue_service.held_in_year(session, year),
+           "deadlines": {d.id: dialogue_service.publication_deadline(session, d) for d in rows if dialogue_service.results_due(d)}}
     return render(request, "staff/dialogues/list.html", ctx)
 
 
@@ -72,7 +73,7 @@ def _plan_form(request: Request, principal: Principal, session: Session, *, valu
                dialogue: Dialogue | None = None, status_code: int = 200):
     ctx = {"principal": principal, "values": values, "errors": errors, "dialogue": dialogue,
            "formats": _options(FORMAT_LABELS), "triggers": _options(TRIGGER_LABELS),
-           "notice_rule": get_rule(session, svc.NOTICE_RULE, on=local_today())}
+           "notice_rule": get_rule(session, dialogue_service.NOTICE_RULE, on=local_today())}
     return render(request, "staff/dialogues/form.html", ctx, status_code=status_code)
 
 
@@ -82,7 +83,7 @@ def new_page(request: Request, session: SessionDep, principal: Principal = requi
     return _plan_form(request, principal, session, values=values, errors={})
 
 
-def _dialogue_input(values: dict) -> tuple[svc.DialogueInput | None, dict[str, str]]:
+def _dialogue_input(values: dict) -> tuple[dialogue_service.DialogueInput | None, dict[str, str]]:
     starts_at, ends_at, errors = local_span(values, end_required=False)
     fields = {k: values.get(k, "") for k in PLAN_FIELDS if k not in ("day", "start", "end")}
     fields = {k: v for k, v in fields.items() if v.strip() or k in ("place", "online_url")}
@@ -91,7 +92,7 @@ def _dialogue_input(values: dict) -> tuple[svc.DialogueInput | None, dict[str, s
         if ends_at is not None:
             fields["ends_at"] = ends_at
     try:
-        data = svc.DialogueInput.model_validate(fields)
+        data = dialogue_service.DialogueInput.model_validate(fields)
     except ValidationError as exc:
         found = field_errors(exc)
         errors.update({("day" if k == "starts_at" else "end" if k in ("ends_at", "__all__") else k): v
@@ -106,7 +107,7 @@ def create(request: Request, form: FormDep, session: SessionDep, principal: Prin
     data, errors = _dialogue_input(values)
     if errors:
         return _plan_form(request, principal, session, values=values, errors=errors, status_code=422)
-    row = svc.plan(session, principal=principal, data=data)
+    row = dialogue_service.plan(session, principal=principal, data=data)
     return _url(request, row.id)
 
 
@@ -114,9 +115,9 @@ def create(request: Request, form: FormDep, session: SessionDep, principal: Prin
 
 def _page(request: Request, session: Session, principal: Principal, dialogue_id: int, *, failed: str = "",
           values: dict | None = None, errors: dict | None = None, status_code: int = 200):
-    row = svc.get(session, dialogue_id)
+    row = dialogue_service.get(session, dialogue_id)
     dialogue_commitments = commitments.commitments(session, row.id)
-    questions = svc.questions(session, row.id)
+    questions = dialogue_service.questions(session, row.id)
     today = local_today()
     local = to_local(row.starts_at)
     plan_values = {"title": row.title, "topics": row.topics, "day": local.date().isoformat(),
@@ -129,9 +130,9 @@ def _page(request: Request, session: Session, principal: Principal, dialogue_id:
         "d": row,
         "today": today,
         "past": row.starts_at <= datetime.now(LOCAL_TZ),
-        "notice": svc.notice_check(session, row) if row.status == DialogueStatus.planned else None,
-        "notice_rule": get_rule(session, svc.NOTICE_RULE, on=row.announced_on or today),
-        "publication": svc.publication_deadline(session, row) if svc.results_due(row) or row.results_published_on
+        "notice": dialogue_service.notice_check(session, row) if row.status == DialogueStatus.planned else None,
+        "notice_rule": get_rule(session, dialogue_service.NOTICE_RULE, on=row.announced_on or today),
+        "publication": dialogue_service.publication_deadline(session, row) if dialogue_service.results_due(row) or row.results_published_on
         else None,
         "questions": questions,
         "question_options": [(str(q.id), f"{q.position}. {q.content[:80]}") for q in questions],
@@ -140,8 +141,8 @@ def _page(request: Request, session: Session, principal: Principal, dialogue_id:
         "commitments": dialogue_commitments,
         "progress": commitments.progress_of(session, [c.id for c in dialogue_commitments]),
         "links": links.links_of(session, [c.id for c in dialogue_commitments]),
-        "scans": svc.minutes_scans(session, row.id),
-        "corrections": svc.corrections(session, row.id),
+        "scans": dialogue_service.minutes_scans(session, row.id),
+        "corrections": dialogue_service.corrections(session, row.id),
         "failed": failed,
         "values": values or {},
         "errors": errors or {},
@@ -181,18 +182,15 @@ def _action(name: str, call, *, uploads: bool = False, anchor: str = ""):
         values = form_values(form, date_fields=("day", "due_on", "on"))
         files = read_uploads(form, request.app.state.settings.max_upload_bytes) if uploads else []
         try:
-            result = call(request, session, principal, dialogue_id, values, files)
+            with refused_by_service(session) as failed:
+                result = call(request, session, principal, dialogue_id, values, files)
         except ValidationError as exc:
             session.rollback()
             return _page(request, session, principal, dialogue_id, failed=name, values=values,
                          errors=field_errors(exc), status_code=422)
-        except AppError as exc:
-            if exc.status_code not in (409, 422):
-                raise
-            session.rollback()
-            errors = {k: (v if len(v) > 20 else exc.message) for k, v in exc.fields.items()} or {"__all__": exc.message}
-            return _page(request, session, principal, dialogue_id, failed=name, values=values, errors=errors,
-                         status_code=exc.status_code)
+        if failed:
+            return _page(request, session, principal, dialogue_id, failed=name, values=values,
+                         errors=failed.errors(), status_code=failed.status_code)
         return result if isinstance(result, RedirectResponse) else _url(request, dialogue_id, anchor)
 
     router.add_api_route(f"/{{dialogue_id}}/{name}", endpoint, methods=["POST"], name=f"staff_dialogue_{name}")
@@ -206,21 +204,21 @@ def _edit(request, session, principal, dialogue_id, values, files):
     data, errors = _dialogue_input(values)
     if errors:
         raise Invalid(next(iter(errors.values())), fields=errors)
-    row = svc.get(session, dialogue_id)
+    row = dialogue_service.get(session, dialogue_id)
     where_when = (row.starts_at, row.ends_at, row.place, row.online_url)
-    svc.update(session, principal=principal, dialogue_id=dialogue_id, data=data, reason=values.get("reason", ""))
+    dialogue_service.update(session, principal=principal, dialogue_id=dialogue_id, data=data, reason=values.get("reason", ""))
     if row.status == DialogueStatus.announced and (row.starts_at, row.ends_at, row.place, row.online_url) != where_when:
         following.notify_changed(session, dialogue=row, reason=values.get("reason", "").strip(),
                                  base_url=_base_url(request))
 
 
 def _announce(request, session, principal, dialogue_id, values, files):
-    svc.announce(session, principal=principal, dialogue_id=dialogue_id)
+    dialogue_service.announce(session, principal=principal, dialogue_id=dialogue_id)
 
 
 def _held(request, session, principal, dialogue_id, values, files):
-    svc.record_held(session, principal=principal, dialogue_id=dialogue_id,
-                    data=svc.HeldInput.model_validate({k: values.get(k, "") for k in ("attendance", "minutes")}),
+    dialogue_service.record_held(session, principal=principal, dialogue_id=dialogue_id,
+                    data=dialogue_service.HeldInput.model_validate({k: values.get(k, "") for k in ("attendance", "minutes")}),
                     reason=values.get("reason", ""))
 
 
@@ -228,25 +226,25 @@ def _scan(request, session, principal, dialogue_id, values, files):
     if not files:
         raise Invalid(_("Chọn tệp biên bản đã ký (PDF hoặc ảnh)"), fields={"files": "required"})
     for upload in files:
-        svc.attach_minutes_scan(session, principal=principal, dialogue_id=dialogue_id, upload=upload,
+        dialogue_service.attach_minutes_scan(session, principal=principal, dialogue_id=dialogue_id, upload=upload,
                                 store=request.app.state.settings.file_store)
 
 
-def _question_input(values: dict) -> svc.QuestionInput:
-    return svc.QuestionInput.model_validate({k: values.get(k, "") for k in ("asked_by", "content", "answer",
+def _question_input(values: dict) -> dialogue_service.QuestionInput:
+    return dialogue_service.QuestionInput.model_validate({k: values.get(k, "") for k in ("asked_by", "content", "answer",
                                                                             "answered_by")})
 
 
 def _question(request, session, principal, dialogue_id, values, files):
-    svc.add_question(session, principal=principal, dialogue_id=dialogue_id, data=_question_input(values),
+    dialogue_service.add_question(session, principal=principal, dialogue_id=dialogue_id, data=_question_input(values),
                      reason=values.get("reason", ""))
 
 
 def _question_edit(request, session, principal, dialogue_id, values, files):
-    question = svc.get_question(session, _row_id(values, "question_id"))
+    question = dialogue_service.get_question(session, _row_id(values, "question_id"))
     if question.dialogue_id != dialogue_id:
         raise Invalid(_("Câu hỏi không thuộc cuộc đối thoại này"), fields={"question_id": "other"})
-    svc.update_question(session, principal=principal, question_id=question.id, data=_question_input(values),
+    dialogue_service.update_question(session, principal=principal, question_id=question.id, data=_question_input(values),
                         reason=values.get("reason", ""))
 
 
@@ -306,7 +304,7 @@ def _progress(request, session, principal, dialogue_id, values, files):
 
 
 def _publish(request, session, principal, dialogue_id, values, files):
-    row = svc.publish(session, principal=principal, dialogue_id=dialogue_id)
+    row = dialogue_service.publish(session, principal=principal, dialogue_id=dialogue_id)
     following.notify_published(session, dialogue=row, base_url=_base_url(request))
 
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from app.accounts.auth import Principal
+from app.accounts.deps import api_principal, require_api
 from app.core.api import (
     BODY,
     CONDITIONAL,
@@ -26,10 +27,10 @@ from app.core.api import (
     problem,
     responses,
 )
-from app.core.deps import RowId, SessionDep, api_principal, require_api
+from app.core.deps import RowId, SessionDep
 from app.core.timeutil import as_utc
 from app.core.validation import InputModel
-from app.disclosures import service as svc
+from app.disclosures import service as disclosure_service
 from app.models.disclosure import Category, Disclosure, DisclosureStatus, Method
 
 router = APIRouter(prefix="/api/v1/disclosures", tags=["disclosures"])
@@ -84,8 +85,8 @@ class DisclosureList(BaseModel):
     next_cursor: str | None
 
 
-class DisclosureInput(svc.DisclosureInput):
-    """A new draft (svc.DisclosureInput, keeping its name in the API's description), with its
+class DisclosureInput(disclosure_service.DisclosureInput):
+    """A new draft (disclosure_service.DisclosureInput, keeping its name in the API's description), with its
     dates taken only as YYYY-MM-DD strings from 1900 to 2200, as documented: the staff form's
     model would also read a number, or a numeric string, as a Unix time."""
 
@@ -106,7 +107,7 @@ def _patchable(**constraints):
 
 class DisclosurePatch(InputModel):
     """Any subset of the fields; a published disclosure gets a new version. `null` clears a date
-    or the fiscal year; the other fields cannot be null. The limits are svc.DisclosureInput's,
+    or the fiscal year; the other fields cannot be null. The limits are disclosure_service.DisclosureInput's,
     which checks the merged result."""
 
     title: str = _patchable(min_length=3, max_length=300)
@@ -137,8 +138,8 @@ class MethodBody(InputModel):
 def _serialise(request: Request, session: Session, rows: list[Disclosure]) -> list[DisclosureOut]:
     """Many disclosures with their methods and files in two queries (no N+1)."""
     ids = [d.id for d in rows]
-    methods = svc.methods(session, ids)
-    attachments = svc.attachments(session, ids)
+    methods = disclosure_service.methods(session, ids)
+    attachments = disclosure_service.attachments(session, ids)
     base = request.app.state.settings.public_base_url.rstrip("/")
     out = []
     for d in rows:
@@ -176,10 +177,10 @@ def list_disclosures(
     copy in sync."""
     cat = category.value if category else None
     if updated_since is not None:
-        page = svc.list_changes(session, updated_since=as_utc(updated_since), q=q, category=cat, year=year,
+        page = disclosure_service.list_changes(session, updated_since=as_utc(updated_since), q=q, category=cat, year=year,
                                 limit=limit, cursor=cursor)
     else:
-        page = svc.list_public(session, q=q, category=cat, year=year, limit=limit, cursor=cursor)
+        page = disclosure_service.list_public(session, q=q, category=cat, year=year, limit=limit, cursor=cursor)
     return DisclosureList(items=_serialise(request, session, page.items), next_cursor=page.next_cursor)
 
 
@@ -189,14 +190,14 @@ def get_disclosure(request: Request, session: SessionDep, disclosure_id: RowId,
                    principal: Annotated[Principal | None, Depends(api_principal)]):
     """Drafts are visible only to a token that may edit disclosures."""
     include_drafts = principal is not None and principal.can("disclosure:edit")
-    return _one(request, session, svc.get(session, disclosure_id, include_drafts=include_drafts))
+    return _one(request, session, disclosure_service.get(session, disclosure_id, include_drafts=include_drafts))
 
 
 @router.post("", response_model=DisclosureOut, status_code=201, summary="Create a draft",
              responses=responses(BODY, TOKEN, CONFLICT, INVALID))
 def create_disclosure(request: Request, session: SessionDep, body: DisclosureInput,
                       principal: Principal = require_api("disclosure:edit")):
-    return _one(request, session, svc.create_draft(session, principal=principal, data=body))
+    return _one(request, session, disclosure_service.create_draft(session, principal=principal, data=body))
 
 
 @router.patch("/{disclosure_id}", response_model=DisclosureOut, summary="Change a disclosure",
@@ -204,12 +205,12 @@ def create_disclosure(request: Request, session: SessionDep, body: DisclosureInp
 def patch_disclosure(request: Request, session: SessionDep, disclosure_id: RowId, body: DisclosurePatch,
                      principal: Principal = require_api("disclosure:edit")):
     """Fields left out keep their value. On a published disclosure this creates a new version."""
-    d = svc.get(session, disclosure_id, include_drafts=True)
-    current = {k: getattr(d, k) for k in svc.CONTENT_FIELDS}
+    d = disclosure_service.get(session, disclosure_id, include_drafts=True)
+    current = {k: getattr(d, k) for k in disclosure_service.CONTENT_FIELDS}
     current.update(posted_on=d.posted_on, posting_ends_on=d.posting_ends_on)
     changes = body.model_dump(exclude_unset=True, exclude={"change_note"})
-    data = svc.DisclosureInput.model_validate({**current, **changes})
-    return _one(request, session, svc.update(session, principal=principal, disclosure_id=d.id, data=data,
+    data = disclosure_service.DisclosureInput.model_validate({**current, **changes})
+    return _one(request, session, disclosure_service.update(session, principal=principal, disclosure_id=d.id, data=data,
                                              change_note=body.change_note))
 
 
@@ -217,14 +218,14 @@ def patch_disclosure(request: Request, session: SessionDep, disclosure_id: RowId
              responses=WRITE)
 def publish_disclosure(request: Request, session: SessionDep, disclosure_id: RowId,
                        principal: Principal = require_api("disclosure:publish")):
-    return _one(request, session, svc.publish(session, principal=principal, disclosure_id=disclosure_id))
+    return _one(request, session, disclosure_service.publish(session, principal=principal, disclosure_id=disclosure_id))
 
 
 @router.post("/{disclosure_id}/withdraw", response_model=DisclosureOut, summary="Withdraw, with a reason",
              responses=responses(BODY, WRITE))
 def withdraw_disclosure(request: Request, session: SessionDep, disclosure_id: RowId, body: WithdrawBody,
                         principal: Principal = require_api("disclosure:publish")):
-    return _one(request, session, svc.withdraw(session, principal=principal, disclosure_id=disclosure_id,
+    return _one(request, session, disclosure_service.withdraw(session, principal=principal, disclosure_id=disclosure_id,
                                                reason=body.reason))
 
 
@@ -232,9 +233,9 @@ def withdraw_disclosure(request: Request, session: SessionDep, disclosure_id: Ro
              responses=responses(BODY, WRITE))
 def add_method(request: Request, session: SessionDep, disclosure_id: RowId, body: MethodBody,
                principal: Principal = require_api("disclosure:edit")):
-    svc.record_method(session, principal=principal, disclosure_id=disclosure_id, method=body.method,
+    disclosure_service.record_method(session, principal=principal, disclosure_id=disclosure_id, method=body.method,
                       used_on=body.used_on, note=body.note)
-    return _one(request, session, svc.get(session, disclosure_id, include_drafts=True))
+    return _one(request, session, disclosure_service.get(session, disclosure_id, include_drafts=True))
 
 
 @router.post("/{disclosure_id}/attachments", response_model=AttachmentOut, status_code=201,
@@ -248,8 +249,8 @@ def add_attachment(request: Request, session: SessionDep, disclosure_id: RowId,
     settings = request.app.state.settings
     file.file.seek(0)  # the body was parsed (spooled) before this thread began; read it without the event loop
     data = file.file.read(settings.max_upload_bytes + 1)
-    [att] = svc.add_attachments(session, principal=principal, disclosure_id=disclosure_id,
-                                uploads=[svc.Upload(data, file.filename or "")], store=settings.file_store)
+    [att] = disclosure_service.add_attachments(session, principal=principal, disclosure_id=disclosure_id,
+                                uploads=[disclosure_service.Upload(data, file.filename or "")], store=settings.file_store)
     base = settings.public_base_url.rstrip("/")
     return AttachmentOut(id=att.id, filename=att.filename, content_type=att.content_type, size=att.size,
                          sha256=att.sha256, url=f"{base}/disclosures/{disclosure_id}/files/{att.id}/{quote(att.filename)}")

@@ -17,12 +17,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from markupsafe import Markup, escape
 from sqlalchemy import and_, column, func, literal, table, text
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, select
@@ -30,7 +27,7 @@ from sqlmodel import Session, select
 from app.core.errors import Invalid
 from app.core.i18n import _
 from app.core.pagination import MAX_LIMIT, Page
-from app.core.text import fold, search_tokens
+from app.core.text import search_tokens
 
 COUNT_CAP = 1000  # matches counted exactly up to this; more read "more than 1,000"
 TITLE, BODY = 0, 1  # the ranking's groups: every word in the title, or not
@@ -156,39 +153,3 @@ def ranked(session: Session, model: Any, *, where: list, title_column: ColumnEle
             break
     total = session.exec(count()).one()
     return SearchPage(rows, next_cursor, total=min(total, COUNT_CAP), more=total > COUNT_CAP, terms=tokens)
-
-
-# Highlighting ------------------------------------------------------------------------------------
-
-_WORD_START = r"(?<![^\W_])"
-
-
-def highlight(value: str | None, terms: list[str] | str | None) -> Markup:
-    """`value` escaped, with the words that start with a search term (diacritics and case
-    ignored, as the search does) in <mark>. `terms`: folded words, or a query."""
-    source = str(value or "")
-    if isinstance(terms, str):
-        terms = search_tokens(terms)
-    if not terms or not source:
-        return Markup(escape(source))
-    folded = fold(source)
-    owner = list(range(len(source)))  # the source character each folded one comes from
-    if len(folded) != len(source):  # a character that folds to none (NFD marks) or to two
-        pieces = [fold(ch) for ch in source]
-        folded = "".join(pieces)
-        owner = [i for i, p in enumerate(pieces) for _c in p]
-    pattern = re.compile(_WORD_START + "(?:" + "|".join(re.escape(t) for t in sorted(set(terms), key=len,
-                                                                                   reverse=True)) + ")")
-    out: list[str] = []
-    at = 0
-    for m in pattern.finditer(folded):
-        start, end = owner[m.start()], owner[m.end() - 1] + 1
-        while end < len(source) and unicodedata.combining(source[end]):  # the last letter's marks
-            end += 1
-        if start < at:
-            continue
-        out.append(str(escape(source[at:start])))
-        out.append("<mark>" + str(escape(source[start:end])) + "</mark>")
-        at = end
-    out.append(str(escape(source[at:])))
-    return Markup("".join(out))

@@ -11,15 +11,16 @@ from fastapi.responses import Response
 from feedgen.feed import FeedGenerator
 from markupsafe import Markup
 
+from app.accounts.deps import OptionalUser
 from app.cases import questions
 from app.core import downloads, i18n
 from app.core.db import utcnow
-from app.core.deps import OptionalUser, RowId, SessionDep
+from app.core.deps import RowId, SessionDep
 from app.core.i18n import _
 from app.core.templating import env, render
 from app.core.validation import int_in_range
 from app.dialogues import commitment_links
-from app.disclosures import service as svc
+from app.disclosures import service as disclosure_service
 from app.legal import rules
 from app.models.disclosure import Category, DisclosureStatus
 
@@ -46,18 +47,18 @@ def disclosure_list(
 ):
     """Published disclosures, newest first, with filters; HTMX gets only the results. The
     results and the year choices are the same for every visitor: they are kept rendered until
-    a disclosure changes (`svc.public_version`, two index probes, instead of the list's query
+    a disclosure changes (`disclosure_service.public_version`, two index probes, instead of the list's query
     and twenty cards)."""
     cat, yr = _category(category), _year(year)
     locale = i18n.get_locale()
 
     def build() -> tuple[Markup, list[int]]:
-        page = svc.list_public(session, q=q, category=cat, year=yr, limit=20, cursor=cursor)
+        page = disclosure_service.list_public(session, q=q, category=cat, year=yr, limit=20, cursor=cursor)
         results = env.get_template("public/disclosures/_results_body.html").render(
             page=page, q=q, category=cat, year=yr, cursor=cursor, lang=locale, request=request)
-        return Markup(results), svc.available_years(session)
+        return Markup(results), disclosure_service.available_years(session)
 
-    key = ("disclosures", svc.public_version(session), locale, q, cat, yr, cursor)
+    key = ("disclosures", disclosure_service.public_version(session), locale, q, cat, yr, cursor)
     results, years = request.app.state.fragments.get(key, build)
     ctx = {"results": results, "q": q, "category": cat, "year": yr, "years": years, "cursor": cursor}
     return render(request, "public/disclosures/list.html", ctx, partial="public/disclosures/_results.html")
@@ -75,7 +76,7 @@ def disclosure_feed(request: Request, session: SessionDep):
     fg.link(href=f"{base}/disclosures/feed.atom", rel="self")
     fg.language("vi")
     fg.author({"name": settings.ward_name})
-    page = svc.list_public(session, limit=50)
+    page = disclosure_service.list_public(session, limit=50)
     for d in reversed(page.items):
         entry = fg.add_entry()
         entry.id(f"{base}/disclosures/{d.id}")
@@ -95,15 +96,15 @@ def disclosure_feed(request: Request, session: SessionDep):
 def disclosure_detail(request: Request, session: SessionDep, user: OptionalUser, disclosure_id: RowId,
                       version: Annotated[int | None, Query(ge=1, le=100_000)] = None):
     """One disclosure: its current text (or an earlier version), files with SHA-256, methods."""
-    d = svc.get(session, disclosure_id)
-    shown = svc.get_version(session, d.id, version) if version and version != d.version else None
+    d = disclosure_service.get(session, disclosure_id)
+    shown = disclosure_service.get_version(session, d.id, version) if version and version != d.version else None
     ctx = {
         "d": d,
         "shown": shown or d,
         "old_version": shown,
-        "versions": svc.versions(session, d.id),
-        "attachments": svc.attachments(session, [d.id], as_of_version=shown.version if shown else None)[d.id],
-        "methods": svc.methods(session, [d.id])[d.id],
+        "versions": disclosure_service.versions(session, d.id),
+        "attachments": disclosure_service.attachments(session, [d.id], as_of_version=shown.version if shown else None)[d.id],
+        "methods": disclosure_service.methods(session, [d.id])[d.id],
         "deadline_rule": rules.rule_for_label(session, d.deadline_rule),
         "commitments": commitment_links.commitments_serving(session, disclosure_id=d.id, public_only=True),
         "questions": questions.answered_questions(session, d.id),
@@ -114,20 +115,20 @@ def disclosure_detail(request: Request, session: SessionDep, user: OptionalUser,
 @router.get("/disclosures/{disclosure_id}/notice", name="disclosure_notice")
 def disclosure_notice(request: Request, session: SessionDep, user: OptionalUser, disclosure_id: RowId):
     """A printable A4 notice for the headquarters board, with a QR code to the online page."""
-    d = svc.get(session, disclosure_id)
+    d = disclosure_service.get(session, disclosure_id)
     settings = request.app.state.settings
     url = f"{settings.public_base_url.rstrip('/')}/disclosures/{d.id}"
     qr = segno.make(url, error="m").svg_inline(scale=4, title=_("Mã QR tới trang văn bản"))
     return render(request, "public/disclosures/notice.html", {"d": d, "url": url, "qr": Markup(qr),
-                                                              "attachments": svc.attachments(session, [d.id])[d.id]})
+                                                              "attachments": disclosure_service.attachments(session, [d.id])[d.id]})
 
 
 @router.get("/disclosures/{disclosure_id}/files/{attachment_id}/{filename}", name="disclosure_file")
 def disclosure_file(request: Request, session: SessionDep, user: OptionalUser, disclosure_id: RowId,
                     attachment_id: RowId, filename: str):
     """Download an attachment. Drafts' files only for staff."""
-    att = svc.get_attachment(session, disclosure_id, attachment_id, include_drafts=user is not None)
+    att = disclosure_service.get_attachment(session, disclosure_id, attachment_id, include_drafts=user is not None)
     # A draft's file is seen only by staff: never let a shared cache keep it.
-    public = svc.get(session, disclosure_id, include_drafts=True).status != DisclosureStatus.draft
+    public = disclosure_service.get(session, disclosure_id, include_drafts=True).status != DisclosureStatus.draft
     return downloads.stored_file(request.app.state.settings.files_dir, sha256=att.sha256, filename=att.filename,
                                  content_type=att.content_type, cache=downloads.PUBLIC if public else downloads.PRIVATE)

@@ -11,14 +11,15 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
 from app.accounts.auth import Principal
-from app.core.deps import CurrentStaff, FormDep, RowId, SessionDep, require
+from app.accounts.deps import CurrentStaff, require
+from app.core.deps import FormDep, RowId, SessionDep
 from app.core.errors import AppError
 from app.core.forms import form_values, read_uploads, validate
 from app.core.i18n import _
 from app.core.templating import is_htmx, render
 from app.core.timeutil import local_today
 from app.dialogues import service as dialogues
-from app.disclosures import service as svc
+from app.disclosures import service as disclosure_service
 from app.legal import rules
 from app.models.disclosure import Category, Disclosure, DisclosureStatus
 from app.reception import notices
@@ -35,10 +36,10 @@ def staff_home(request: Request, session: SessionDep, principal: CurrentStaff):
     reception sessions and visitors still owed a written answer."""
     today = local_today()
     ctx = {
-        "counts": svc.counts_by_status(session),
-        "late_count": svc.late_count(session),
-        "ending_soon": svc.posting_ending_soon(session),
-        "drafts": svc.recent_drafts(session),
+        "counts": disclosure_service.counts_by_status(session),
+        "late_count": disclosure_service.late_count(session),
+        "ending_soon": disclosure_service.posting_ending_soon(session),
+        "drafts": disclosure_service.recent_drafts(session),
         "today": today,
         "principal": principal,
         "reception_today": (reception_schedule.sessions_between(session, today, today)
@@ -56,7 +57,7 @@ def staff_disclosure_list(request: Request, session: SessionDep, principal: Curr
     """All disclosures, drafts included, most recently changed first."""
     cat = category if category in Category.__members__ else None
     st = status if status in DisclosureStatus.__members__ else None
-    page = svc.list_staff(session, q=q, category=cat, status=st, cursor=cursor)
+    page = disclosure_service.list_staff(session, q=q, category=cat, status=st, cursor=cursor)
     return render(request, "staff/disclosures/list.html",
                   {"page": page, "q": q, "category": cat, "status": st, "principal": principal},
                   partial="staff/disclosures/_rows.html")
@@ -69,7 +70,7 @@ def _form_page(request: Request, *, principal: Principal, values: dict, errors: 
 
 
 def _values_of(d: Disclosure) -> dict:
-    v = {k: getattr(d, k) for k in svc.CONTENT_FIELDS}
+    v = {k: getattr(d, k) for k in disclosure_service.CONTENT_FIELDS}
     v.update(posted_on=d.posted_on, posting_ends_on=d.posting_ends_on)
     return {k: ("" if x is None else str(x)) for k, x in v.items()}
 
@@ -83,12 +84,14 @@ def new_form(request: Request, principal: Principal = require("disclosure:edit")
 def create(request: Request, form: FormDep, session: SessionDep, principal: Principal = require("disclosure:edit")):
     """Create a draft (with its files); on bad input show the form again with the input kept."""
     values = form_values(form, date_fields=DATE_FIELDS)
-    data, errors = validate(svc.DisclosureInput, values)
+    data, errors = validate(disclosure_service.DisclosureInput, values)
     if errors:
         return _form_page(request, principal=principal, values=values, errors=errors, d=None, status_code=422)
     try:
-        d = svc.create_draft(session, principal=principal, data=data, uploads=read_uploads(form, request.app.state.settings.max_upload_bytes),
-                             store=request.app.state.settings.file_store)
+        d = disclosure_service.create_draft(
+            session, principal=principal, data=data,
+            uploads=read_uploads(form, request.app.state.settings.max_upload_bytes),
+            store=request.app.state.settings.file_store)
     except AppError as exc:
         session.rollback()
         return _form_page(request, principal=principal, values=values, errors={"files": exc.message}, d=None,
@@ -98,7 +101,7 @@ def create(request: Request, form: FormDep, session: SessionDep, principal: Prin
 
 @router.get("/disclosures/{disclosure_id}", name="staff_disclosure_detail")
 def detail(request: Request, session: SessionDep, disclosure_id: RowId, principal: CurrentStaff):
-    d = svc.get(session, disclosure_id, include_drafts=True)
+    d = disclosure_service.get(session, disclosure_id, include_drafts=True)
     return render(request, "staff/disclosures/detail.html", _detail_context(session, d, principal))
 
 
@@ -106,9 +109,9 @@ def _detail_context(session: Session, d: Disclosure, principal: Principal, **ext
     return {
         "d": d,
         "principal": principal,
-        "versions": svc.versions(session, d.id),
-        "attachments": svc.attachments(session, [d.id])[d.id],
-        "methods": svc.methods(session, [d.id])[d.id],
+        "versions": disclosure_service.versions(session, d.id),
+        "attachments": disclosure_service.attachments(session, [d.id])[d.id],
+        "methods": disclosure_service.methods(session, [d.id])[d.id],
         "deadline_rule": rules.rule_for_label(session, d.deadline_rule),
         "today": local_today(),
         "errors": {},
@@ -120,7 +123,7 @@ def _detail_context(session: Session, d: Disclosure, principal: Principal, **ext
 @router.get("/disclosures/{disclosure_id}/edit", name="staff_disclosure_edit")
 def edit_form(request: Request, session: SessionDep, disclosure_id: RowId,
               principal: Principal = require("disclosure:edit")):
-    d = svc.get(session, disclosure_id, include_drafts=True)
+    d = disclosure_service.get(session, disclosure_id, include_drafts=True)
     return _form_page(request, principal=principal, values=_values_of(d), errors={}, d=d)
 
 
@@ -128,16 +131,18 @@ def edit_form(request: Request, session: SessionDep, disclosure_id: RowId,
 def update(request: Request, form: FormDep, session: SessionDep, disclosure_id: RowId,
                  principal: Principal = require("disclosure:edit")):
     """Save a draft, or amend a published disclosure as a new version."""
-    d = svc.get(session, disclosure_id, include_drafts=True)
+    d = disclosure_service.get(session, disclosure_id, include_drafts=True)
     values = form_values(form, date_fields=DATE_FIELDS)
     change_note = values.pop("change_note", "")
-    data, errors = validate(svc.DisclosureInput, values)
+    data, errors = validate(disclosure_service.DisclosureInput, values)
     if errors:
         values["change_note"] = change_note
         return _form_page(request, principal=principal, values=values, errors=errors, d=d, status_code=422)
     try:
-        svc.update(session, principal=principal, disclosure_id=d.id, data=data, change_note=change_note,
-                   uploads=read_uploads(form, request.app.state.settings.max_upload_bytes), store=request.app.state.settings.file_store)
+        disclosure_service.update(
+            session, principal=principal, disclosure_id=d.id, data=data, change_note=change_note,
+            uploads=read_uploads(form, request.app.state.settings.max_upload_bytes),
+            store=request.app.state.settings.file_store)
     except AppError as exc:
         session.rollback()
         values["change_note"] = change_note
@@ -150,7 +155,7 @@ def update(request: Request, form: FormDep, session: SessionDep, disclosure_id: 
 @router.post("/disclosures/{disclosure_id}/publish", name="staff_disclosure_publish")
 def publish(request: Request, session: SessionDep, disclosure_id: RowId,
             principal: Principal = require("disclosure:publish")):
-    svc.publish(session, principal=principal, disclosure_id=disclosure_id)
+    disclosure_service.publish(session, principal=principal, disclosure_id=disclosure_id)
     return RedirectResponse(request.app.url_path_for("staff_disclosure_detail", disclosure_id=disclosure_id), status_code=303)
 
 
@@ -159,12 +164,12 @@ def withdraw(request: Request, form: FormDep, session: SessionDep, disclosure_id
                    principal: Principal = require("disclosure:publish")):
     reason = str(form.get("reason", ""))
     try:
-        svc.withdraw(session, principal=principal, disclosure_id=disclosure_id, reason=reason)
+        disclosure_service.withdraw(session, principal=principal, disclosure_id=disclosure_id, reason=reason)
     except AppError as exc:
         if not exc.fields:
             raise
         session.rollback()
-        d = svc.get(session, disclosure_id, include_drafts=True)
+        d = disclosure_service.get(session, disclosure_id, include_drafts=True)
         ctx = _detail_context(session, d, principal, errors={"reason": exc.message}, values={"reason": reason})
         return render(request, "staff/disclosures/detail.html", ctx, status_code=exc.status_code)
     return RedirectResponse(request.app.url_path_for("staff_disclosure_detail", disclosure_id=disclosure_id), status_code=303)
@@ -183,14 +188,15 @@ def record_method(request: Request, form: FormDep, session: SessionDep, disclosu
         errors["used_on"] = _("Ngày không hợp lệ (dd/mm/yyyy)")
     if used_on is not None:
         try:
-            svc.record_method(session, principal=principal, disclosure_id=disclosure_id,
-                              method=values.get("method", ""), used_on=used_on, note=values.get("note", ""))
+            disclosure_service.record_method(session, principal=principal, disclosure_id=disclosure_id,
+                                             method=values.get("method", ""), used_on=used_on,
+                                             note=values.get("note", ""))
         except AppError as exc:
             if not exc.fields:
                 raise
             session.rollback()
             errors.update({k: exc.message for k in exc.fields})
-    d = svc.get(session, disclosure_id, include_drafts=True)
+    d = disclosure_service.get(session, disclosure_id, include_drafts=True)
     if not errors and not is_htmx(request):
         return RedirectResponse(str(request.app.url_path_for("staff_disclosure_detail", disclosure_id=disclosure_id)) + "#methods",
                                 status_code=303)
@@ -204,15 +210,17 @@ def attach(request: Request, form: FormDep, session: SessionDep, disclosure_id: 
                  principal: Principal = require("disclosure:edit")):
     errors: dict[str, str] = {}
     try:
-        svc.add_attachments(session, principal=principal, disclosure_id=disclosure_id,
-                            uploads=read_uploads(form, request.app.state.settings.max_upload_bytes), store=request.app.state.settings.file_store)
+        disclosure_service.add_attachments(
+            session, principal=principal, disclosure_id=disclosure_id,
+            uploads=read_uploads(form, request.app.state.settings.max_upload_bytes),
+            store=request.app.state.settings.file_store)
     except AppError as exc:
         if not exc.fields:
             raise
         session.rollback()
         errors["files"] = exc.message
     if errors:
-        d = svc.get(session, disclosure_id, include_drafts=True)
+        d = disclosure_service.get(session, disclosure_id, include_drafts=True)
         ctx = _detail_context(session, d, principal, errors=errors)
         return render(request, "staff/disclosures/detail.html", ctx, status_code=422)
     return RedirectResponse(str(request.app.url_path_for("staff_disclosure_detail", disclosure_id=disclosure_id)) + "#files",

@@ -12,8 +12,9 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from app.accounts.auth import Principal
+from app.accounts.deps import api_principal
 from app.core.api import CONDITIONAL, INVALID, OPTIONAL_TOKEN, if_none_match, responses
-from app.core.deps import SessionDep, api_principal
+from app.core.deps import SessionDep
 from app.core.errors import Invalid
 from app.core.i18n import _
 from app.integration import events

@@ -90,8 +90,7 @@ from app.core.errors import AppError, TooManyRequests
 from app.core.i18n import _
 from app.core.ratelimit import hit_intake, hit_track, limiter_for
 from app.core.security import client_addr
-from app.integration import open311 as svc
-from app.integration import open311_intake
+from app.integration import open311, open311_intake
 from app.integration.open311 import Open311Error
 
 log = logging.getLogger("minhbach.open311")
@@ -214,36 +213,36 @@ def _secret(request: Request) -> str:
 # Resources -------------------------------------------------------------------------------------
 
 async def discovery(request: Request, fmt: str) -> Response:
-    return render(fmt, "discovery", svc.discovery(_settings(request)))
+    return render(fmt, "discovery", open311.discovery(_settings(request)))
 
 
 async def service_list(request: Request, fmt: str) -> Response:
-    return render(fmt, "services", svc.services())
+    return render(fmt, "services", open311.services())
 
 
 async def service_definition(request: Request, fmt: str) -> Response:
-    return render(fmt, "service_definition", svc.service_definition(request.path_params["code"]))
+    return render(fmt, "service_definition", open311.service_definition(request.path_params["code"]))
 
 
 async def get_requests(request: Request, fmt: str) -> Response:
     params = {}
     for key, value in request.query_params.multi_items():
         params.setdefault(key, []).append(value)
-    query = svc.parse_query(params, _secret(request))
-    found = await _read(request, lambda s: svc.list_requests(s, _settings(request), _secret(request), query))
+    query = open311.parse_query(params, _secret(request))
+    found = await _read(request, lambda s: open311.list_requests(s, _settings(request), _secret(request), query))
     return render(fmt, "service_requests", found)
 
 
 async def get_request(request: Request, fmt: str) -> Response:
     text = request.path_params["id"]
-    found = await _read(request, lambda s: svc.get_request(s, _settings(request), _secret(request), text))
+    found = await _read(request, lambda s: open311.get_request(s, _settings(request), _secret(request), text))
     return render(fmt, "service_requests", found)
 
 
 async def token(request: Request, fmt: str) -> Response:
     hit_track(request.app, client_addr(request))
     text = request.path_params["token"]
-    found = await _read(request, lambda s: svc.token_lookup(s, _secret(request), text))
+    found = await _read(request, lambda s: open311.token_lookup(s, _secret(request), text))
     return render(fmt, "service_requests", found, headers=NO_STORE)
 
 

@@ -16,7 +16,6 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from app.cases import privacy, queries, views
-from app.cases.views import STAGE_LABELS
 from app.config import Settings
 from app.core.i18n import _
 from app.core.timeutil import LOCAL_TZ, to_local
@@ -25,6 +24,7 @@ from app.legal.workdays import Pause
 from app.models.complaint import (
     CASE_STATUS_LABELS,
     FIELD_LABELS,
+    STAGE_LABELS,
     CaseField,
     CaseKind,
     CaseStatus,

@@ -8,9 +8,9 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
 from app.accounts.auth import Principal
-from app.core.deps import FormDep, RowId, SessionDep, require
-from app.core.errors import AppError
-from app.core.forms import form_values
+from app.accounts.deps import require
+from app.core.deps import FormDep, RowId, SessionDep
+from app.core.forms import form_values, refused_by_service
 from app.core.templating import render
 from app.integration import webhooks
 from app.models.webhook import WebhookDelivery
@@ -36,16 +36,13 @@ def webhooks_page(request: Request, session: SessionDep, principal: Principal = 
 def create(request: Request, form: FormDep, session: SessionDep, principal: Principal = require("token:manage")):
     values = form_values(form)
     types = [t for t in form.getlist("event_types") if isinstance(t, str)]
-    try:
+    with refused_by_service(session, shown=(422,)) as failed:
         hook, secret = webhooks.create(session, actor=principal.actor, key=request.app.state.secret_key,
                                        name=values.get("name", ""), url=values.get("url", ""), event_types=types,
                                        allow_loopback=request.app.state.settings.webhook_allow_loopback)
-    except AppError as exc:
-        if exc.status_code != 422:
-            raise
-        session.rollback()
+    if failed:
         return _list_page(request, session, principal, values={**values, "event_types": types},
-                          errors={k: exc.message for k in exc.fields} or {"__all__": exc.message}, status_code=422)
+                          errors=failed.errors(), status_code=422)
     return _list_page(request, session, principal, secret=secret, new_id=hook.id)
 
 

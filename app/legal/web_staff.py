@@ -11,9 +11,10 @@ from fastapi.responses import RedirectResponse
 
 from app.accounts import audit_log
 from app.accounts.auth import Principal
-from app.core.deps import CurrentStaff, FormDep, RowId, SessionDep, require
+from app.accounts.deps import CurrentStaff, require
+from app.core.deps import FormDep, RowId, SessionDep
 from app.core.errors import AppError
-from app.core.forms import form_values, parse_date
+from app.core.forms import form_values, parse_date, refused_by_service
 from app.core.i18n import _
 from app.core.templating import render
 from app.core.timeutil import local_today
@@ -90,16 +91,13 @@ def add_override(request: Request, form: FormDep, session: SessionDep, principal
     if on is None:
         errors["on"] = _("Ngày không hợp lệ (dd/mm/yyyy)")
     else:
-        try:
+        with refused_by_service(session) as failed:
             rules.add_override(session, principal=principal, on=on, kind=values.get("kind", ""),
                                reason=values.get("reason", ""), legal_basis=values.get("legal_basis", ""))
             reception_schedule.sync(session, actor=principal.actor)  # the schedule follows the calendar
+        if not failed:
             return RedirectResponse(request.app.url_path_for("staff_rules") + "#calendar", status_code=303)
-        except AppError as exc:
-            if exc.status_code not in (409, 422):
-                raise
-            session.rollback()
-            errors[next(iter(exc.fields), "on")] = exc.message
+        errors[next(iter(failed.exc.fields), "on")] = failed.message
     return _rules_page(request, session, principal, errors={f"cal_{k}": v for k, v in errors.items()},
                        values=values, status_code=422)
 

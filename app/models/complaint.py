@@ -216,3 +216,18 @@ class ComplaintAttachment(SQLModel, table=True):
     size: int
     sha256: str = Field(max_length=64)
     created_at: datetime = created_at_field()
+
+# The stages of a case's deadlines (app/legal/deadlines.py `Stage`).
+STAGE_LABELS = {
+    "processing": N_("Xử lý đơn (phân loại, thụ lý hoặc hướng dẫn, chuyển đơn)"),
+    "acceptance": N_("Thụ lý giải quyết"),
+    "resolution": N_("Giải quyết"),
+    "notification": N_("Thông báo kết quả"),
+    "transfer": N_("Chuyển đơn"),
+    "extension": N_("Gia hạn giải quyết"),
+}
+
+
+def format_code(code: str) -> str:
+    """A tracking code as it is shown and read aloud: groups of 4-4-5 (app/cases/codes.py)."""
+    return f"{code[:4]}-{code[4:8]}-{code[8:]}"

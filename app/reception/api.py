@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from app.accounts import audit
 from app.accounts.auth import Principal
+from app.accounts.deps import require_api, require_api_or_staff
 from app.cases import codes
 from app.core import i18n
 from app.core.api import (
@@ -33,7 +34,7 @@ from app.core.api import (
     problem,
     responses,
 )
-from app.core.deps import RowId, SessionDep, require_api, require_api_or_staff
+from app.core.deps import RowId, SessionDep
 from app.core.pagination import paginate
 from app.core.timeutil import to_local
 from app.core.validation import require_date_in_range

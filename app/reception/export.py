@@ -77,7 +77,9 @@ def register_workbook(entries: list[RegisterEntry], *, ward: str, start: date, e
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=WIDTH)
     ws.cell(1, 1, TITLE).font = font(14, bold=True)
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=WIDTH)
-    ws.cell(2, 1, f"{ward} – Từ ngày {_day(start)} đến ngày {_day(end)}").font = font(12, italic=True)
+    heading = ws.cell(2, 1)  # the ward's name is a setting: written as text, never run as a formula
+    write_text(heading, f"{ward} – Từ ngày {_day(start)} đến ngày {_day(end)}")
+    heading.font = font(12, italic=True)
     for row in (1, 2):
         ws.cell(row, 1).alignment = _CENTER
     ws.row_dimensions[1].height = 24

@@ -16,9 +16,18 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from app.accounts.auth import Principal
-from app.core.deps import FormDep, RowId, SessionDep, require
-from app.core.errors import AppError, Invalid
-from app.core.forms import field_errors, form_values, local_span, parse_date, required_date, validate
+from app.accounts.deps import require
+from app.core.deps import FormDep, RowId, SessionDep
+from app.core.errors import Invalid
+from app.core.forms import (
+    field_errors,
+    form_values,
+    local_span,
+    parse_date,
+    refused_by_service,
+    required_date,
+    validate,
+)
 from app.core.i18n import _
 from app.core.templating import is_htmx, render
 from app.core.timeutil import local_today
@@ -183,14 +192,11 @@ def _session_action(name: str, permission: str, call):
     def endpoint(request: Request, form: FormDep, session: SessionDep, session_id: RowId,
                  principal: Principal = require(permission)):
         values = form_values(form, date_fields=("day",))
-        try:
+        with refused_by_service(session, shown=(422,)) as failed:
             call(session, principal, session_id, values)
-        except AppError as exc:
-            if exc.status_code != 422:
-                raise
-            session.rollback()
+        if failed:
             return _session_page(request, session, principal, session_id, values=values, failed=name,
-                                 errors={k: exc.message for k in (exc.fields or {"reason": ""})}, status_code=422)
+                                 errors=failed.errors(default="reason"), status_code=422)
         return _to_session(request, session_id)
 
     router.add_api_route(f"/sessions/{{session_id}}/{name}", endpoint, methods=["POST"],

@@ -11,9 +11,10 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from app.accounts.auth import Principal
-from app.core.deps import FormDep, RowId, SessionDep, require
-from app.core.errors import AppError, Invalid
-from app.core.forms import field_errors, form_values, parse_date, required_date
+from app.accounts.deps import require
+from app.core.deps import FormDep, RowId, SessionDep
+from app.core.errors import Invalid
+from app.core.forms import field_errors, form_values, parse_date, refused_by_service, required_date
 from app.core.templating import WEEKDAY_NAMES, render
 from app.core.timeutil import local_today
 from app.legal.rules import get_rule
@@ -76,13 +77,10 @@ def create_rule(request: Request, form: FormDep, session: SessionDep, principal:
 def end_rule(request: Request, form: FormDep, session: SessionDep, rule_id: RowId,
                    principal: Principal = require("reception:schedule")):
     values = form_values(form, date_fields=("last_day",))
-    try:
+    with refused_by_service(session, shown=(422,)) as failed:
         schedule.end_rule(session, principal=principal, rule_id=rule_id, last_day=required_date(values, "last_day"))
-    except AppError as exc:
-        if exc.status_code != 422:
-            raise
-        session.rollback()
-        return _rules_page(request, session, principal, errors={f"end_{rule_id}": exc.message}, status_code=422)
+    if failed:
+        return _rules_page(request, session, principal, errors={f"end_{rule_id}": failed.message}, status_code=422)
     return RedirectResponse(request.app.url_path_for("staff_reception_rules"), status_code=303)
 
 

@@ -16,16 +16,17 @@ from sqlmodel import Session
 
 from app.accounts import audit
 from app.accounts.auth import Principal
+from app.accounts.deps import require_api_or_staff
 from app.core import i18n
 from app.core.api import (
     CONDITIONAL,
     TOKEN,
-    ReportDate,
     if_none_match,
+    iso_date,
     problem,
     responses,
 )
-from app.core.deps import SessionDep, require_api_or_staff
+from app.core.deps import SessionDep
 from app.core.timeutil import local_today
 from app.legal import periods
 from app.models.complaint import CHANNEL_LABELS, FIELD_LABELS, KIND_LABELS
@@ -178,6 +179,10 @@ PeriodQuery = Annotated[str | None, Query(
     "previous year to 14/3, each later quarter from the 15th of the previous quarter's last month to the 14th of "
     "its own; H1, 9M and Y start on 15/12 of the previous year. Leave out with from/to (or give `custom`).",
     examples=["Q1"])]
+# Years of a report's custom range (app/legal/periods.py refuses other years with its own message).
+YEARS_2000_2100 = "(20[0-9]{2}|2100)"
+assert (periods.MIN_YEAR, periods.MAX_YEAR) == (2000, 2100), "update YEARS_2000_2100"
+ReportDate = iso_date(YEARS_2000_2100, date(periods.MIN_YEAR, 1, 1), date(periods.MAX_YEAR, 12, 31), checked=False)
 FromQuery = Annotated[ReportDate | None, Query(alias="from", description="custom range: first day (YYYY-MM-DD, "
                                                                           "2000–2100)")]
 ToQuery = Annotated[ReportDate | None, Query(alias="to", description="custom range: last day (YYYY-MM-DD, "

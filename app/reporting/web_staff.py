@@ -14,8 +14,9 @@ from fastapi import APIRouter, Query, Request
 from sqlmodel import Session
 
 from app.accounts.auth import Principal
+from app.accounts.deps import require
 from app.core import i18n
-from app.core.deps import SessionDep, require
+from app.core.deps import SessionDep
 from app.core.errors import Invalid
 from app.core.forms import parse_date
 from app.core.i18n import N_, _

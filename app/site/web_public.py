@@ -7,8 +7,9 @@ from urllib.parse import urlparse
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 
+from app.accounts.deps import OptionalUser
 from app.core import i18n, unavailable
-from app.core.deps import OptionalUser, SessionDep
+from app.core.deps import SessionDep
 from app.core.security import LANG_COOKIE
 from app.core.static_files import STATIC_DIR
 from app.core.templating import render

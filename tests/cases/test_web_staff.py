@@ -13,8 +13,7 @@ from sqlmodel import select
 from app.accounts import auth
 from app.accounts.audit import Actor
 from app.accounts.tokens import create_token
-from app.cases import codes
-from app.cases import queries as q
+from app.cases import codes, queries
 from app.core.timeutil import local_today
 from app.models.complaint import Complaint, ComplaintAttachment
 from tests import factories
@@ -86,7 +85,7 @@ def test_inbox_pages_through_dated_then_undated_cases(session):
         undated.append(act(session, officer, c, "file", reason="Trùng"))
     seen, cursor = [], None
     while True:
-        page = q.inbox(session, q.InboxFilters(), today=today, limit=2, cursor=cursor)
+        page = queries.inbox(session, queries.InboxFilters(), today=today, limit=2, cursor=cursor)
         seen += [c.id for c in page.items]
         cursor = page.next_cursor
         if not cursor:
@@ -125,7 +124,7 @@ def test_inbox_filters(client, session, login):
     assert shown(overdue="1") == {overdue.subject}
     # Within N working days: dated, not yet overdue, due by then.
     assert shown(due_within="250") == {complaint.subject, petition.subject}
-    due_by = q.due_by_for(session, today, 1)
+    due_by = queries.due_by_for(session, today, 1)
     assert shown(due_within="1") == {c.subject for c in (complaint, petition) if c.due_on <= due_by}
     assert shown(kind="nonsense", status="x", due_within="abc") == {c.subject for c in all_cases}  # ignored
 
@@ -136,7 +135,7 @@ def test_inbox_htmx_partial_and_dashboard(client, session, login):
     filed(session, kind="petition", subject="Kiến nghị về giờ làm việc")
     login("leader")
     page = client.get("/staff/complaints")
-    dash = q.dashboard(session, today=today)
+    dash = queries.dashboard(session, today=today)
     assert dash.overdue == 1 and dash.by_kind["feedback"] == 1 and dash.by_kind["petition"] == 1
     assert dash.by_status == {"received": 2}
     assert "đơn quá hạn" in page.text and "Theo loại đơn" in page.text
@@ -293,7 +292,7 @@ def test_transitions_through_the_forms(client, session, login):
     _fresh(session, case)
     assert case.status == "classified" and case.kind == "petition" and case.field == "environment"
 
-    events = len(q.timeline(session, case.id, public_only=False))
+    events = len(queries.timeline(session, case.id, public_only=False))
     r = _post_action(client, case.id, "refuse", reason="")  # the reason is required
     assert r.status_code == 422 and "Trường này là bắt buộc" in r.text
     assert 'id="f-refuse-reason"' in r.text and "aria-invalid" in r.text
@@ -301,13 +300,13 @@ def test_transitions_through_the_forms(client, session, login):
                      public_summary="y")
     assert r.status_code == 403  # officers do not resolve
     _fresh(session, case)
-    assert case.status == "classified" and len(q.timeline(session, case.id, public_only=False)) == events
+    assert case.status == "classified" and len(queries.timeline(session, case.id, public_only=False)) == events
 
     r = _post_action(client, case.id, "guide", guidance_number="12/PHD", note="Đề nghị gửi tới Trung tâm")
     assert r.status_code == 303
     _fresh(session, case)
     assert case.status == "guided" and case.guidance_number == "12/PHD"
-    [last] = q.timeline(session, case.id, public_only=True)[-1:]
+    [last] = queries.timeline(session, case.id, public_only=True)[-1:]
     assert last.note == "Đề nghị gửi tới Trung tâm" and last.public
 
 

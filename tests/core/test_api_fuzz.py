@@ -96,7 +96,7 @@ def negative_data_rejection_unless_lax_body(ctx, response, case):
     except AcceptedNegativeData:
         # Request bodies are validated by pydantic models in its lax mode (the domains' service modules, and
         # app/core/validation.py InputModel): a numeric string is read as a number ("2026" for an
-        # integer), a number as a date, and svc.DisclosureInput turns a null tag into "None". A
+        # integer), a number as a date, and disclosure_service.DisclosureInput turns a null tag into "None". A
         # body made invalid (and only the body) may therefore be accepted; every parameter is
         # held to its schema.
         meta = case.meta

@@ -18,7 +18,7 @@ from app.config import Settings
 from app.core import backup
 from app.core.backup import BackupError
 from app.core.db import make_engine, session_for
-from app.disclosures import service as svc
+from app.disclosures import service as disclosure_service
 from app.migrate import upgrade
 from app.models.disclosure import Attachment, Disclosure
 from tests import factories
@@ -30,10 +30,10 @@ def _make_data(session, settings) -> dict:
     settings.ensure_dirs()
     principal = factories.principal(session)
     pdf = factories.pdf_bytes("Dự toán ngân sách")
-    d = svc.create_draft(session, principal=principal, data=factories.disclosure_input(),
-                         uploads=[svc.Upload(pdf, "du-toan.pdf")], store=settings.file_store)
+    d = disclosure_service.create_draft(session, principal=principal, data=factories.disclosure_input(),
+                         uploads=[disclosure_service.Upload(pdf, "du-toan.pdf")], store=settings.file_store)
     session.commit()
-    svc.publish(session, principal=principal, disclosure_id=d.id)
+    disclosure_service.publish(session, principal=principal, disclosure_id=d.id)
     session.commit()
     factories.draft(session, principal, title="Kế hoạch sử dụng đất")
     return {"titles": _titles(session), "pdf_sha256": hashlib.sha256(pdf).hexdigest(),
@@ -113,8 +113,8 @@ def test_restore_over_changed_data_needs_force_and_brings_it_back(app, session, 
 
     # After the backup: a new disclosure, a new file, a row removed behind the app's back.
     principal = factories.principal(session)
-    svc.create_draft(session, principal=principal, data=factories.disclosure_input(title="Sau sao lưu"),
-                     uploads=[svc.Upload(factories.pdf_bytes("Sau"), "sau.pdf")], store=settings.file_store)
+    disclosure_service.create_draft(session, principal=principal, data=factories.disclosure_input(title="Sau sao lưu"),
+                     uploads=[disclosure_service.Upload(factories.pdf_bytes("Sau"), "sau.pdf")], store=settings.file_store)
     session.commit()
     session.execute(text("DELETE FROM audit_event WHERE seq = 1"))
     session.commit()

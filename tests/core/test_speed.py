@@ -163,13 +163,13 @@ def test_the_days_page_is_kept_per_language(client):
 
 def test_files_that_are_compressed_already_go_as_they_are(served, session, settings):
     """A PDF (or image, or Office file) is not gzipped again; pages are."""
-    from app.disclosures import service as svc
+    from app.disclosures import service as disclosure_service
 
     publisher = factories.principal(session, "publisher")
     d = factories.draft(session, publisher, title="Báo cáo")
-    svc.add_attachments(session, principal=publisher, disclosure_id=d.id, store=settings.file_store,
-                        uploads=[svc.Upload(factories.pdf_bytes("Báo cáo") * 20, "bao-cao.pdf")])
-    svc.publish(session, principal=publisher, disclosure_id=d.id)
+    disclosure_service.add_attachments(session, principal=publisher, disclosure_id=d.id, store=settings.file_store,
+                        uploads=[disclosure_service.Upload(factories.pdf_bytes("Báo cáo") * 20, "bao-cao.pdf")])
+    disclosure_service.publish(session, principal=publisher, disclosure_id=d.id)
     session.commit()
     page = served.get(f"/disclosures/{d.id}", headers={"Accept-Encoding": "gzip"})
     assert page.headers["content-encoding"] == "gzip"

@@ -10,7 +10,7 @@ from sqlmodel import select
 from app.core.errors import Conflict, Forbidden, Invalid
 from app.core.timeutil import LOCAL_TZ, local_today
 from app.dialogues import commitments
-from app.dialogues import service as svc
+from app.dialogues import service as dialogue_service
 from app.disclosures.service import Upload
 from app.models.dialogue import Dialogue, DialogueCorrection
 from tests import factories
@@ -23,17 +23,17 @@ def dialogue_input(days_ahead=10, **kw):
             "format": "in_person", "organised_with": "Ủy ban MTTQ phường", "chair": "Nguyễn Văn Minh",
             "invited_groups": "TDP 1–12", "trigger": "annual_plan"}
     data.update(kw)
-    return svc.DialogueInput.model_validate(data)
+    return dialogue_service.DialogueInput.model_validate(data)
 
 
 def held_dialogue(session, principal, *, days_ago=2):
     """A dialogue that took place `days_ago` days ago (its date is set past after announcing)."""
-    d = svc.plan(session, principal=principal, data=dialogue_input())
-    svc.announce(session, principal=principal, dialogue_id=d.id)
+    d = dialogue_service.plan(session, principal=principal, data=dialogue_input())
+    dialogue_service.announce(session, principal=principal, dialogue_id=d.id)
     d.starts_at = datetime.combine(local_today() - timedelta(days=days_ago), time(8, 0), LOCAL_TZ)
     session.add(d)
-    svc.record_held(session, principal=principal, dialogue_id=d.id,
-                    data=svc.HeldInput(attendance=84, minutes="Biên bản đối thoại..."))
+    dialogue_service.record_held(session, principal=principal, dialogue_id=d.id,
+                    data=dialogue_service.HeldInput(attendance=84, minutes="Biên bản đối thoại..."))
     session.commit()
     return d
 
@@ -50,23 +50,23 @@ def test_input_rules():
 
 def test_announcing_warns_of_short_notice_and_refuses_the_past(session):
     leader = factories.principal(session, "leader")
-    ok = svc.plan(session, principal=leader, data=dialogue_input(days_ahead=10))
-    short = svc.plan(session, principal=leader, data=dialogue_input(days_ahead=3))
-    past = svc.plan(session, principal=leader, data=dialogue_input(days_ahead=-1))
-    assert svc.announce(session, principal=leader, dialogue_id=ok.id).short is False
-    check = svc.announce(session, principal=leader, dialogue_id=short.id)
+    ok = dialogue_service.plan(session, principal=leader, data=dialogue_input(days_ahead=10))
+    short = dialogue_service.plan(session, principal=leader, data=dialogue_input(days_ahead=3))
+    past = dialogue_service.plan(session, principal=leader, data=dialogue_input(days_ahead=-1))
+    assert dialogue_service.announce(session, principal=leader, dialogue_id=ok.id).short is False
+    check = dialogue_service.announce(session, principal=leader, dialogue_id=short.id)
     assert check.short and check.days_ahead == 3 and check.rule.code == "dialogue.notice" and check.rule.value == 7
     with pytest.raises(Invalid):
-        svc.announce(session, principal=leader, dialogue_id=past.id)
+        dialogue_service.announce(session, principal=leader, dialogue_id=past.id)
     with pytest.raises(Conflict):
-        svc.announce(session, principal=leader, dialogue_id=ok.id)
-    assert [d.id for d in svc.public_list(session)] == [ok.id, short.id][::-1] or {
-        d.id for d in svc.public_list(session)} == {ok.id, short.id}
+        dialogue_service.announce(session, principal=leader, dialogue_id=ok.id)
+    assert [d.id for d in dialogue_service.public_list(session)] == [ok.id, short.id][::-1] or {
+        d.id for d in dialogue_service.public_list(session)} == {ok.id, short.id}
 
 
 def test_only_managers_plan(session):
     with pytest.raises(Forbidden):
-        svc.plan(session, principal=factories.principal(session, "supervisor"), data=dialogue_input())
+        dialogue_service.plan(session, principal=factories.principal(session, "supervisor"), data=dialogue_input())
 
 
 def test_commitments_need_an_owner_and_a_due_date_not_before_the_dialogue(session):
@@ -77,14 +77,14 @@ def test_commitments_need_an_owner_and_a_due_date_not_before_the_dialogue(sessio
     with pytest.raises(Invalid):
         commitments.add_commitment(session, principal=officer, dialogue_id=d.id, data=commitments.CommitmentInput(
             title="Lắp đèn ngõ 12", owner_department="Phòng Kinh tế", due_on=local_today() - timedelta(days=10)))
-    q = svc.add_question(session, principal=officer, dialogue_id=d.id, data=svc.QuestionInput(
+    q = dialogue_service.add_question(session, principal=officer, dialogue_id=d.id, data=dialogue_service.QuestionInput(
         asked_by="TDP 5", content="Bao giờ lắp đèn ngõ 12?", answer="Trong quý I", answered_by="Chủ tịch UBND"))
     c = commitments.add_commitment(session, principal=officer, dialogue_id=d.id, data=commitments.CommitmentInput(
         title="Lắp đèn ngõ 12", owner_department="Phòng Kinh tế", due_on=local_today() + timedelta(days=30),
         question_id=q.id))
-    assert c.question_id == q.id and [x.id for x in svc.questions(session, d.id)] == [q.id]
+    assert c.question_id == q.id and [x.id for x in dialogue_service.questions(session, d.id)] == [q.id]
     with pytest.raises(ValidationError):
-        svc.QuestionInput(asked_by="TDP 5", content="Câu hỏi nào đó", answer="Có", answered_by="")
+        dialogue_service.QuestionInput(asked_by="TDP 5", content="Câu hỏi nào đó", answer="Có", answered_by="")
 
 
 def test_progress_moves_a_commitment_to_done_with_evidence(session, settings):
@@ -110,15 +110,15 @@ def test_progress_moves_a_commitment_to_done_with_evidence(session, settings):
 def test_publishing_needs_minutes_and_later_changes_are_corrections(session):
     leader = factories.principal(session, "leader")
     d = held_dialogue(session, leader, days_ago=3)
-    deadline = svc.publication_deadline(session, d)
+    deadline = dialogue_service.publication_deadline(session, d)
     assert deadline.rule.code == "dialogue.results_publication" and deadline.due_on >= d.starts_at.date()
-    svc.publish(session, principal=leader, dialogue_id=d.id)
+    dialogue_service.publish(session, principal=leader, dialogue_id=d.id)
     session.commit()
     assert d.status == "published" and d.results_published_on == local_today()
     with pytest.raises(Invalid):  # a change to published results needs its reason
-        svc.add_question(session, principal=leader, dialogue_id=d.id, data=svc.QuestionInput(
+        dialogue_service.add_question(session, principal=leader, dialogue_id=d.id, data=dialogue_service.QuestionInput(
             asked_by="TDP 2", content="Câu hỏi bổ sung"))
-    q = svc.add_question(session, principal=leader, dialogue_id=d.id, data=svc.QuestionInput(
+    q = dialogue_service.add_question(session, principal=leader, dialogue_id=d.id, data=dialogue_service.QuestionInput(
         asked_by="TDP 2", content="Câu hỏi bổ sung"), reason="Bổ sung câu hỏi còn sót trong biên bản")
     session.commit()
     assert q.position == 1
@@ -133,7 +133,7 @@ def test_open_commitments_list_overdue_first_and_only_published_dialogues(sessio
     soon = commitments.add_commitment(session, principal=leader, dialogue_id=d.id, data=commitments.CommitmentInput(
         title="Lắp đèn ngõ 12", owner_department="Phòng Kinh tế", due_on=local_today() + timedelta(days=2)))
     assert commitments.open_commitments(session, today=local_today()) == []  # results not published yet
-    svc.publish(session, principal=leader, dialogue_id=d.id)
+    dialogue_service.publish(session, principal=leader, dialogue_id=d.id)
     session.commit()
     listed = commitments.open_commitments(session, today=local_today())
     assert [c.id for c in listed] == [late.id, soon.id] and commitments.overdue(late, local_today())
@@ -142,28 +142,28 @@ def test_open_commitments_list_overdue_first_and_only_published_dialogues(sessio
 def test_the_yearly_count_follows_the_rule(session):
     leader = factories.principal(session, "leader")
     held_dialogue(session, leader, days_ago=1)
-    count = svc.held_in_year(session, (local_today() - timedelta(days=1)).year)
+    count = dialogue_service.held_in_year(session, (local_today() - timedelta(days=1)).year)
     assert count.held == 1 and count.required == 2 and count.rule.unit == "per_year"
 
 
 def test_nothing_held_before_it_happens(session):
     leader = factories.principal(session, "leader")
-    d = svc.plan(session, principal=leader, data=dialogue_input())
-    svc.announce(session, principal=leader, dialogue_id=d.id)
+    d = dialogue_service.plan(session, principal=leader, data=dialogue_input())
+    dialogue_service.announce(session, principal=leader, dialogue_id=d.id)
     with pytest.raises(Conflict):
-        svc.record_held(session, principal=leader, dialogue_id=d.id, data=svc.HeldInput(attendance=10))
+        dialogue_service.record_held(session, principal=leader, dialogue_id=d.id, data=dialogue_service.HeldInput(attendance=10))
     assert session.get(Dialogue, d.id).status == "announced"
 
 
 def test_changing_an_announced_dialogue_is_a_recorded_correction(session):
     leader = factories.principal(session, "leader")
-    d = svc.plan(session, principal=leader, data=dialogue_input())
-    svc.update(session, principal=leader, dialogue_id=d.id, data=dialogue_input(title="Đối thoại về trật tự đô thị"))
+    d = dialogue_service.plan(session, principal=leader, data=dialogue_input())
+    dialogue_service.update(session, principal=leader, dialogue_id=d.id, data=dialogue_input(title="Đối thoại về trật tự đô thị"))
     assert session.exec(select(DialogueCorrection)).all() == []  # a plan changes freely
-    svc.announce(session, principal=leader, dialogue_id=d.id)
+    dialogue_service.announce(session, principal=leader, dialogue_id=d.id)
     with pytest.raises(Invalid):
-        svc.update(session, principal=leader, dialogue_id=d.id, data=dialogue_input(place="Nhà văn hóa TDP 4"))
-    svc.update(session, principal=leader, dialogue_id=d.id, data=dialogue_input(place="Nhà văn hóa TDP 4"),
+        dialogue_service.update(session, principal=leader, dialogue_id=d.id, data=dialogue_input(place="Nhà văn hóa TDP 4"))
+    dialogue_service.update(session, principal=leader, dialogue_id=d.id, data=dialogue_input(place="Nhà văn hóa TDP 4"),
                reason="Hội trường đang sửa chữa")
     session.commit()
     [fix] = session.exec(select(DialogueCorrection)).all()
@@ -173,17 +173,17 @@ def test_changing_an_announced_dialogue_is_a_recorded_correction(session):
 def test_correcting_a_published_answer_keeps_what_it_said(session):
     leader = factories.principal(session, "leader")
     d = held_dialogue(session, leader)
-    q = svc.add_question(session, principal=leader, dialogue_id=d.id, data=svc.QuestionInput(
+    q = dialogue_service.add_question(session, principal=leader, dialogue_id=d.id, data=dialogue_service.QuestionInput(
         asked_by="TDP 5", content="Bao giờ lắp đèn ngõ 12?", answer="Trong quý I", answered_by="Chủ tịch UBND"))
-    svc.publish(session, principal=leader, dialogue_id=d.id)
-    fixed = svc.QuestionInput(asked_by="TDP 5", content="Bao giờ lắp đèn ngõ 12?", answer="Trong quý II",
+    dialogue_service.publish(session, principal=leader, dialogue_id=d.id)
+    fixed = dialogue_service.QuestionInput(asked_by="TDP 5", content="Bao giờ lắp đèn ngõ 12?", answer="Trong quý II",
                               answered_by="Chủ tịch UBND")
     with pytest.raises(Invalid):
-        svc.update_question(session, principal=leader, question_id=q.id, data=fixed)
-    svc.update_question(session, principal=leader, question_id=q.id, data=fixed, reason="Ghi nhầm quý trong biên bản")
+        dialogue_service.update_question(session, principal=leader, question_id=q.id, data=fixed)
+    dialogue_service.update_question(session, principal=leader, question_id=q.id, data=fixed, reason="Ghi nhầm quý trong biên bản")
     session.commit()
     assert q.answer == "Trong quý II"
-    [fix] = svc.corrections(session, d.id)
+    [fix] = dialogue_service.corrections(session, d.id)
     assert "Trong quý I" in fix.before and fix.entity == f"question:{q.id}"
 
 
@@ -191,7 +191,7 @@ def _published_with_commitment(session, leader):
     d = held_dialogue(session, leader)
     c = commitments.add_commitment(session, principal=leader, dialogue_id=d.id, data=commitments.CommitmentInput(
         title="Lắp đèn ngõ 12", owner_department="Phòng Kinh tế", due_on=local_today() + timedelta(days=30)))
-    svc.publish(session, principal=leader, dialogue_id=d.id)
+    dialogue_service.publish(session, principal=leader, dialogue_id=d.id)
     session.commit()
     return d, c
 
@@ -212,27 +212,27 @@ def test_correcting_a_published_commitment_keeps_its_old_due_date(session):
                                   reason="Chờ kinh phí bổ sung của thành phố")
     session.commit()
     assert c.due_on == moved.due_on and c.owner_department == "Phòng Kinh tế - Hạ tầng"
-    [fix] = svc.corrections(session, d.id)
+    [fix] = dialogue_service.corrections(session, d.id)
     assert old_due.isoformat() in fix.before and fix.entity == f"commitment:{c.id}"
     # Saving the same values again records nothing.
     commitments.update_commitment(session, principal=leader, commitment_id=c.id, data=moved, reason="Không đổi gì cả")
     session.commit()
-    assert len(svc.corrections(session, d.id)) == 1
+    assert len(dialogue_service.corrections(session, d.id)) == 1
 
 
 def test_correcting_published_minutes_keeps_the_earlier_text(session):
     leader = factories.principal(session, "leader")
     d, _c = _published_with_commitment(session, leader)
-    fixed = svc.HeldInput(attendance=86, minutes="Biên bản đối thoại (bản đã sửa số người dự)")
+    fixed = dialogue_service.HeldInput(attendance=86, minutes="Biên bản đối thoại (bản đã sửa số người dự)")
     with pytest.raises(Invalid):
-        svc.record_held(session, principal=leader, dialogue_id=d.id, data=fixed)
+        dialogue_service.record_held(session, principal=leader, dialogue_id=d.id, data=fixed)
     with pytest.raises(Invalid):  # published minutes cannot be emptied
-        svc.record_held(session, principal=leader, dialogue_id=d.id, data=svc.HeldInput(attendance=86, minutes=" "),
+        dialogue_service.record_held(session, principal=leader, dialogue_id=d.id, data=dialogue_service.HeldInput(attendance=86, minutes=" "),
                         reason="Xóa biên bản")
-    svc.record_held(session, principal=leader, dialogue_id=d.id, data=fixed, reason="Đếm lại danh sách ký tên")
+    dialogue_service.record_held(session, principal=leader, dialogue_id=d.id, data=fixed, reason="Đếm lại danh sách ký tên")
     session.commit()
     assert (d.status, d.attendance) == ("published", 86)
-    [fix] = svc.corrections(session, d.id)
+    [fix] = dialogue_service.corrections(session, d.id)
     assert fix.entity == f"minutes:{d.id}" and "Biên bản đối thoại..." in fix.before and '"attendance": 84' in fix.before
 
 
@@ -275,7 +275,7 @@ def test_links_to_cases_and_disclosures_show_only_what_is_public(session):
     links.unlink(session, principal=leader, link_id=case_link.id, reason="Gắn nhầm hồ sơ")
     session.commit()
     assert [lk.disclosure.id for lk in links.links_of(session, [c.id])[c.id]] == [doc.id]
-    [fix] = svc.corrections(session, d.id)
+    [fix] = dialogue_service.corrections(session, d.id)
     assert fix.reason == "Gắn nhầm hồ sơ" and str(petition.id) in fix.before
 
 
@@ -284,7 +284,7 @@ def test_single_line_fields_fold_line_breaks():
     assert data.title == "Đối thoại Bcc: evil@example.org" and data.chair == "Nguyễn Văn Minh"
     c = commitments.CommitmentInput(title="Lắp đèn\nngõ 12", owner_department=" Phòng\r\nKinh tế ", due_on=local_today())
     assert (c.title, c.owner_department) == ("Lắp đèn ngõ 12", "Phòng Kinh tế")
-    assert svc.QuestionInput(asked_by="TDP\n5", content="Dòng 1\nDòng 2").content == "Dòng 1\nDòng 2"
+    assert dialogue_service.QuestionInput(asked_by="TDP\n5", content="Dòng 1\nDòng 2").content == "Dòng 1\nDòng 2"
 
 
 def test_a_complaint_is_not_linked_to_a_public_commitment(session):
@@ -302,7 +302,7 @@ def test_a_complaint_is_not_linked_to_a_public_commitment(session):
 
 def test_saving_an_announced_dialogue_unchanged_records_no_correction(session):
     leader = factories.principal(session, "leader")
-    d = svc.plan(session, principal=leader, data=dialogue_input())
-    svc.announce(session, principal=leader, dialogue_id=d.id)
-    svc.update(session, principal=leader, dialogue_id=d.id, data=dialogue_input(), reason="Không đổi gì")
-    assert svc.corrections(session, d.id) == []
+    d = dialogue_service.plan(session, principal=leader, data=dialogue_input())
+    dialogue_service.announce(session, principal=leader, dialogue_id=d.id)
+    dialogue_service.update(session, principal=leader, dialogue_id=d.id, data=dialogue_input(), reason="Không đổi gì")
+    assert dialogue_service.corrections(session, d.id) == []

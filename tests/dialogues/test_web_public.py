@@ -15,7 +15,7 @@ from sqlalchemy import event
 from app.core.pdf import simple_pdf
 from app.core.timeutil import LOCAL_TZ, local_today
 from app.dialogues import commitments
-from app.dialogues import service as svc
+from app.dialogues import service as dialogue_service
 from app.disclosures.service import Upload
 from tests import factories
 from tests.dialogues.test_service import dialogue_input
@@ -24,19 +24,19 @@ API = "/api/v1/dialogues"
 
 
 def announced(session, p, days_ahead=10, **kw):
-    d = svc.plan(session, principal=p, data=dialogue_input(days_ahead, **kw))
-    svc.announce(session, principal=p, dialogue_id=d.id)
+    d = dialogue_service.plan(session, principal=p, data=dialogue_input(days_ahead, **kw))
+    dialogue_service.announce(session, principal=p, dialogue_id=d.id)
     session.commit()
     return d
 
 
 def held(session, p, *, days_ago=2, minutes="Biên bản đối thoại.", **kw):
     """A dialogue that took place `days_ago` days ago (its date is set past after announcing)."""
-    d = svc.plan(session, principal=p, data=dialogue_input(**kw))
-    svc.announce(session, principal=p, dialogue_id=d.id)
+    d = dialogue_service.plan(session, principal=p, data=dialogue_input(**kw))
+    dialogue_service.announce(session, principal=p, dialogue_id=d.id)
     d.starts_at = datetime.combine(local_today() - timedelta(days=days_ago), time(8, 0), LOCAL_TZ)
     session.add(d)
-    svc.record_held(session, principal=p, dialogue_id=d.id, data=svc.HeldInput(attendance=84, minutes=minutes))
+    dialogue_service.record_held(session, principal=p, dialogue_id=d.id, data=dialogue_service.HeldInput(attendance=84, minutes=minutes))
     session.commit()
     return d
 
@@ -50,7 +50,7 @@ def commitment(session, p, d, title="Lắp đèn ngõ 12", due_in=30, question_i
 
 
 def question(session, p, d, content="Bao giờ lắp đèn ngõ 12?", answer="Trong quý I", **kw):
-    q = svc.add_question(session, principal=p, dialogue_id=d.id, data=svc.QuestionInput(
+    q = dialogue_service.add_question(session, principal=p, dialogue_id=d.id, data=dialogue_service.QuestionInput(
         asked_by="Tổ dân phố 5", content=content, answer=answer, answered_by="Chủ tịch UBND phường" if answer else ""),
         **kw)
     session.commit()
@@ -58,7 +58,7 @@ def question(session, p, d, content="Bao giờ lắp đèn ngõ 12?", answer="Tr
 
 
 def publish(session, p, d):
-    svc.publish(session, principal=p, dialogue_id=d.id)
+    dialogue_service.publish(session, principal=p, dialogue_id=d.id)
     session.commit()
 
 
@@ -77,7 +77,7 @@ def results(session, leader, settings):
     overdue, one with progress and evidence), and a correction after publication."""
     d = held(session, leader, days_ago=40, title="Đối thoại về chiếu sáng ngõ xóm",
              minutes="## Diễn biến\n\nÝ kiến của **TDP 5**. <script>alert(1)</script>")
-    scan = svc.attach_minutes_scan(session, principal=leader, dialogue_id=d.id,
+    scan = dialogue_service.attach_minutes_scan(session, principal=leader, dialogue_id=d.id,
                                    upload=Upload(pdf("Bien ban co chu ky"), "bien-ban.pdf"), store=settings.file_store)
     q = question(session, leader, d)
     late = commitment(session, leader, d, title="Nạo vét cống TDP 3", due_in=-5)
@@ -97,7 +97,7 @@ def results(session, leader, settings):
 # Pages -----------------------------------------------------------------------------------------
 
 def test_the_list_shows_upcoming_first_and_never_a_planned_dialogue(client, session, leader, results):
-    svc.plan(session, principal=leader, data=dialogue_input(title="Kế hoạch đối thoại chưa thông báo"))
+    dialogue_service.plan(session, principal=leader, data=dialogue_input(title="Kế hoạch đối thoại chưa thông báo"))
     session.commit()
     soon = announced(session, leader, days_ahead=8, title="Đối thoại về an ninh trật tự")
     waiting = held(session, leader, days_ago=1, title="Đối thoại về giải phóng mặt bằng")
@@ -128,7 +128,7 @@ def test_a_held_dialogue_says_results_are_being_prepared_and_hides_them(client, 
     question(session, leader, d, content="Câu hỏi chưa công bố")
     commitment(session, leader, d, title="Cam kết chưa công bố")
     page = client.get(f"/dialogues/{d.id}")
-    due = svc.publication_deadline(session, d).due_on
+    due = dialogue_service.publication_deadline(session, d).due_on
     assert page.status_code == 200 and f"công bố chậm nhất ngày {due:%d/%m/%Y}" in page.text
     assert "84" in page.text
     for secret in ("Biên bản chưa công bố", "Câu hỏi chưa công bố", "Cam kết chưa công bố"):
@@ -154,7 +154,7 @@ def test_a_published_dialogue_shows_its_results(client, session, results):
 
 
 def test_planned_and_unknown_dialogues_are_not_found(client, session, leader):
-    d = svc.plan(session, principal=leader, data=dialogue_input())
+    d = dialogue_service.plan(session, principal=leader, data=dialogue_input())
     session.commit()
     assert client.get(f"/dialogues/{d.id}").status_code == 404
     assert client.get("/dialogues/999999").status_code == 404
@@ -181,7 +181,7 @@ def test_no_open_commitments(client):
 
 
 def test_the_calendar_feed_parses_and_has_public_dialogues_only(client, session, leader):
-    hidden = svc.plan(session, principal=leader, data=dialogue_input(title="Kế hoạch đối thoại chưa thông báo"))
+    hidden = dialogue_service.plan(session, principal=leader, data=dialogue_input(title="Kế hoạch đối thoại chưa thông báo"))
     session.commit()
     d = announced(session, leader, format="hybrid", online_url="https://meet.example.vn/x")
     done = held(session, leader)
@@ -208,7 +208,7 @@ def test_files_of_a_published_dialogue_only(client, session, leader, settings, r
     assert evidence.status_code == 200 and "du-toan.pdf" in evidence.headers["content-disposition"]
 
     waiting = held(session, leader)
-    unpublished = svc.attach_minutes_scan(session, principal=leader, dialogue_id=waiting.id,
+    unpublished = dialogue_service.attach_minutes_scan(session, principal=leader, dialogue_id=waiting.id,
                                           upload=Upload(pdf("Chua cong bo"), "chua.pdf"), store=settings.file_store)
     session.commit()
     assert client.get(f"/dialogues/{waiting.id}/files/{unpublished.id}").status_code == 404
@@ -249,7 +249,7 @@ def test_api_hides_results_before_publication_and_planned_dialogues(client, sess
     d = held(session, leader, minutes="Biên bản chưa công bố")
     question(session, leader, d)
     commitment(session, leader, d)
-    planned = svc.plan(session, principal=leader, data=dialogue_input())
+    planned = dialogue_service.plan(session, principal=leader, data=dialogue_input())
     session.commit()
     body = client.get(f"{API}/{d.id}").json()
     assert body["status"] == "held" and body["attendance"] == 84
@@ -345,7 +345,7 @@ def test_following_a_commitment_from_its_page(client, session):
     d = held(session, leader)
     c = commitments.add_commitment(session, principal=leader, dialogue_id=d.id, data=commitments.CommitmentInput(
         title="Lắp đèn ngõ 12", owner_department="Phòng Kinh tế", due_on=local_today() + timedelta(days=30)))
-    svc.publish(session, principal=leader, dialogue_id=d.id)
+    dialogue_service.publish(session, principal=leader, dialogue_id=d.id)
     session.commit()
     page = client.get(f"/dialogues/{d.id}")
     assert f'action="/dialogues/commitments/{c.id}/follow"' in page.text

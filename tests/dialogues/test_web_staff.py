@@ -116,7 +116,7 @@ def test_announcing_a_past_dialogue_says_why(client, session, login):
 
 def _published(session):
     """A published dialogue with one question and one commitment, made through the services."""
-    from app.dialogues import service as svc
+    from app.dialogues import service as dialogue_service
     from tests.dialogues.test_web_public import commitment, held, publish, question
 
     leader = factories.principal(session, "leader")
@@ -124,7 +124,7 @@ def _published(session):
     q = question(session, leader, d)
     c = commitment(session, leader, d, question_id=q.id)
     publish(session, leader, d)
-    assert svc.get(session, d.id).status == "published"
+    assert dialogue_service.get(session, d.id).status == "published"
     return d, q, c
 
 
@@ -233,13 +233,13 @@ def test_staff_without_case_rights_never_see_a_linked_case_code(client, session,
 
 
 def test_staff_check_the_signed_scan_before_publishing(client, session, login, settings):
-    from app.dialogues import service as svc
+    from app.dialogues import service as dialogue_service
     from app.disclosures.service import Upload
     from tests.dialogues.test_web_public import held, pdf
 
     leader = factories.principal(session, "leader")
     d = held(session, leader)
-    scan = svc.attach_minutes_scan(session, principal=leader, dialogue_id=d.id, upload=Upload(pdf("Ky"), "bb.pdf"),
+    scan = dialogue_service.attach_minutes_scan(session, principal=leader, dialogue_id=d.id, upload=Upload(pdf("Ky"), "bb.pdf"),
                                    store=settings.file_store)
     session.commit()
     ids = (d.id, scan.id)

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from app.core.files import FileStore
-from app.disclosures import service as svc
+from app.disclosures import service as disclosure_service
 from tests import factories
 
 
@@ -55,11 +55,11 @@ def test_the_kept_list_follows_every_change_and_language(client, session, publis
     assert "Lịch cắt điện tháng 12" in client.get("/disclosures").text
 
     data = factories.disclosure_input(title="Kế hoạch thu gom rác (sửa đổi)")
-    svc.update(session, principal=publisher, disclosure_id=first.id, data=data)
+    disclosure_service.update(session, principal=publisher, disclosure_id=first.id, data=data)
     session.commit()
     assert "Kế hoạch thu gom rác (sửa đổi)" in client.get("/disclosures").text
 
-    svc.withdraw(session, principal=publisher, disclosure_id=first.id, reason="Thay thế")
+    disclosure_service.withdraw(session, principal=publisher, disclosure_id=first.id, reason="Thay thế")
     session.commit()
     assert "Đã thu hồi" in client.get("/disclosures").text
 
@@ -89,10 +89,10 @@ def test_bad_query_parameters_never_500(client, params):
 def test_detail_shows_versions_files_hashes_and_methods(client, session, publisher, files_dir):
     d = factories.draft(session, publisher, title="Quyết toán ngân sách 2025")
     data = factories.pdf_bytes("Quyết toán")
-    [att] = svc.add_attachments(session, principal=publisher, disclosure_id=d.id,
-                                uploads=[svc.Upload(data, "quyet-toan.pdf")], store=FileStore(files_dir, 10**6))
-    svc.publish(session, principal=publisher, disclosure_id=d.id)
-    svc.update(session, principal=publisher, disclosure_id=d.id,
+    [att] = disclosure_service.add_attachments(session, principal=publisher, disclosure_id=d.id,
+                                uploads=[disclosure_service.Upload(data, "quyet-toan.pdf")], store=FileStore(files_dir, 10**6))
+    disclosure_service.publish(session, principal=publisher, disclosure_id=d.id)
+    disclosure_service.update(session, principal=publisher, disclosure_id=d.id,
                data=factories.disclosure_input(title="Quyết toán ngân sách 2025 (đính chính)"), change_note="Đính chính")
     session.commit()
     page = client.get(f"/disclosures/{d.id}")
@@ -110,15 +110,15 @@ def test_detail_shows_versions_files_hashes_and_methods(client, session, publish
 
 def test_draft_files_are_not_public(client, session, publisher, files_dir):
     d = factories.draft(session, publisher)
-    [att] = svc.add_attachments(session, principal=publisher, disclosure_id=d.id,
-                                uploads=[svc.Upload(factories.pdf_bytes(), "a.pdf")], store=FileStore(files_dir, 10**6))
+    [att] = disclosure_service.add_attachments(session, principal=publisher, disclosure_id=d.id,
+                                uploads=[disclosure_service.Upload(factories.pdf_bytes(), "a.pdf")], store=FileStore(files_dir, 10**6))
     session.commit()
     assert client.get(f"/disclosures/{d.id}/files/{att.id}/a.pdf").status_code == 404
 
 
 def test_withdrawn_stays_visible_with_reason(client, session, publisher):
     d = factories.published(session, publisher, body="Nội dung gốc được giữ lại")
-    svc.withdraw(session, principal=publisher, disclosure_id=d.id, reason="Bị thay thế bởi quyết định mới")
+    disclosure_service.withdraw(session, principal=publisher, disclosure_id=d.id, reason="Bị thay thế bởi quyết định mới")
     session.commit()
     page = client.get(f"/disclosures/{d.id}")
     assert "Đã thu hồi" in page.text and "Bị thay thế bởi quyết định mới" in page.text

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from app.core.timeutil import local_today
-from app.disclosures import service as svc
+from app.disclosures import service as disclosure_service
 from app.legal import rules
 from tests import factories
 
@@ -72,7 +72,7 @@ def test_calendar_override_moves_deadlines(client, session, login):
 def test_audit_log_page(client, session, login):
     p = factories.principal(session)
     d = factories.published(session, p)
-    svc.withdraw(session, principal=p, disclosure_id=d.id, reason="Thử thu hồi")
+    disclosure_service.withdraw(session, principal=p, disclosure_id=d.id, reason="Thử thu hồi")
     session.commit()
     login("supervisor")
     page = client.get("/staff/audit", params={"entity_type": "disclosure"})

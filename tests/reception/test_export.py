@@ -46,6 +46,12 @@ def test_title_period_and_the_forms_two_row_header():
     assert ws.cell(3, 1).alignment.wrap_text and ws.column_dimensions["E"].width > ws.column_dimensions["A"].width
 
 
+def test_a_ward_name_that_looks_like_a_formula_stays_text():
+    content = register_workbook([], ward="=HYPERLINK(\"http://x\")", start=date(2026, 3, 1), end=date(2026, 3, 31))
+    cell = load_workbook(BytesIO(content)).active["A2"]
+    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
+
+
 def test_one_row_per_entry_with_marks_dates_and_text_kept_as_text():
     ws = sheet([
         entry(),

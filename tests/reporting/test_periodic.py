@@ -27,7 +27,7 @@ from app.dialogues import commitments
 from app.dialogues import service as dialogues
 from app.dialogues.commitments import CommitmentInput, ProgressInput, add_commitment, add_progress
 from app.disclosures import service as disclosures
-from app.legal import periods as P
+from app.legal import periods
 from app.models.disclosure import Category, Method
 from app.reception import schedule as reception_schedule
 from app.reception import sessions, visits
@@ -39,8 +39,8 @@ CITIZEN = Actor("citizen", client_addr="203.0.113.9")
 TRAVELLING = (intake, workflow, trail, rating, questions, sessions, visits, reception_schedule, disclosures,
               dialogues, commitments)
 
-Q1, Q2 = P.official(2026, "Q1"), P.official(2026, "Q2")
-Y25, Y26 = P.official(2025, "Y"), P.official(2026, "Y")
+Q1, Q2 = periods.official(2026, "Q1"), periods.official(2026, "Q2")
+Y25, Y26 = periods.official(2025, "Y"), periods.official(2026, "Y")
 
 
 @pytest.fixture
@@ -197,10 +197,10 @@ def test_a_running_period_is_judged_as_of_today(session, cases):
     assert (q2.received, q2.open, q2.open_overdue) == (1, 1, 0)  # C4 is due 27/3
     assert report(session, Q2, today=date(2026, 3, 20)).as_of == date(2026, 3, 20)
     # March so far: C2 (accepted 12/3, due 13/4), C3 and C4 (due 27/3) are open, none late yet.
-    march = report(session, P.custom(date(2026, 3, 1), date(2026, 3, 31)), today=date(2026, 3, 20)).cases
+    march = report(session, periods.custom(date(2026, 3, 1), date(2026, 3, 31)), today=date(2026, 3, 20)).cases
     assert (march.received, march.accepted, march.open, march.open_overdue) == (3, 1, 3, 0)
     # Drawn up after March: C2 was still open on 31/3 (resolved 20/5), C3 and C4 had passed 27/3.
-    march = report(session, P.custom(date(2026, 3, 1), date(2026, 3, 31))).cases
+    march = report(session, periods.custom(date(2026, 3, 1), date(2026, 3, 31))).cases
     assert (march.resolved, march.open, march.open_overdue) == (0, 3, 2)
 
 
@@ -229,7 +229,7 @@ def test_suspensions_and_extensions_move_deadlines_as_the_case_page_does(session
     session.refresh(suspended)
     session.refresh(extended)
     assert suspended.due_on > date(2026, 3, 20) and extended.due_on > date(2026, 3, 1)  # pushed back
-    running = P.custom(date(2026, 1, 1), date(2026, 12, 31))
+    running = periods.custom(date(2026, 1, 1), date(2026, 12, 31))
     for case in (suspended, extended):
         others_due = sum(1 for c in (suspended, extended) if c.due_on < case.due_on)
         assert report(session, running, today=case.due_on).cases.open_overdue == others_due
@@ -446,10 +446,10 @@ def test_dialogues_in_q2_and_in_the_years(session, talks):
 
 
 def test_a_custom_range_asks_for_dialogues_pro_rata(session, talks):
-    assert report(session, P.custom(date(2025, 12, 15), date(2026, 12, 14))).dialogues.required == 2
-    assert report(session, P.custom(date(2026, 3, 1), date(2026, 3, 31))).dialogues.required == 0
-    assert report(session, P.custom(date(2021, 12, 15), date(2026, 12, 14))).dialogues.required == 10
-    march = report(session, P.custom(date(2026, 3, 1), date(2026, 3, 31))).dialogues
+    assert report(session, periods.custom(date(2025, 12, 15), date(2026, 12, 14))).dialogues.required == 2
+    assert report(session, periods.custom(date(2026, 3, 1), date(2026, 3, 31))).dialogues.required == 0
+    assert report(session, periods.custom(date(2021, 12, 15), date(2026, 12, 14))).dialogues.required == 10
+    march = report(session, periods.custom(date(2026, 3, 1), date(2026, 3, 31))).dialogues
     assert (march.held, march.held_year_to_date) == (2, 2)
 
 
@@ -483,7 +483,7 @@ def test_the_contract_shape_and_integers(session, cases, register, disclosed, ta
 
 
 def test_an_empty_period_has_the_same_shape(session):
-    empty = reports.periodic(session, P.official(2030, "Q3"), ward="Phường Thử nghiệm", today=TODAY).to_dict()
+    empty = reports.periodic(session, periods.official(2030, "Q3"), ward="Phường Thử nghiệm", today=TODAY).to_dict()
     full_keys = report(session, Q1).to_dict()
     assert {k: set(v) for k, v in empty.items() if isinstance(v, dict)} == {
         k: set(v) for k, v in full_keys.items() if isinstance(v, dict)}

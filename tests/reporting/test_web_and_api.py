@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from app.core.timeutil import local_today
-from app.legal import periods as P
+from app.legal import periods
 from app.models.audit import AuditEvent
 from app.reporting import periodic as reports
 from tests import factories
@@ -66,7 +66,7 @@ def test_the_contract_with_integer_counts(client, session, reader, cases, regist
         else:
             assert type(value) is int, path
     # Exactly what the service says (no key lost or renamed by the response model).
-    expected = reports.periodic(session, P.official(2026, "Q1"), ward=WARD, today=hand_counted.TODAY).to_dict()
+    expected = reports.periodic(session, periods.official(2026, "Q1"), ward=WARD, today=hand_counted.TODAY).to_dict()
     assert data == {**expected, "period": data["period"]}
     assert (data["cases"]["received"], data["reception"]["visits"], data["disclosures"]["published"],
             data["dialogues"]["held"]) == (8, 5, 4, 1)
@@ -285,7 +285,7 @@ def test_a_custom_range_and_the_default_period_on_the_page(client, login, cases)
     future = client.get("/staff/reports", params={"year": "2031", "period": "Q1"})
     assert future.status_code == 200 and "(kỳ báo cáo chưa bắt đầu)" in future.text
     # Without parameters: the quarter that holds today, chosen in the form.
-    quarter = P.containing(local_today())
+    quarter = periods.containing(local_today())
     default = client.get("/staff/reports")
     assert default.status_code == 200 and quarter.label in default.text
     assert f'<option value="{quarter.code}" selected>' in default.text
