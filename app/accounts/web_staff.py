@@ -16,7 +16,7 @@ from app.accounts.auth import Principal
 from app.accounts.deps import CurrentStaff, require
 from app.core.deps import FormDep, RowId, SessionDep
 from app.core.errors import AppError, Invalid
-from app.core.forms import form_values
+from app.core.forms import FormFailure, form_values, refused_by_service
 from app.core.i18n import N_, _
 from app.core.security import SESSION_COOKIE, client_addr
 from app.core.templating import render
@@ -100,12 +100,13 @@ def accounts_page(request: Request, session: SessionDep, done: str = "", user: s
     return _list_page(request, session, principal, done=message)
 
 
-def _failed(request: Request, session: Session, principal: Principal, user_id: int, exc: AppError):
-    if exc.status_code not in (404, 409, 422):
-        raise exc
-    session.rollback()
-    errors = {k: exc.message for k in exc.fields} or {"__all__": exc.message}
-    return _list_page(request, session, principal, failed=user_id, errors=errors, status_code=exc.status_code)
+# What an account form shows beside its fields instead of an error page.
+SHOWN = (404, 409, 422)
+
+
+def _failed(request: Request, session: Session, principal: Principal, user_id: int, failed: FormFailure):
+    return _list_page(request, session, principal, failed=user_id, errors=failed.errors(),
+                      status_code=failed.status_code)
 
 
 def _done(request: Request, what: str, username: str, user_id: int) -> RedirectResponse:
@@ -119,19 +120,19 @@ def reset_password(request: Request, form: FormDep, session: SessionDep, user_id
     """Give an account a temporary password (typed by the administrator, or generated), shown
     once; all its sessions end and its holder must choose a new one at the next login."""
     typed = str(form.get("password") or "")
-    try:
+    with refused_by_service(session, shown=SHOWN) as failed:
         password = users.reset_password(session, principal=principal, user_id=user_id, password=typed or None)
-    except AppError as exc:
-        return _failed(request, session, principal, user_id, exc)
+    if failed:
+        return _failed(request, session, principal, user_id, failed)
     user = session.get(StaffUser, user_id)
     return _list_page(request, session, principal, reset=(user, password))
 
 
 def _set_active(request: Request, session, principal: Principal, user_id: int, *, active: bool):
-    try:
+    with refused_by_service(session, shown=SHOWN) as failed:
         user = users.set_active(session, principal=principal, user_id=user_id, active=active)
-    except AppError as exc:
-        return _failed(request, session, principal, user_id, exc)
+    if failed:
+        return _failed(request, session, principal, user_id, failed)
     return _done(request, "enabled" if active else "disabled", user.username, user_id)
 
 
@@ -153,8 +154,8 @@ def enable(request: Request, form: FormDep, session: SessionDep, user_id: RowId,
 def end_sessions(request: Request, form: FormDep, session: SessionDep, user_id: RowId,
                  principal: Principal = require("user:manage")):
     """End every session of an account at once."""
-    try:
+    with refused_by_service(session, shown=SHOWN) as failed:
         users.end_user_sessions(session, principal=principal, user_id=user_id)
-    except AppError as exc:
-        return _failed(request, session, principal, user_id, exc)
+    if failed:
+        return _failed(request, session, principal, user_id, failed)
     return _done(request, "sessions", session.get(StaffUser, user_id).username, user_id)

@@ -13,8 +13,7 @@ from app.accounts.auth import SCOPE_LABELS, Principal
 from app.accounts.deps import require
 from app.accounts.tokens import RATE_LIMIT_RANGE, create_token, list_tokens, revoke_token, update_token
 from app.core.deps import FormDep, RowId, SessionDep
-from app.core.errors import AppError
-from app.core.forms import form_values
+from app.core.forms import FormFailure, form_values, refused_by_service
 from app.core.templating import render
 from app.core.validation import int_in_range
 from app.models.user import StaffUser
@@ -46,23 +45,23 @@ def _fields(form) -> tuple[dict, list[str], int]:
     return values, scopes, rate_limit if rate_limit is not None else -1
 
 
-def _failed(request, session, principal, name: str, values: dict, scopes: list[str], exc: AppError):
-    if exc.status_code not in (404, 409, 422):
-        raise exc
-    session.rollback()
-    errors = {k: exc.message for k in exc.fields} or {"__all__": exc.message}
-    return _page(request, session, principal, failed=name, values={**values, "scopes": scopes}, errors=errors,
-                 status_code=exc.status_code)
+# What a token form shows beside its fields instead of an error page.
+SHOWN = (404, 409, 422)
+
+
+def _failed(request, session, principal, name: str, values: dict, scopes: list[str], failed: FormFailure):
+    return _page(request, session, principal, failed=name, values={**values, "scopes": scopes},
+                 errors=failed.errors(), status_code=failed.status_code)
 
 
 @router.post("", name="staff_token_create")
 def create(request: Request, form: FormDep, session: SessionDep, principal: Principal = require("token:manage")):
     values, scopes, rate_limit = _fields(form)
-    try:
+    with refused_by_service(session, shown=SHOWN) as failed:
         token = create_token(session, actor=principal.actor, name=values.get("name", ""), scopes=scopes,
                              rate_limit=rate_limit)
-    except AppError as exc:
-        return _failed(request, session, principal, "create", values, scopes, exc)
+    if failed:
+        return _failed(request, session, principal, "create", values, scopes, failed)
     return _page(request, session, principal, new_token=token)
 
 
@@ -70,18 +69,18 @@ def create(request: Request, form: FormDep, session: SessionDep, principal: Prin
 def update(request: Request, form: FormDep, session: SessionDep, token_id: RowId,
                  principal: Principal = require("token:manage")):
     values, scopes, rate_limit = _fields(form)
-    try:
+    with refused_by_service(session, shown=SHOWN) as failed:
         update_token(session, actor=principal.actor, token_id=token_id, scopes=scopes, rate_limit=rate_limit)
-    except AppError as exc:
-        return _failed(request, session, principal, f"update-{token_id}", values, scopes, exc)
+    if failed:
+        return _failed(request, session, principal, f"update-{token_id}", values, scopes, failed)
     return RedirectResponse(request.app.url_path_for("staff_tokens") + f"#t-{token_id}", status_code=303)
 
 
 @router.post("/{token_id}/revoke", name="staff_token_revoke")
 def revoke(request: Request, form: FormDep, session: SessionDep, token_id: RowId,
                  principal: Principal = require("token:manage")):
-    try:
+    with refused_by_service(session, shown=SHOWN) as failed:
         revoke_token(session, actor=principal.actor, token_id=token_id)
-    except AppError as exc:
-        return _failed(request, session, principal, f"revoke-{token_id}", {}, [], exc)
+    if failed:
+        return _failed(request, session, principal, f"revoke-{token_id}", {}, [], failed)
     return RedirectResponse(request.app.url_path_for("staff_tokens") + f"#t-{token_id}", status_code=303)

@@ -86,7 +86,7 @@ class DisclosureList(BaseModel):
 
 
 class DisclosureInput(disclosure_service.DisclosureInput):
-    """A new draft (disclosure_service.DisclosureInput, keeping its name in the API's description), with its
+    """A new draft (the service's DisclosureInput, keeping its name in the API's description), with its
     dates taken only as YYYY-MM-DD strings from 1900 to 2200, as documented: the staff form's
     model would also read a number, or a numeric string, as a Unix time."""
 
@@ -107,7 +107,7 @@ def _patchable(**constraints):
 
 class DisclosurePatch(InputModel):
     """Any subset of the fields; a published disclosure gets a new version. `null` clears a date
-    or the fiscal year; the other fields cannot be null. The limits are disclosure_service.DisclosureInput's,
+    or the fiscal year; the other fields cannot be null. The limits are the service's DisclosureInput's,
     which checks the merged result."""
 
     title: str = _patchable(min_length=3, max_length=300)
