@@ -22,7 +22,7 @@ from app.cases.forms import validate_case
 from app.core import downloads
 from app.core.deps import FormDep, RowId, SessionDep
 from app.core.errors import AppError, Forbidden, Invalid
-from app.core.forms import form_values, read_uploads, validate
+from app.core.forms import form_values, read_uploads, refused_by_service, validate
 from app.core.i18n import N_, _
 from app.core.templating import is_htmx, render
 from app.core.timeutil import local_today
@@ -207,19 +207,16 @@ def intake_letter(request: Request, form: FormDep, session: SessionDep,
     values.update(extra)
     if errors:
         return _intake_page(request, principal=principal, values=values, errors=errors, status_code=422)
-    try:
-        settings = request.app.state.settings
+    settings = request.app.state.settings
+    # Every refusal but a 403 (the page for it) is shown on the form, with what was typed kept.
+    with refused_by_service(session, shown=(400, 404, 409, 413, 415, 422, 429, 503)) as failed:
         case = intake.file_case(session, data=data, channel=extra["channel"], actor=principal.actor,
                                 principal=principal, uploads=read_uploads(form, settings.max_upload_bytes),
                                 store=settings.file_store, pakn_code=extra["pakn_code"],
                                 external_ref=extra["external_ref"], received_on=received_on)
-    except AppError as exc:
-        if isinstance(exc, Forbidden):
-            raise
-        session.rollback()
-        name = next(iter(exc.fields), "files")
-        return _intake_page(request, principal=principal, values=values, errors={name: str(exc.message)},
-                            status_code=exc.status_code)
+    if failed:
+        return _intake_page(request, principal=principal, values=values, errors=failed.errors(default="files"),
+                            status_code=failed.status_code)
     return RedirectResponse(request.app.url_path_for("staff_complaint_detail", complaint_id=case.id), status_code=303)
 
 
@@ -344,13 +341,10 @@ def publish_answer(request: Request, form: FormDep, session: SessionDep, complai
     values = form_values(form)
     data, errors = validate(questions.AnswerInput, {k: values.get(k, "") for k in ("public_question", "public_answer")})
     if not errors:
-        try:
+        with refused_by_service(session, shown=(409,)) as failed:
             questions.publish_answer(session, principal=principal, complaint_id=complaint_id, data=data)
-        except AppError as exc:
-            if exc.status_code != 409:
-                raise
-            session.rollback()
-            errors = {"__all__": exc.message}
+        if failed:
+            errors = {"__all__": failed.message}
     if errors:
         return _case_page(request, session, principal, complaint_id, failed="answer", values=values, errors=errors,
                           status_code=409 if "__all__" in errors else 422)

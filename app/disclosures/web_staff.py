@@ -13,8 +13,7 @@ from sqlmodel import Session
 from app.accounts.auth import Principal
 from app.accounts.deps import CurrentStaff, require
 from app.core.deps import FormDep, RowId, SessionDep
-from app.core.errors import AppError
-from app.core.forms import form_values, read_uploads, validate
+from app.core.forms import form_values, read_uploads, refused_by_service, validate
 from app.core.i18n import _
 from app.core.templating import is_htmx, render
 from app.core.timeutil import local_today
@@ -28,6 +27,11 @@ from app.reception import schedule as reception_schedule
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
 DATE_FIELDS = ("issued_on", "effective_on", "posted_on", "posting_ends_on", "used_on")
+
+
+# A draft's or an amendment's refusals shown on its form: bad input, a conflict, a file too large
+# or of a refused type, file storage out of service (the form keeps what was typed).
+UPLOAD_REFUSALS = (400, 409, 413, 415, 422, 503)
 
 
 @router.get("", name="staff_home")
@@ -87,15 +91,14 @@ def create(request: Request, form: FormDep, session: SessionDep, principal: Prin
     data, errors = validate(disclosure_service.DisclosureInput, values)
     if errors:
         return _form_page(request, principal=principal, values=values, errors=errors, d=None, status_code=422)
-    try:
+    with refused_by_service(session, shown=UPLOAD_REFUSALS) as failed:
         d = disclosure_service.create_draft(
             session, principal=principal, data=data,
             uploads=read_uploads(form, request.app.state.settings.max_upload_bytes),
             store=request.app.state.settings.file_store)
-    except AppError as exc:
-        session.rollback()
-        return _form_page(request, principal=principal, values=values, errors={"files": exc.message}, d=None,
-                          status_code=exc.status_code)
+    if failed:
+        return _form_page(request, principal=principal, values=values, errors={"files": failed.message}, d=None,
+                          status_code=failed.status_code)
     return RedirectResponse(request.app.url_path_for("staff_disclosure_detail", disclosure_id=d.id), status_code=303)
 
 
@@ -138,17 +141,15 @@ def update(request: Request, form: FormDep, session: SessionDep, disclosure_id: 
     if errors:
         values["change_note"] = change_note
         return _form_page(request, principal=principal, values=values, errors=errors, d=d, status_code=422)
-    try:
+    with refused_by_service(session, shown=UPLOAD_REFUSALS) as failed:
         disclosure_service.update(
             session, principal=principal, disclosure_id=d.id, data=data, change_note=change_note,
             uploads=read_uploads(form, request.app.state.settings.max_upload_bytes),
             store=request.app.state.settings.file_store)
-    except AppError as exc:
-        session.rollback()
+    if failed:
         values["change_note"] = change_note
-        field = next(iter(exc.fields), "__all__")
-        return _form_page(request, principal=principal, values=values, errors={field: exc.message}, d=d,
-                          status_code=exc.status_code)
+        return _form_page(request, principal=principal, values=values, errors=failed.errors(), d=d,
+                          status_code=failed.status_code)
     return RedirectResponse(request.app.url_path_for("staff_disclosure_detail", disclosure_id=d.id), status_code=303)
 
 
@@ -156,23 +157,22 @@ def update(request: Request, form: FormDep, session: SessionDep, disclosure_id: 
 def publish(request: Request, session: SessionDep, disclosure_id: RowId,
             principal: Principal = require("disclosure:publish")):
     disclosure_service.publish(session, principal=principal, disclosure_id=disclosure_id)
-    return RedirectResponse(request.app.url_path_for("staff_disclosure_detail", disclosure_id=disclosure_id), status_code=303)
+    return RedirectResponse(request.app.url_path_for("staff_disclosure_detail", disclosure_id=disclosure_id),
+                            status_code=303)
 
 
 @router.post("/disclosures/{disclosure_id}/withdraw", name="staff_disclosure_withdraw")
 def withdraw(request: Request, form: FormDep, session: SessionDep, disclosure_id: RowId,
                    principal: Principal = require("disclosure:publish")):
     reason = str(form.get("reason", ""))
-    try:
+    with refused_by_service(session, shown=(422,)) as failed:  # a reason missing; a wrong state is a 409 page
         disclosure_service.withdraw(session, principal=principal, disclosure_id=disclosure_id, reason=reason)
-    except AppError as exc:
-        if not exc.fields:
-            raise
-        session.rollback()
+    if failed:
         d = disclosure_service.get(session, disclosure_id, include_drafts=True)
-        ctx = _detail_context(session, d, principal, errors={"reason": exc.message}, values={"reason": reason})
-        return render(request, "staff/disclosures/detail.html", ctx, status_code=exc.status_code)
-    return RedirectResponse(request.app.url_path_for("staff_disclosure_detail", disclosure_id=disclosure_id), status_code=303)
+        ctx = _detail_context(session, d, principal, errors={"reason": failed.message}, values={"reason": reason})
+        return render(request, "staff/disclosures/detail.html", ctx, status_code=failed.status_code)
+    return RedirectResponse(request.app.url_path_for("staff_disclosure_detail", disclosure_id=disclosure_id),
+                            status_code=303)
 
 
 @router.post("/disclosures/{disclosure_id}/methods", name="staff_disclosure_method")
@@ -187,19 +187,15 @@ def record_method(request: Request, form: FormDep, session: SessionDep, disclosu
         used_on = None
         errors["used_on"] = _("Ngày không hợp lệ (dd/mm/yyyy)")
     if used_on is not None:
-        try:
+        with refused_by_service(session, shown=(422,)) as failed:
             disclosure_service.record_method(session, principal=principal, disclosure_id=disclosure_id,
                                              method=values.get("method", ""), used_on=used_on,
                                              note=values.get("note", ""))
-        except AppError as exc:
-            if not exc.fields:
-                raise
-            session.rollback()
-            errors.update({k: exc.message for k in exc.fields})
+        errors.update(failed.errors())
     d = disclosure_service.get(session, disclosure_id, include_drafts=True)
     if not errors and not is_htmx(request):
-        return RedirectResponse(str(request.app.url_path_for("staff_disclosure_detail", disclosure_id=disclosure_id)) + "#methods",
-                                status_code=303)
+        to = request.app.url_path_for("staff_disclosure_detail", disclosure_id=disclosure_id)
+        return RedirectResponse(f"{to}#methods", status_code=303)
     ctx = _detail_context(session, d, principal, errors=errors, values=values if errors else {})
     return render(request, "staff/disclosures/detail.html", ctx, status_code=422 if errors else 200,
                   partial="staff/disclosures/_methods.html")
@@ -209,19 +205,16 @@ def record_method(request: Request, form: FormDep, session: SessionDep, disclosu
 def attach(request: Request, form: FormDep, session: SessionDep, disclosure_id: RowId,
                  principal: Principal = require("disclosure:edit")):
     errors: dict[str, str] = {}
-    try:
+    with refused_by_service(session, shown=(413, 415, 422)) as failed:  # the files' own refusals
         disclosure_service.add_attachments(
             session, principal=principal, disclosure_id=disclosure_id,
             uploads=read_uploads(form, request.app.state.settings.max_upload_bytes),
             store=request.app.state.settings.file_store)
-    except AppError as exc:
-        if not exc.fields:
-            raise
-        session.rollback()
-        errors["files"] = exc.message
+    if failed:
+        errors["files"] = failed.message
     if errors:
         d = disclosure_service.get(session, disclosure_id, include_drafts=True)
         ctx = _detail_context(session, d, principal, errors=errors)
         return render(request, "staff/disclosures/detail.html", ctx, status_code=422)
-    return RedirectResponse(str(request.app.url_path_for("staff_disclosure_detail", disclosure_id=disclosure_id)) + "#files",
-                            status_code=303)
+    to = request.app.url_path_for("staff_disclosure_detail", disclosure_id=disclosure_id)
+    return RedirectResponse(f"{to}#files", status_code=303)

@@ -13,7 +13,6 @@ from app.accounts import audit_log
 from app.accounts.auth import Principal
 from app.accounts.deps import CurrentStaff, require
 from app.core.deps import FormDep, RowId, SessionDep
-from app.core.errors import AppError
 from app.core.forms import form_values, parse_date, refused_by_service
 from app.core.i18n import _
 from app.core.templating import render
@@ -58,7 +57,8 @@ def rules_page(request: Request, session: SessionDep, principal: CurrentStaff):
 
 
 @router.post("/rules", name="staff_rule_version")
-def add_rule_version(request: Request, form: FormDep, session: SessionDep, principal: Principal = require("rules:manage")):
+def add_rule_version(request: Request, form: FormDep, session: SessionDep,
+                     principal: Principal = require("rules:manage")):
     values = form_values(form)
     errors = {}
     effective_from = parse_date(values.get("effective_from", ""))
@@ -68,17 +68,14 @@ def add_rule_version(request: Request, form: FormDep, session: SessionDep, princ
     if not re.fullmatch(r"[0-9]{1,5}", value):
         errors["value"] = _("Phải là một số nguyên")
     if not errors:
-        try:
-            code, _sep, variant = values.get("code", "").partition("|")
+        code, _sep, variant = values.get("code", "").partition("|")
+        with refused_by_service(session, shown=(422,)) as failed:
             rules.add_rule_version(session, principal=principal, code=code, variant=variant, value=int(value),
                                    unit=values.get("unit", ""), legal_basis=values.get("legal_basis", ""),
                                    effective_from=effective_from)
+        if not failed:
             return RedirectResponse(request.app.url_path_for("staff_rules"), status_code=303)
-        except AppError as exc:
-            if not exc.fields:
-                raise
-            session.rollback()
-            errors = {k: (v if len(v) > 20 else exc.message) for k, v in exc.fields.items()}
+        errors = failed.errors()
     return _rules_page(request, session, principal, errors={f"rule_{k}": v for k, v in errors.items()},
                        values=values, status_code=422)
 
