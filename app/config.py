@@ -25,7 +25,8 @@ class Settings(BaseSettings):
     ward_code: str = "09552"
     ward_address: str = "Số 1 Phố Văn Phú, phường Phú La, Hà Nội"
     parent_authority: str = "Ủy ban nhân dân thành phố Hà Nội"
-    public_base_url: str = Field(default="http://127.0.0.1:8000", description="Absolute address used in QR codes and feeds")
+    public_base_url: str = Field(default="http://127.0.0.1:8000",
+                                 description="Absolute address used in QR codes and feeds")
 
     max_upload_mb: int = Field(default=20, ge=1, le=200)
     session_hours: int = Field(default=12, ge=1, le=24 * 30)

@@ -41,13 +41,16 @@ HD = "HĐND phường Phú La"
 DISCLOSURES = [
     ("socioeconomic_plan", "Kế hoạch phát triển kinh tế - xã hội năm 2026 của phường Phú La", "18/KH-UBND", UB, 320, 3,
      "kế hoạch, kinh tế", "Mục tiêu, chỉ tiêu và giải pháp phát triển kinh tế - xã hội năm 2026.",
-     "## Chỉ tiêu chủ yếu\n\n- Thu ngân sách trên địa bàn đạt 100% dự toán\n- Tỷ lệ hộ nghèo dưới 0,5%\n- 100% tổ dân phố đạt chuẩn văn minh đô thị\n\n## Giải pháp\n\nĐẩy mạnh cải cách hành chính, chuyển đổi số."),
-    ("socioeconomic_plan", "Báo cáo kết quả thực hiện nhiệm vụ kinh tế - xã hội 9 tháng năm 2026", "152/BC-UBND", UB, 60, 2,
+     "## Chỉ tiêu chủ yếu\n\n- Thu ngân sách trên địa bàn đạt 100% dự toán\n- Tỷ lệ hộ nghèo dưới 0,5%\n"
+     "- 100% tổ dân phố đạt chuẩn văn minh đô thị\n\n## Giải pháp\n\nĐẩy mạnh cải cách hành chính, chuyển đổi số."),
+    ("socioeconomic_plan", "Báo cáo kết quả thực hiện nhiệm vụ kinh tế - xã hội 9 tháng năm 2026",
+     "152/BC-UBND", UB, 60, 2,
      "báo cáo, 9 tháng", "Kết quả thực hiện các chỉ tiêu kinh tế - xã hội 9 tháng đầu năm.",
      "Phường hoàn thành 12/15 chỉ tiêu; thu ngân sách đạt 81% dự toán."),
     ("budget", "Dự toán thu, chi ngân sách phường năm 2026", "05/NQ-HĐND", HD, 340, 4,
      "ngân sách, dự toán", "Nghị quyết của HĐND phường về dự toán thu, chi ngân sách năm 2026.",
-     "| Nội dung | Số tiền (triệu đồng) |\n|---|---|\n| Tổng thu | 48.520 |\n| Tổng chi | 47.910 |\n| Dự phòng | 610 |"),
+     "| Nội dung | Số tiền (triệu đồng) |\n|---|---|\n| Tổng thu | 48.520 |\n| Tổng chi | 47.910 |\n"
+     "| Dự phòng | 610 |"),
     ("budget", "Báo cáo tình hình thực hiện dự toán ngân sách quý III năm 2026", "141/BC-UBND", UB, 45, 9,
      "ngân sách, quý III", "Tình hình thu, chi ngân sách phường quý III năm 2026.",
      "Thu ngân sách quý III đạt 27% dự toán năm; chi thường xuyên đạt 24%."),
@@ -56,7 +59,8 @@ DISCLOSURES = [
      "Tổng thu quyết toán 46.380 triệu đồng; tổng chi 45.120 triệu đồng."),
     ("budget", "Dự toán ngân sách và giải trình trình HĐND phường năm 2027", "", UB, 5, None,
      "dự toán, 2027", "Dự thảo dự toán ngân sách năm 2027 trình HĐND phường.", "Dự thảo đang hoàn thiện."),
-    ("investment_land", "Phương án bồi thường, hỗ trợ, tái định cư dự án mở rộng đường Văn Phú", "236/QĐ-UBND", UB, 200, 2,
+    ("investment_land", "Phương án bồi thường, hỗ trợ, tái định cư dự án mở rộng đường Văn Phú",
+     "236/QĐ-UBND", UB, 200, 2,
      "đất đai, bồi thường, tái định cư", "Phương án bồi thường, hỗ trợ cho 47 hộ gia đình bị ảnh hưởng.",
      "Tổng diện tích thu hồi 3.450 m² đất ở và đất nông nghiệp. Đơn giá bồi thường theo bảng giá đất của thành phố."),
     ("investment_land", "Quy hoạch chi tiết tỷ lệ 1/500 khu đất công cộng tổ dân phố 5", "88/QĐ-UBND", UB, 120, 7,
@@ -66,7 +70,8 @@ DISCLOSURES = [
      "đầu tư công, trường học", "Cập nhật tiến độ thi công dự án trường mầm non.",
      "Khối lượng hoàn thành 65%; dự kiến bàn giao tháng 6 năm 2027."),
     ("investment_land", "Kết quả cho thuê đất công ích năm 2026", "201/TB-UBND", UB, 90, 3,
-     "đất công ích, đất đai", "Danh sách hộ thuê đất công ích và giá thuê.", "Tổng diện tích cho thuê 2,1 ha; 18 hộ trúng thầu."),
+     "đất công ích, đất đai", "Danh sách hộ thuê đất công ích và giá thuê.",
+     "Tổng diện tích cho thuê 2,1 ha; 18 hộ trúng thầu."),
     ("rules_and_duties", "Quy chế thực hiện dân chủ ở cơ sở của phường Phú La", "02/QĐ-UBND", UB, 400, 2,
      "quy chế, dân chủ cơ sở", "Quy chế thực hiện dân chủ trong hoạt động của chính quyền phường.",
      "Quy chế gồm 5 chương, 28 điều, quy định việc công khai thông tin, tiếp nhận ý kiến và giám sát của Nhân dân."),
@@ -76,48 +81,62 @@ DISCLOSURES = [
     ("funds_contributions", "Kết quả vận động Quỹ Vì người nghèo năm 2026", "", "Ủy ban MTTQ phường Phú La", 40, 2,
      "quỹ, vì người nghèo", "Số tiền vận động được và kế hoạch sử dụng.", "Tổng số tiền vận động: 285.400.000 đồng."),
     ("funds_contributions", "Công khai khoản đóng góp xây dựng nhà văn hóa tổ dân phố 12", "", UB, 75, 12,
-     "đóng góp, nhà văn hóa", "Danh sách hộ đóng góp tự nguyện và chi tiêu.", "Tổng thu 412.000.000 đồng; đã chi 398.500.000 đồng."),
+     "đóng góp, nhà văn hóa", "Danh sách hộ đóng góp tự nguyện và chi tiêu.",
+     "Tổng thu 412.000.000 đồng; đã chi 398.500.000 đồng."),
     ("public_assets", "Kế hoạch mua sắm tài sản công năm 2026", "32/KH-UBND", UB, 280, 4,
-     "tài sản công, mua sắm", "Danh mục tài sản mua sắm và dự toán.", "Mua 12 máy tính, 2 máy photocopy, bàn ghế phòng tiếp dân."),
+     "tài sản công, mua sắm", "Danh mục tài sản mua sắm và dự toán.",
+     "Mua 12 máy tính, 2 máy photocopy, bàn ghế phòng tiếp dân."),
     ("public_assets", "Thanh lý xe ô tô công phục vụ chung", "175/QĐ-UBND", UB, 55, 3,
-     "thanh lý, tài sản công", "Quyết định thanh lý 01 xe ô tô đã hết niên hạn sử dụng.", "Hình thức thanh lý: bán đấu giá."),
+     "thanh lý, tài sản công", "Quyết định thanh lý 01 xe ô tô đã hết niên hạn sử dụng.",
+     "Hình thức thanh lý: bán đấu giá."),
     ("social_support", "Danh sách hộ nghèo, hộ cận nghèo năm 2026", "09/QĐ-UBND", UB, 330, 2,
      "hộ nghèo, cận nghèo, an sinh", "Kết quả rà soát hộ nghèo, hộ cận nghèo năm 2026.",
      "Hộ nghèo: 6 hộ (0,09%); hộ cận nghèo: 21 hộ (0,31%)."),
     ("social_support", "Danh sách đối tượng được cấp thẻ bảo hiểm y tế đợt 2 năm 2026", "", UB, 100, 3,
      "bảo hiểm y tế", "Danh sách người được ngân sách nhà nước đóng bảo hiểm y tế.", "Tổng số 134 người."),
     ("social_support", "Kết quả hỗ trợ nhà ở cho hộ nghèo theo chương trình mục tiêu quốc gia", "", UB, 70, 8,
-     "nhà ở, chương trình mục tiêu", "Danh sách hộ được hỗ trợ xây mới, sửa chữa nhà ở.", "3 hộ được hỗ trợ, mỗi hộ 60.000.000 đồng."),
+     "nhà ở, chương trình mục tiêu", "Danh sách hộ được hỗ trợ xây mới, sửa chữa nhà ở.",
+     "3 hộ được hỗ trợ, mỗi hộ 60.000.000 đồng."),
     ("relief_donations", "Tiếp nhận và phân bổ tiền ủng hộ đồng bào bị thiệt hại do bão số 3", "", UB, 180, 2,
-     "cứu trợ, ủng hộ, bão", "Kết quả tiếp nhận và chuyển tiền ủng hộ.", "Tổng tiền ủng hộ 1.250.000.000 đồng, đã chuyển 100%."),
+     "cứu trợ, ủng hộ, bão", "Kết quả tiếp nhận và chuyển tiền ủng hộ.",
+     "Tổng tiền ủng hộ 1.250.000.000 đồng, đã chuyển 100%."),
     ("military_service", "Danh sách công dân nhập ngũ năm 2027", "", "Hội đồng nghĩa vụ quân sự phường", 20, 2,
      "nghĩa vụ quân sự", "Danh sách công dân đủ điều kiện gọi nhập ngũ.", "Chỉ tiêu giao: 18 công dân."),
-    ("military_service", "Danh sách công dân được tạm hoãn gọi nhập ngũ năm 2027", "", "Hội đồng nghĩa vụ quân sự phường", 20, 2,
+    ("military_service", "Danh sách công dân được tạm hoãn gọi nhập ngũ năm 2027", "",
+     "Hội đồng nghĩa vụ quân sự phường", 20, 2,
      "nghĩa vụ quân sự, tạm hoãn", "Danh sách và lý do tạm hoãn.", "Tổng số 26 công dân tạm hoãn vì đang học tập."),
-    ("inspection_integrity", "Kết luận thanh tra việc quản lý, sử dụng đất công tại tổ dân phố 3", "04/KL-TTr", "Thanh tra thành phố", 110, 6,
+    ("inspection_integrity", "Kết luận thanh tra việc quản lý, sử dụng đất công tại tổ dân phố 3", "04/KL-TTr",
+     "Thanh tra thành phố", 110, 6,
      "thanh tra, đất công", "Kết luận thanh tra và kiến nghị xử lý.", "Yêu cầu thu hồi 120 m² đất công bị lấn chiếm."),
     ("inspection_integrity", "Kết quả lấy phiếu tín nhiệm đối với chức danh do HĐND phường bầu", "", HD, 200, 2,
      "tín nhiệm", "Kết quả lấy phiếu tín nhiệm năm 2026.", "Tất cả các chức danh đạt tín nhiệm cao trên 80%."),
-    ("public_consultation", "Kế hoạch lấy ý kiến Nhân dân về phương án chỉnh trang vỉa hè phố Văn Phú", "61/KH-UBND", UB, 25, 2,
-     "lấy ý kiến, vỉa hè", "Nội dung, hình thức và thời gian lấy ý kiến.", "Lấy ý kiến từ ngày 01/12 đến 31/12 qua tổ dân phố và cổng thông tin."),
+    ("public_consultation", "Kế hoạch lấy ý kiến Nhân dân về phương án chỉnh trang vỉa hè phố Văn Phú",
+     "61/KH-UBND", UB, 25, 2,
+     "lấy ý kiến, vỉa hè", "Nội dung, hình thức và thời gian lấy ý kiến.",
+     "Lấy ý kiến từ ngày 01/12 đến 31/12 qua tổ dân phố và cổng thông tin."),
     ("public_consultation", "Kết quả lấy ý kiến về quy ước tổ dân phố văn hóa", "", UB, 95, 4,
-     "lấy ý kiến, quy ước", "Tổng hợp ý kiến và giải trình của UBND phường.", "Nhận 312 ý kiến; tiếp thu 287, giải trình 25."),
+     "lấy ý kiến, quy ước", "Tổng hợp ý kiến và giải trình của UBND phường.",
+     "Nhận 312 ý kiến; tiếp thu 287, giải trình 25."),
     ("fees_charges", "Mức thu phí, lệ phí tại bộ phận một cửa phường", "", UB, 360, 2,
      "phí, lệ phí, một cửa", "Bảng mức thu phí, lệ phí theo quy định của HĐND thành phố.",
      "- Chứng thực bản sao: 2.000 đồng/trang\n- Đăng ký khai sinh đúng hạn: miễn phí"),
     ("fees_charges", "Mức thu phí vệ sinh môi trường năm 2026", "", UB, 300, 3,
-     "phí, vệ sinh môi trường", "Mức thu đối với hộ gia đình, cơ sở kinh doanh.", "Hộ gia đình: 6.000 đồng/người/tháng."),
+     "phí, vệ sinh môi trường", "Mức thu đối với hộ gia đình, cơ sở kinh doanh.",
+     "Hộ gia đình: 6.000 đồng/người/tháng."),
     ("administrative_procedures", "Danh mục thủ tục hành chính thực hiện tại phường", "", UB, 390, 1,
-     "thủ tục hành chính", "Danh mục 112 thủ tục hành chính cấp phường.", "Bao gồm hộ tịch, chứng thực, đất đai, bảo trợ xã hội."),
+     "thủ tục hành chính", "Danh mục 112 thủ tục hành chính cấp phường.",
+     "Bao gồm hộ tịch, chứng thực, đất đai, bảo trợ xã hội."),
     ("administrative_procedures", "Quy trình nội bộ giải quyết thủ tục đăng ký khai sinh", "", UB, 150, 2,
-     "hộ tịch, khai sinh", "Các bước, thời hạn và bộ phận giải quyết.", "Thời hạn giải quyết: ngay trong ngày làm việc."),
+     "hộ tịch, khai sinh", "Các bước, thời hạn và bộ phận giải quyết.",
+     "Thời hạn giải quyết: ngay trong ngày làm việc."),
     ("other", "Lịch tiếp công dân của Chủ tịch UBND phường năm 2026", "", UB, 330, 1,
      "tiếp công dân, lịch tiếp dân", "Chủ tịch UBND phường tiếp công dân định kỳ sáng thứ Năm hằng tuần.",
      "Địa điểm: phòng tiếp công dân, trụ sở UBND phường. Thời gian: 7 giờ 30 đến 11 giờ 30."),
     ("other", "Thông báo kết quả giải quyết kiến nghị của cử tri tổ dân phố 8", "", UB, 15, 1,
      "kiến nghị cử tri", "Trả lời kiến nghị về chiếu sáng công cộng.", "Đã lắp bổ sung 14 bóng đèn LED trên ngõ 12."),
     ("other", "Dự thảo kế hoạch tổ chức hội nghị đối thoại với Nhân dân năm 2027", "", UB, 3, None,
-     "đối thoại", "Dự thảo kế hoạch đối thoại giữa Chủ tịch UBND và Nhân dân.", "Dự kiến tổ chức 2 hội nghị trong năm."),
+     "đối thoại", "Dự thảo kế hoạch đối thoại giữa Chủ tịch UBND và Nhân dân.",
+     "Dự kiến tổ chức 2 hội nghị trong năm."),
 ]
 
 
@@ -136,9 +155,11 @@ def seed_demo(session: Session, settings: Settings) -> None:
     today = local_today()
     for i, (cat, title, number, body_name, days_ago, delay, tags, summary, body) in enumerate(DISCLOSURES):
         issued = today - timedelta(days=days_ago)
-        data = disclosure_service.DisclosureInput(title=title, summary=summary, body=body, category=cat, document_number=number,
-                                   issuing_body=body_name, issued_on=issued, tags=tags)
-        pdf = simple_pdf(title, [summary, f"So ky hieu: {number or 'khong'}", f"Ngay ban hanh: {issued:%d/%m/%Y}", body])
+        data = disclosure_service.DisclosureInput(title=title, summary=summary, body=body, category=cat,
+                                                  document_number=number, issuing_body=body_name, issued_on=issued,
+                                                  tags=tags)
+        pdf = simple_pdf(title, [summary, f"So ky hieu: {number or 'khong'}", f"Ngay ban hanh: {issued:%d/%m/%Y}",
+                                 body])
         d = disclosure_service.create_draft(session, principal=publisher, data=data, store=settings.file_store,
                              uploads=[disclosure_service.Upload(pdf, f"{fold_filename(title)}.pdf")])
         if delay is None:
@@ -147,7 +168,8 @@ def seed_demo(session: Session, settings: Settings) -> None:
         published_on = min(calendar.add_working_days(issued, delay), today)
         _backdate(session, d, published_on)
         if i % 7 == 3:
-            disclosure_service.record_method(session, principal=publisher, disclosure_id=d.id, method="posting", used_on=published_on)
+            disclosure_service.record_method(session, principal=publisher, disclosure_id=d.id, method="posting",
+                                             used_on=published_on)
             disclosure_service.record_method(session, principal=publisher, disclosure_id=d.id, method="group_heads",
                               used_on=min(published_on + timedelta(days=1), today))
         if cat in ("social_support", "military_service", "fees_charges"):
@@ -199,17 +221,21 @@ def _amend_and_withdraw(session: Session, publisher) -> None:
 
 DEMO_CASES = [
     # kind, subject, content, field, sender name, email, steps
-    ("feedback", "Đèn chiếu sáng ngõ 12 Văn Phú bị hỏng", "Ba bóng đèn trong ngõ 12 hỏng hơn một tuần, buổi tối rất tối.",
+    ("feedback", "Đèn chiếu sáng ngõ 12 Văn Phú bị hỏng",
+     "Ba bóng đèn trong ngõ 12 hỏng hơn một tuần, buổi tối rất tối.",
      "urban_order", "Nguyễn Văn An", "an@example.org", ["classify", "accept", "start", "resolve", "close"]),
     ("petition", "Đề nghị lắp gờ giảm tốc trước trường mầm non", "Xe máy đi nhanh trước cổng trường giờ tan học.",
      "urban_order", "Trần Thị Bình", "", ["classify", "accept", "start"]),
-    ("complaint", "Khiếu nại quyết định xử phạt vi phạm trật tự xây dựng", "Tôi không đồng ý với mức phạt vì đã có giấy phép sửa chữa.",
+    ("complaint", "Khiếu nại quyết định xử phạt vi phạm trật tự xây dựng",
+     "Tôi không đồng ý với mức phạt vì đã có giấy phép sửa chữa.",
      "construction", "Lê Văn Cường", "cuong@example.org", ["classify", "accept"]),
     ("feedback", "Rác thải tồn đọng ở đầu ngõ 5", "Rác không được thu gom ba ngày nay, bốc mùi.", "environment",
      "", "", ["classify"]),
-    ("denunciation", "Tố cáo cán bộ địa chính nhận tiền khi làm thủ tục", "Tôi bị yêu cầu nộp thêm tiền ngoài quy định khi làm hồ sơ.",
+    ("denunciation", "Tố cáo cán bộ địa chính nhận tiền khi làm thủ tục",
+     "Tôi bị yêu cầu nộp thêm tiền ngoài quy định khi làm hồ sơ.",
      "land", "Người tố cáo (dữ liệu mẫu)", "", []),
-    ("petition", "Kiến nghị mở rộng giờ làm việc bộ phận một cửa sáng thứ Bảy", "Người đi làm giờ hành chính khó đến được.",
+    ("petition", "Kiến nghị mở rộng giờ làm việc bộ phận một cửa sáng thứ Bảy",
+     "Người đi làm giờ hành chính khó đến được.",
      "administrative_procedures", "Phạm Minh Đức", "", ["classify", "guide"]),
 ]
 
@@ -227,7 +253,8 @@ def seed_cases(session: Session, users: dict) -> None:
         case = intake.file_case(session, data=data, channel="web", actor=Actor("citizen:demo"))
         for step in steps:
             fields = {
-                "guide": {"guidance_number": "12/PHD-UBND", "note": "Đề nghị gửi kiến nghị tới Trung tâm phục vụ hành chính công"},
+                "guide": {"guidance_number": "12/PHD-UBND",
+                          "note": "Đề nghị gửi kiến nghị tới Trung tâm phục vụ hành chính công"},
                 "resolve": {"decision_number": "45/TB-UBND", "decided_on": local_today(), "result": "Đã thay bóng đèn",
                             "public_summary": "UBND phường đã thay 3 bóng đèn LED trong ngõ 12."},
             }.get(step, {})

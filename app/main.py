@@ -69,8 +69,8 @@ async def lifespan(app: FastAPI):
     deliveries."""
     settings = app.state.settings
     # The schedule's first round waits a little: start-up (and a short-lived test app) stays free of it.
-    rounds = [("reception schedule", SCHEDULE_START_DELAY_SECONDS, SCHEDULE_INTERVAL_SECONDS, reception_schedule.plan_sync,
-               lambda session: (reception_schedule.sync(session), session.commit()))]
+    rounds = [("reception schedule", SCHEDULE_START_DELAY_SECONDS, SCHEDULE_INTERVAL_SECONDS,
+               reception_schedule.plan_sync, lambda session: (reception_schedule.sync(session), session.commit()))]
     if settings.smtp_host and settings.mail_interval_seconds > 0:
         smtp = SmtpSettings.from_settings(settings)
         rounds.append(("mail delivery", settings.mail_interval_seconds, settings.mail_interval_seconds,
@@ -239,7 +239,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PasswordChangeRequired)
     async def password_change_required(request: Request, exc: PasswordChangeRequired):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        url = app.url_path_for("account_page") + "?" + urlencode({"next": target if request.method == "GET" else "/staff"})
+        url = app.url_path_for("account_page") + "?" + urlencode(
+            {"next": target if request.method == "GET" else "/staff"})
         if is_htmx(request):
             return JSONResponse(None, status_code=204, headers={"HX-Redirect": url})
         return RedirectResponse(url, status_code=303)

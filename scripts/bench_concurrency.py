@@ -44,7 +44,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.migrate import upgrade  # noqa: E402
+from app.migrate import upgrade
 
 FORM = {"kind": "feedback", "field": "urban_order", "subject": "Đèn chiếu sáng ngõ {n} bị hỏng",
         "content": "Đèn hỏng hơn một tuần, ngõ rất tối, người đi bộ dễ ngã.", "address": "Ngõ {n} Văn Phú",
@@ -152,12 +152,14 @@ def _wrk_scripts(tmp: Path) -> tuple[Path, Path]:
     api.write_text(f"wrk.method = 'POST'\nwrk.headers['Content-Type'] = 'application/json'\n"
                    f"wrk.body = {json.dumps(json.dumps(body, ensure_ascii=False), ensure_ascii=False)}\n" + WRK_DONE)
     secret = "w" * 43
-    fields = urlencode({k: v.format(n=7) for k, v in FORM.items()} | {"csrf_token": csrf_token_for("bench-secret", secret, "")})
+    fields = urlencode({k: v.format(n=7) for k, v in FORM.items()}
+                       | {"csrf_token": csrf_token_for("bench-secret", secret, "")})
     form = tmp / "form.lua"
     form.write_text(f"""counter = 0
 request = function()
   counter = counter + 1
-  local body = "{fields}&idempotency_key=" .. string.format("wrk-%08d-%08d-%06d", math.random(99999999), counter, math.random(999999))
+  local body = "{fields}&idempotency_key=" .. \
+string.format("wrk-%08d-%08d-%06d", math.random(99999999), counter, math.random(999999))
   return wrk.format("POST", "/complaints/new", {{["Content-Type"] = "application/x-www-form-urlencoded",
     ["Cookie"] = "{CSRF_COOKIE}={secret}"}}, body)
 end
@@ -188,8 +190,9 @@ def run(label: str, url: str, tmp: Path, clients: int, seconds: float, client: s
            "INTAKE_LIMIT": "1000000", "MAIL_INTERVAL_SECONDS": "0", "WEBHOOK_INTERVAL_SECONDS": "0"}
     log_path = tmp / f"uvicorn-{label}.log"
     with log_path.open("wb") as log:
-        server = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app", "--host", "127.0.0.1",
-                                   "--port", str(port), "--workers", os.environ.get("BENCH_WORKERS", "2"), "--no-access-log"],
+        server = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app",
+                                   "--host", "127.0.0.1", "--port", str(port),
+                                   "--workers", os.environ.get("BENCH_WORKERS", "2"), "--no-access-log"],
                                   cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:

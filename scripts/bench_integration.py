@@ -41,27 +41,27 @@ os.environ.setdefault("DATA_DIR", str(TMP / "import"))
 os.environ.setdefault("SECRET_KEY", "bench-secret-key")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import bench_reception  # noqa: E402
-from fastapi.testclient import TestClient  # noqa: E402
-from sqlalchemy import create_engine, event, insert, inspect, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+import bench_reception
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, event, insert, inspect, text
+from sqlalchemy.engine import make_url
 
-from app.config import Settings  # noqa: E402
-from app.core.db import make_engine, session_for, utcnow  # noqa: E402
-from app.core.text import fold  # noqa: E402
-from app.core.timeutil import LOCAL_TZ  # noqa: E402
+from app.config import Settings
+from app.core.db import make_engine, session_for, utcnow
+from app.core.text import fold
+from app.core.timeutil import LOCAL_TZ
 from app.integration import events
 from app.legal import periods
-from app.main import create_app  # noqa: E402
-from app.migrate import upgrade  # noqa: E402
-from app.models.complaint import CaseField, Complaint, ComplaintEvent, ComplaintPause  # noqa: E402
-from app.models.dialogue import (  # noqa: E402
+from app.main import create_app
+from app.migrate import upgrade
+from app.models.complaint import CaseField, Complaint, ComplaintEvent, ComplaintPause
+from app.models.dialogue import (
     Commitment,
     CommitmentUpdate,
     Dialogue,
     DialogueQuestion,
 )
-from app.models.disclosure import (  # noqa: E402
+from app.models.disclosure import (
     PERMANENT_POSTING,
     Attachment,
     Category,
@@ -70,12 +70,9 @@ from app.models.disclosure import (  # noqa: E402
     DisclosureVersion,
     Method,
 )
-from app.models.event import Audience, PublicEvent  # noqa: E402
+from app.models.event import Audience, PublicEvent
 from app.reporting import exports as reports_export
-from app.reporting import (
-    opendata,
-    stats,  # noqa: E402
-)
+from app.reporting import opendata, stats
 from app.reporting import periodic as reports
 
 WARD = "Phường Phú La"

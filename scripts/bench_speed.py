@@ -40,11 +40,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import httpx  # noqa: E402
-from sqlalchemy import create_engine, insert, text  # noqa: E402
+import httpx
+from sqlalchemy import create_engine, insert, text
 
 from app.accounts.deps import OptionalUser
-from app.core.deps import SessionDep  # noqa: E402
+from app.core.deps import SessionDep
 
 WORDS = ("dự toán ngân sách phường đất đai bồi thường hộ nghèo cận nghèo tiếp công dân quy hoạch phí lệ phí "
          "thủ tục hành chính nghĩa vụ quân sự thanh tra tài sản công quỹ đóng góp xây dựng trường học "
@@ -119,7 +119,8 @@ def build(url: str, n_disclosures: int, n_cases: int, *, seed: int = 1) -> None:
             batch.append({
                 "tracking_code": f"B{i:09d}", "kind": kind, "channel": rng.choice(channels),
                 "anonymous": False, "identity_protected": kind == CaseKind.denunciation.value,
-                "sender_name": f"Người gửi {i}", "sender_address": "Phú La", "subject": " ".join(rng.choices(WORDS, k=8)),
+                "sender_name": f"Người gửi {i}", "sender_address": "Phú La",
+                "subject": " ".join(rng.choices(WORDS, k=8)),
                 "content": " ".join(rng.choices(WORDS, k=50)), "field": rng.choice(fields),
                 "department": rng.choice(DEPARTMENTS) if accepted else "", "status": status,
                 "received_on": received, "accepted_on": accepted, "resolved_on": resolved, "due_on": due,
@@ -314,8 +315,9 @@ def main() -> int:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--small", action="store_true", help="also measure S (1,000 disclosures, 500 cases)")
-    parser.add_argument("--overhead", action="store_true", help="also the bare page behind a database session "
-                                                                "(/__bench/session) and the user lookup (/__bench/user)")
+    parser.add_argument("--overhead", action="store_true",
+                        help="also the bare page behind a database session "
+                             "(/__bench/session) and the user lookup (/__bench/user)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install -y wrk")

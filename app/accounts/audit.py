@@ -139,7 +139,8 @@ def verify(session: Session, *, key: str, batch: int = 5000) -> VerifyReport:
             if e.seq != prev_seq + 1:
                 problems.append(f"seq {prev_seq + 1}..{e.seq - 1}: rows missing (deleted) before id {e.id}")
             if e.prev_hash != prev_hash:
-                problems.append(f"seq {e.seq} (id {e.id}): chain broken: previous hash does not match (row inserted or deleted)")
+                problems.append(f"seq {e.seq} (id {e.id}): chain broken: previous hash does not match "
+                                "(row inserted or deleted)")
             if _row_hash(e, key) != e.hash:
                 problems.append(f"seq {e.seq} (id {e.id}): content does not match its hash (row edited)")
             prev_hash, prev_seq = e.hash, e.seq

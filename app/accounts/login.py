@@ -151,7 +151,8 @@ def authenticate(
         # Only the holder of the right password learns that the account is disabled.
         raise Forbidden(_("Tài khoản này đã bị vô hiệu hóa. Vui lòng liên hệ quản trị hệ thống."))
     forget = (LoginAttempt.device == device) if device else (
-        (LoginAttempt.device == "") & (LoginAttempt.username == username) & (LoginAttempt.client_addr == client_addr[:64]))
+        (LoginAttempt.device == "") & (LoginAttempt.username == username)
+        & (LoginAttempt.client_addr == client_addr[:64]))
     session.execute(delete(LoginAttempt).where(forget))
     # Failures older than any window are of no use: keep the table small.
     session.execute(delete(LoginAttempt).where(LoginAttempt.at < utcnow() - max(throttle.window, timedelta(days=1))))

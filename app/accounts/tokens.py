@@ -32,7 +32,8 @@ def _check_token_fields(name: str, scopes: list[str], rate_limit: int) -> None:
         raise Invalid(_("Cần đặt tên cho mã truy cập (ví dụ: tên cơ quan dùng nó)"), fields={"name": "required"})
     low, high = RATE_LIMIT_RANGE
     if not low <= rate_limit <= high:
-        raise Invalid(_("Giới hạn phải từ %(a)d đến %(b)d lượt mỗi phút") % {"a": low, "b": high}, fields={"rate_limit": "range"})
+        raise Invalid(_("Giới hạn phải từ %(a)d đến %(b)d lượt mỗi phút") % {"a": low, "b": high},
+                      fields={"rate_limit": "range"})
 
 
 def create_token(session: Session, *, actor: Actor, name: str, scopes: list[str], user: StaffUser | None = None,
@@ -40,7 +41,8 @@ def create_token(session: Session, *, actor: Actor, name: str, scopes: list[str]
     """Create an API token and return it; it cannot be shown again (only its hash is kept)."""
     _check_token_fields(name, scopes, rate_limit)
     if not scopes and user is None:
-        raise Invalid(_("Cần ít nhất một phạm vi (--scope) hoặc một người dùng (--user)"), fields={"scopes": "required"})
+        raise Invalid(_("Cần ít nhất một phạm vi (--scope) hoặc một người dùng (--user)"),
+                      fields={"scopes": "required"})
     token = "mb_" + secrets.token_urlsafe(32)
     row = ApiToken(name=name.strip()[:TOKEN_NAME_MAX], token_hash=hash_secret(token),
                    scopes=" ".join(sorted(set(scopes))), user_id=user.id if user else None, rate_limit=rate_limit)
@@ -95,7 +97,8 @@ def principal_for_token(session: Session, token: str, client_addr: str = "") -> 
     if row is None:
         return None
     now = utcnow()
-    if row.last_used_at is None or now - row.last_used_at >= LAST_USE_PRECISION or row.last_used_addr != client_addr[:64]:
+    if (row.last_used_at is None or now - row.last_used_at >= LAST_USE_PRECISION
+            or row.last_used_addr != client_addr[:64]):
         row.last_used_at, row.last_used_addr = now, client_addr[:64]
         session.add(row)
     limits = {"token_id": row.id, "rate_limit": row.rate_limit}

@@ -18,7 +18,8 @@ from app.core.i18n import _
 from app.models.user import Role, StaffSession, StaffUser
 
 
-def create_user(session: Session, *, actor: Actor, username: str, role: str, password: str, full_name: str = "") -> StaffUser:
+def create_user(session: Session, *, actor: Actor, username: str, role: str, password: str,
+                full_name: str = "") -> StaffUser:
     username = username.strip().lower()
     if role not in PERMISSIONS:
         raise Invalid(_("Vai trò không hợp lệ: %s") % role)

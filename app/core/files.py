@@ -94,7 +94,8 @@ def store(files_dir: Path, *, data: bytes, filename: str, max_bytes: int) -> Sto
             _write(target, data)
         except OSError as exc:
             raise storage_error(exc, files_dir) from exc
-    return StoredFile(sha256=digest, size=len(data), content_type=mime, filename=clean_filename(filename, ALLOWED[mime]))
+    return StoredFile(sha256=digest, size=len(data), content_type=mime,
+                      filename=clean_filename(filename, ALLOWED[mime]))
 
 
 def _write(target: Path, data: bytes) -> None:

@@ -38,7 +38,8 @@ MESSAGES = {
     "date_out_of_range": N_("Ngày phải trong khoảng năm 1900 đến 2200"),
     "tags_too_long": N_("Các từ khóa cộng lại tối đa 500 ký tự"),
     # The intake rules of app/cases/intake.py CaseInput.
-    "anonymous_not_allowed": N_("Chỉ được gửi giấu tên đối với phản ánh, kiến nghị. Khiếu nại, tố cáo phải ghi rõ họ tên, địa chỉ người gửi."),
+    "anonymous_not_allowed": N_("Chỉ được gửi giấu tên đối với phản ánh, kiến nghị. "
+                                "Khiếu nại, tố cáo phải ghi rõ họ tên, địa chỉ người gửi."),
     "sender_name_required": N_("Vui lòng nhập họ và tên, hoặc chọn gửi giấu tên (chỉ với phản ánh, kiến nghị)"),
     "sender_address_required": N_("Khiếu nại, tố cáo phải ghi rõ địa chỉ người gửi"),
     "email_invalid": N_("Địa chỉ thư điện tử không hợp lệ (ví dụ: ten@example.vn)"),

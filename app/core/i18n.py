@@ -75,5 +75,5 @@ class LazyString(str):
         return str(escape(str(self)))
 
 
-def N_(message: str) -> LazyString:
+def N_(message: str) -> LazyString:  # noqa: N802 - the gettext convention; babel.cfg extracts N_()
     return LazyString(message)

@@ -1,5 +1,6 @@
 """What the server's access log may not keep: tracking codes in paths (Open311 puts the token in
-the path; the JSON API's tracking lookup too; a link to /track?code=). A tracking code is a resident's key to their case."""
+the path; the JSON API's tracking lookup too; a link to /track?code=). A tracking code is a resident's key to their
+case."""
 
 from __future__ import annotations
 

@@ -67,7 +67,8 @@ async def csrf_guard(request: Request) -> None:
     a valid token."""
     if request.method in SAFE_METHODS or request.url.path.startswith("/api/"):
         return
-    refused = Forbidden(i18n.gettext("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang và thử lại."))
+    refused = Forbidden(i18n.gettext("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. "
+                                     "Vui lòng tải lại trang và thử lại."))
     if not _same_site(request):
         raise refused
     secure = request.app.state.settings.cookie_secure

@@ -5,8 +5,8 @@ Residents see a linked disclosure (title and page) and a linked case only as its
 status and public summary (written for the public, without personal data): never its tracking
 code (the sender's key to the case) nor anything about its sender. Only petitions and feedback
 are linked: a complaint is one person's grievance, and a denouncer's case must never be pointed
-at from a public page (a case reclassified later drops out of what residents see). Removing a link from published results
-is a correction, recorded with its reason."""
+at from a public page (a case reclassified later drops out of what residents see). Removing a link from published
+results is a correction, recorded with its reason."""
 
 from __future__ import annotations
 

@@ -372,7 +372,8 @@ def correction_reason(row: Dialogue, reason: str) -> str:
     anything changes."""
     reason = reason.strip()
     if row.status == DialogueStatus.published and len(reason) < 5:
-        raise Invalid(_("Kết quả đã công bố: cần ghi lý do đính chính (ít nhất 5 ký tự)"), fields={"reason": "required"})
+        raise Invalid(_("Kết quả đã công bố: cần ghi lý do đính chính (ít nhất 5 ký tự)"),
+                      fields={"reason": "required"})
     return reason[:500]
 
 

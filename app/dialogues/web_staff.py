@@ -65,7 +65,8 @@ def dialogues_page(request: Request, session: SessionDep, principal: Principal =
     rows = dialogue_service.staff_list(session)
     ctx = {"principal": principal, "rows": rows, "today": today, "year": year,
            "count": dialogue_service.held_in_year(session, year),
-           "deadlines": {d.id: dialogue_service.publication_deadline(session, d) for d in rows if dialogue_service.results_due(d)}}
+           "deadlines": {d.id: dialogue_service.publication_deadline(session, d)
+                         for d in rows if dialogue_service.results_due(d)}}
     return render(request, "staff/dialogues/list.html", ctx)
 
 
@@ -121,7 +122,8 @@ def _page(request: Request, session: Session, principal: Principal, dialogue_id:
     today = local_today()
     local = to_local(row.starts_at)
     plan_values = {"title": row.title, "topics": row.topics, "day": local.date().isoformat(),
-                   "start": local.strftime("%H:%M"), "end": to_local(row.ends_at).strftime("%H:%M") if row.ends_at else "",
+                   "start": local.strftime("%H:%M"),
+                   "end": to_local(row.ends_at).strftime("%H:%M") if row.ends_at else "",
                    "format": row.format, "place": row.place, "online_url": row.online_url,
                    "organised_with": row.organised_with, "chair": row.chair, "invited_groups": row.invited_groups,
                    "trigger": row.trigger}
@@ -132,8 +134,8 @@ def _page(request: Request, session: Session, principal: Principal, dialogue_id:
         "past": row.starts_at <= datetime.now(LOCAL_TZ),
         "notice": dialogue_service.notice_check(session, row) if row.status == DialogueStatus.planned else None,
         "notice_rule": get_rule(session, dialogue_service.NOTICE_RULE, on=row.announced_on or today),
-        "publication": dialogue_service.publication_deadline(session, row) if dialogue_service.results_due(row) or row.results_published_on
-        else None,
+        "publication": dialogue_service.publication_deadline(session, row)
+        if dialogue_service.results_due(row) or row.results_published_on else None,
         "questions": questions,
         "question_options": [(str(q.id), f"{q.position}. {q.content[:80]}") for q in questions],
         "question_numbers": {q.id: q.position for q in questions},
@@ -206,7 +208,8 @@ def _edit(request, session, principal, dialogue_id, values, files):
         raise Invalid(next(iter(errors.values())), fields=errors)
     row = dialogue_service.get(session, dialogue_id)
     where_when = (row.starts_at, row.ends_at, row.place, row.online_url)
-    dialogue_service.update(session, principal=principal, dialogue_id=dialogue_id, data=data, reason=values.get("reason", ""))
+    dialogue_service.update(session, principal=principal, dialogue_id=dialogue_id, data=data,
+                            reason=values.get("reason", ""))
     if row.status == DialogueStatus.announced and (row.starts_at, row.ends_at, row.place, row.online_url) != where_when:
         following.notify_changed(session, dialogue=row, reason=values.get("reason", "").strip(),
                                  base_url=_base_url(request))
@@ -217,9 +220,10 @@ def _announce(request, session, principal, dialogue_id, values, files):
 
 
 def _held(request, session, principal, dialogue_id, values, files):
-    dialogue_service.record_held(session, principal=principal, dialogue_id=dialogue_id,
-                    data=dialogue_service.HeldInput.model_validate({k: values.get(k, "") for k in ("attendance", "minutes")}),
-                    reason=values.get("reason", ""))
+    dialogue_service.record_held(
+        session, principal=principal, dialogue_id=dialogue_id,
+        data=dialogue_service.HeldInput.model_validate({k: values.get(k, "") for k in ("attendance", "minutes")}),
+        reason=values.get("reason", ""))
 
 
 def _scan(request, session, principal, dialogue_id, values, files):
@@ -231,8 +235,8 @@ def _scan(request, session, principal, dialogue_id, values, files):
 
 
 def _question_input(values: dict) -> dialogue_service.QuestionInput:
-    return dialogue_service.QuestionInput.model_validate({k: values.get(k, "") for k in ("asked_by", "content", "answer",
-                                                                            "answered_by")})
+    return dialogue_service.QuestionInput.model_validate(
+        {k: values.get(k, "") for k in ("asked_by", "content", "answer", "answered_by")})
 
 
 def _question(request, session, principal, dialogue_id, values, files):
@@ -244,8 +248,8 @@ def _question_edit(request, session, principal, dialogue_id, values, files):
     question = dialogue_service.get_question(session, _row_id(values, "question_id"))
     if question.dialogue_id != dialogue_id:
         raise Invalid(_("Câu hỏi không thuộc cuộc đối thoại này"), fields={"question_id": "other"})
-    dialogue_service.update_question(session, principal=principal, question_id=question.id, data=_question_input(values),
-                        reason=values.get("reason", ""))
+    dialogue_service.update_question(session, principal=principal, question_id=question.id,
+                                     data=_question_input(values), reason=values.get("reason", ""))
 
 
 def _commitment_input(values: dict) -> commitments.CommitmentInput:

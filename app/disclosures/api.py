@@ -177,8 +177,8 @@ def list_disclosures(
     copy in sync."""
     cat = category.value if category else None
     if updated_since is not None:
-        page = disclosure_service.list_changes(session, updated_since=as_utc(updated_since), q=q, category=cat, year=year,
-                                limit=limit, cursor=cursor)
+        page = disclosure_service.list_changes(session, updated_since=as_utc(updated_since), q=q, category=cat,
+                                               year=year, limit=limit, cursor=cursor)
     else:
         page = disclosure_service.list_public(session, q=q, category=cat, year=year, limit=limit, cursor=cursor)
     return DisclosureList(items=_serialise(request, session, page.items), next_cursor=page.next_cursor)
@@ -250,7 +250,9 @@ def add_attachment(request: Request, session: SessionDep, disclosure_id: RowId,
     file.file.seek(0)  # the body was parsed (spooled) before this thread began; read it without the event loop
     data = file.file.read(settings.max_upload_bytes + 1)
     [att] = disclosure_service.add_attachments(session, principal=principal, disclosure_id=disclosure_id,
-                                uploads=[disclosure_service.Upload(data, file.filename or "")], store=settings.file_store)
+                                               uploads=[disclosure_service.Upload(data, file.filename or "")],
+                                               store=settings.file_store)
     base = settings.public_base_url.rstrip("/")
     return AttachmentOut(id=att.id, filename=att.filename, content_type=att.content_type, size=att.size,
-                         sha256=att.sha256, url=f"{base}/disclosures/{disclosure_id}/files/{att.id}/{quote(att.filename)}")
+                         sha256=att.sha256,
+                         url=f"{base}/disclosures/{disclosure_id}/files/{att.id}/{quote(att.filename)}")

@@ -278,8 +278,9 @@ def publish(session: Session, *, principal: Principal, disclosure_id: int) -> Di
     session.add(DisclosureMethod(disclosure_id=d.id, method=Method.website, used_on=today))
     session.flush()
     audit.record(session, actor=principal.actor, action="disclosure.publish", entity_type="disclosure",
-                 entity_id=d.id, before={"status": DisclosureStatus.draft, "version": 0}, after={"status": d.status, "version": d.version, "posted_on": d.posted_on,
-                                        "posting_ends_on": d.posting_ends_on, "late": d.late})
+                 entity_id=d.id, before={"status": DisclosureStatus.draft, "version": 0},
+                 after={"status": d.status, "version": d.version, "posted_on": d.posted_on,
+                        "posting_ends_on": d.posting_ends_on, "late": d.late})
     events.record(session, type="disclosure.published", entity="disclosure", entity_id=d.id, summary=d.title)
     return d
 

@@ -103,7 +103,8 @@ def disclosure_detail(request: Request, session: SessionDep, user: OptionalUser,
         "shown": shown or d,
         "old_version": shown,
         "versions": disclosure_service.versions(session, d.id),
-        "attachments": disclosure_service.attachments(session, [d.id], as_of_version=shown.version if shown else None)[d.id],
+        "attachments": disclosure_service.attachments(session, [d.id],
+                                                      as_of_version=shown.version if shown else None)[d.id],
         "methods": disclosure_service.methods(session, [d.id])[d.id],
         "deadline_rule": rules.rule_for_label(session, d.deadline_rule),
         "commitments": commitment_links.commitments_serving(session, disclosure_id=d.id, public_only=True),
@@ -119,8 +120,9 @@ def disclosure_notice(request: Request, session: SessionDep, user: OptionalUser,
     settings = request.app.state.settings
     url = f"{settings.public_base_url.rstrip('/')}/disclosures/{d.id}"
     qr = segno.make(url, error="m").svg_inline(scale=4, title=_("Mã QR tới trang văn bản"))
-    return render(request, "public/disclosures/notice.html", {"d": d, "url": url, "qr": Markup(qr),
-                                                              "attachments": disclosure_service.attachments(session, [d.id])[d.id]})
+    return render(request, "public/disclosures/notice.html",
+                  {"d": d, "url": url, "qr": Markup(qr),
+                   "attachments": disclosure_service.attachments(session, [d.id])[d.id]})
 
 
 @router.get("/disclosures/{disclosure_id}/files/{attachment_id}/{filename}", name="disclosure_file")

@@ -194,11 +194,13 @@ def parse_query(params: Mapping[str, list[str]], secret: str, *, now: datetime |
     unknown = [c for c in codes if c not in SERVICE_CODES]
     if unknown:
         errors.append(_("service_code không có: %(codes)s (các mã: %(known)s)")
-                      % {"codes": ", ".join(quoted(c, 20) for c in unknown[:5]), "known": ", ".join(sorted(SERVICE_CODES))})
+                      % {"codes": ", ".join(quoted(c, 20) for c in unknown[:5]),
+                         "known": ", ".join(sorted(SERVICE_CODES))})
     statuses = [s.lower() for s in _values(params, "status")]
     wrong = [s for s in statuses if s not in ("open", "closed")]
     if wrong:
-        errors.append(_("status chỉ nhận open hoặc closed, không nhận: %s") % ", ".join(quoted(s, 20) for s in wrong[:5]))
+        errors.append(_("status chỉ nhận open hoặc closed, không nhận: %s")
+                      % ", ".join(quoted(s, 20) for s in wrong[:5]))
     bounds: dict[str, datetime | None] = {}
     for name in ("start_date", "end_date"):
         text = _single(params, name)

@@ -116,7 +116,8 @@ def resolve(url: str, *, allow_loopback: bool) -> Target:
         port = parts.port  # raises ValueError on a port that is not a number or out of range
     except ValueError:
         raise invalid from None
-    if port == 0 or len(url) > 500 or not parts.hostname or parts.username or parts.password or parts.scheme not in ("https", "http"):
+    if (port == 0 or len(url) > 500 or not parts.hostname or parts.username or parts.password
+            or parts.scheme not in ("https", "http")):
         raise invalid
     found = _addresses(parts.hostname)
     if not found:
@@ -135,7 +136,8 @@ def check_url(url: str, *, allow_loopback: bool) -> str:
 
 
 def secret_for(key: str, hook: Webhook) -> str:
-    return "whsec_" + hmac.new(key.encode(), f"webhook:{hook.id}:{hook.secret_nonce}".encode(), hashlib.sha256).hexdigest()
+    return "whsec_" + hmac.new(key.encode(), f"webhook:{hook.id}:{hook.secret_nonce}".encode(),
+                               hashlib.sha256).hexdigest()
 
 
 def create(session: Session, *, actor: Actor, key: str, name: str, url: str, event_types: list[str],

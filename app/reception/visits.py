@@ -175,8 +175,9 @@ def _case_for(session: Session, principal: Principal, data: VisitInput, day: dat
     summary = data.summary
     line = " ".join(summary.split())  # the subject is one line, whatever spacing was typed
     subject = line if len(line) <= 120 else line[:117].rstrip() + "…"
-    case_input = intake.CaseInput(kind=data.case_kind, subject=subject, content=summary, field=data.field, sender_name=data.visitor_name,
-                                  sender_address=data.visitor_address, sender_id_number=data.id_number)
+    case_input = intake.CaseInput(kind=data.case_kind, subject=subject, content=summary, field=data.field,
+                                  sender_name=data.visitor_name, sender_address=data.visitor_address,
+                                  sender_id_number=data.id_number)
     return intake.file_case(session, data=case_input, channel="walk_in", actor=principal.actor, principal=principal,
                             received_on=min(day, local_today()))
 
@@ -261,7 +262,8 @@ def correct_visit(session: Session, *, principal: Principal, visit_id: int,
         raise Invalid(next(iter(problems.values())), fields=problems)
     correction = ReceptionVisitCorrection(visit_id=visit.id, actor=principal.actor.label[:120],
                                           reason=data.reason[:500],
-                                          before=json.dumps({k: getattr(visit, k) for k in changed}, ensure_ascii=False))
+                                          before=json.dumps({k: getattr(visit, k) for k in changed},
+                                                            ensure_ascii=False))
     for k, v in changed.items():
         setattr(visit, k, v)
     session.add(visit)

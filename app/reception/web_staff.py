@@ -106,7 +106,8 @@ def _session_input(values: dict) -> tuple[schedule.SessionInput | None, dict[str
 
 
 @router.post("/sessions", name="staff_reception_session_create")
-def create_session(request: Request, form: FormDep, session: SessionDep, principal: Principal = require("reception:schedule")):
+def create_session(request: Request, form: FormDep, session: SessionDep,
+                   principal: Principal = require("reception:schedule")):
     values = form_values(form, date_fields=("day",))
     data, errors = _session_input(values)
     if errors:

@@ -52,7 +52,8 @@ def _rules_page(request: Request, session: Session, principal: Principal, *, val
 
 
 @router.post("/rules", name="staff_reception_rule_create")
-def create_rule(request: Request, form: FormDep, session: SessionDep, principal: Principal = require("reception:schedule")):
+def create_rule(request: Request, form: FormDep, session: SessionDep,
+                principal: Principal = require("reception:schedule")):
     values = form_values(form, date_fields=("effective_from", "effective_to"))
     values.pop("weekdays", None)
     weekdays = [d for d in form.getlist("weekdays") if isinstance(d, str)][:7]

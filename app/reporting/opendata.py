@@ -303,8 +303,10 @@ and by channel apart, not crossed, so that fewer cells need withholding.
   total; trống khi dưới 3 lượt)
 
 ## reception.csv — tiếp công dân theo tháng (citizen reception by month)
-- month: chỉ các tháng đã kết thúc; sessions_held: số buổi tiếp đã diễn ra; chairman_sessions_held: trong đó do Chủ tịch UBND chủ trì
-- kind: loại vụ việc (không gồm tố cáo, cũng như lượt tiếp về đơn được bảo vệ như đơn tố cáo); outcome: kết quả (accepted, guided, transferred, refused, recorded)
+- month: chỉ các tháng đã kết thúc; sessions_held: số buổi tiếp đã diễn ra; chairman_sessions_held: trong đó do \
+Chủ tịch UBND chủ trì
+- kind: loại vụ việc (không gồm tố cáo, cũng như lượt tiếp về đơn được bảo vệ như đơn tố cáo); outcome: kết quả \
+(accepted, guided, transferred, refused, recorded)
 - visits: số lượt tiếp; people: số người (kể cả đoàn đông người)
 
 ## dialogues.csv — đối thoại với Nhân dân (dialogues, from their announcement)

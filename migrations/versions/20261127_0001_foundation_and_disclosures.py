@@ -1,7 +1,7 @@
 """Foundation (staff, tokens, audit log, legal rules, calendar) and disclosures.
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-27 01:53:33.081237
 """
 from datetime import date, datetime, timezone

@@ -13,7 +13,8 @@ CITIZEN = Actor("citizen", client_addr="203.0.113.9")
 
 
 def case_input(**kw) -> intake.CaseInput:
-    data = {"kind": "feedback", "subject": "Đèn chiếu sáng ngõ 12 bị hỏng", "content": "Đèn hỏng hơn một tuần, ngõ rất tối.",
+    data = {"kind": "feedback", "subject": "Đèn chiếu sáng ngõ 12 bị hỏng",
+            "content": "Đèn hỏng hơn một tuần, ngõ rất tối.",
             "field": "urban_order", "address": "Ngõ 12 Văn Phú", "sender_name": "Nguyễn Văn An",
             "sender_address": "Số 3 ngõ 12", "sender_email": "an@example.org"}
     data.update(kw)

@@ -56,7 +56,8 @@ def test_list_filters_cursor_and_updated_since(client, session, reader):
 
     ids, cursor = [], None
     while True:
-        r = client.get("/api/v1/complaints", params={"limit": 2, "kind": "feedback", **({"cursor": cursor} if cursor else {})},
+        r = client.get("/api/v1/complaints", params={"limit": 2, "kind": "feedback",
+                                                     **({"cursor": cursor} if cursor else {})},
                        headers=reader)
         assert r.status_code == 200
         ids += [i["id"] for i in r.json()["items"]]
@@ -122,7 +123,8 @@ def test_transitions_with_a_personal_token_use_the_users_role(client, session):
     assert missing.status_code == 422 and {"field": "reason", "code": "required"} in missing.json()["errors"]
     r = client.post(url, json={"action": "accept"}, headers=officer)
     assert r.status_code == 200
-    resolve = client.post(url, json={"action": "resolve", "decision_number": "1/QĐ", "decided_on": local_today().isoformat(),
+    resolve = client.post(url, json={"action": "resolve", "decision_number": "1/QĐ",
+                                     "decided_on": local_today().isoformat(),
                                      "result": "x", "public_summary": "y"}, headers=officer)
     assert resolve.status_code == 403
     assert client.post(url, json={"action": "teleport"}, headers=officer).status_code == 422
@@ -150,7 +152,8 @@ def test_transfer_in_from_another_body(client, session):
     r = client.post("/api/v1/complaints/transfers", json={**TRANSFER, "pakn_code": "PAKN-2026-0001"}, headers=writer)
     assert r.status_code == 201, r.text
     body = r.json()
-    assert body["channel"] == "transfer" and body["external_ref"] == "123/TTTP-TCD" and body["pakn_code"] == "PAKN-2026-0001"
+    assert body["channel"] == "transfer" and body["external_ref"] == "123/TTTP-TCD"
+    assert body["pakn_code"] == "PAKN-2026-0001"
     assert body["status"] == "received" and body["deadlines"] and body["timeline"][0]["action"] == "receive"
     case = session.exec(select(Complaint)).one()
     assert case.channel == "transfer" and case.external_ref == "123/TTTP-TCD"

@@ -75,7 +75,8 @@ def test_bad_documents_are_404_and_plain_cases_cannot_publish_an_answer(client, 
     login("officer")
     url = f"/staff/complaints/{case_id}"
     r = client.post(url + "/answer", data={"csrf_token": factories.csrf(client, url),
-                                           "public_question": "Câu hỏi đủ dài ở đây", "public_answer": "Trả lời đủ dài"})
+                                           "public_question": "Câu hỏi đủ dài ở đây",
+                                           "public_answer": "Trả lời đủ dài"})
     assert r.status_code == 409
 
 

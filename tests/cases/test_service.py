@@ -20,7 +20,8 @@ CITIZEN = Actor("citizen", client_addr="203.0.113.9")
 
 
 def case_input(**kw):
-    data = {"kind": "feedback", "subject": "Đèn chiếu sáng ngõ 12 bị hỏng", "content": "Đèn hỏng hơn một tuần, ngõ rất tối.",
+    data = {"kind": "feedback", "subject": "Đèn chiếu sáng ngõ 12 bị hỏng",
+            "content": "Đèn hỏng hơn một tuần, ngõ rất tối.",
             "field": "urban_order", "address": "Ngõ 12 Văn Phú", "sender_name": "Nguyễn Văn An",
             "sender_address": "Số 3 ngõ 12", "sender_email": "an@example.org"}
     data.update(kw)
@@ -279,8 +280,10 @@ def test_a_mixed_letter_is_split_into_linked_cases(session, files_dir):
                             uploads=[Upload(factories.pdf_bytes(), "don.pdf")], store=FileStore(files_dir, 10**6))
     session.commit()
     parts = split.SplitInput(parts=[
-        {"kind": "complaint", "subject": "Khiếu nại quyết định xử phạt", "content": "Không đồng ý với mức phạt hành chính."},
-        {"kind": "denunciation", "subject": "Tố cáo cán bộ thu tiền sai", "content": "Cán bộ thu thêm tiền ngoài quy định."},
+        {"kind": "complaint", "subject": "Khiếu nại quyết định xử phạt",
+         "content": "Không đồng ý với mức phạt hành chính."},
+        {"kind": "denunciation", "subject": "Tố cáo cán bộ thu tiền sai",
+         "content": "Cán bộ thu thêm tiền ngoài quy định."},
         {"kind": "petition", "subject": "Kiến nghị sửa đường ngõ 7", "content": "Đường ngõ 7 xuống cấp nhiều năm."},
     ])
     new = split.split(session, principal=officer, complaint_id=case.id, data=parts)
@@ -307,7 +310,8 @@ def test_anonymous_letters_cannot_be_split_into_denunciations(session):
     with pytest.raises(Invalid):
         split.split(session, principal=factories.principal(session, "officer"), complaint_id=case.id, data=bad)
     with pytest.raises(ValidationError):
-        split.SplitInput(parts=[{"kind": "feedback", "subject": "Chỉ một phần", "content": "Không đủ hai phần để tách."}])
+        split.SplitInput(parts=[{"kind": "feedback", "subject": "Chỉ một phần",
+                                 "content": "Không đủ hai phần để tách."}])
 
 
 def test_reclassifying_a_denunciation_does_not_unmask_the_sender(session):
@@ -343,7 +347,8 @@ def test_a_denunciation_needs_a_leader_to_assign_its_handler(session):
     for role in ("supervisor", "publisher", "reception"):
         with pytest.raises(Invalid):
             workflow.transition(session, principal=leader, complaint_id=case.id,
-                                data=workflow.TransitionInput(action="assign", assignee_id=factories.user(session, role=role).id))
+                                data=workflow.TransitionInput(action="assign",
+                                                              assignee_id=factories.user(session, role=role).id))
         session.rollback()
     act(session, leader, case, "assign", assignee_id=officer.user.id)
     act(session, officer, case, "start")

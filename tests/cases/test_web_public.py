@@ -381,7 +381,8 @@ def test_sender_rates_the_answer_once(client, session):
     bad = client.post("/track/rate", data={"code": code, "rating": "9", "csrf_token": token})
     assert bad.status_code == 422
     # Whoever holds only the code (staff can read it) cannot rate in the sender's place.
-    forged = client.post("/track/rate", data={"code": code, "rating": "1", "rating_key": "AAAA-BBBB", "csrf_token": token})
+    forged = client.post("/track/rate", data={"code": code, "rating": "1", "rating_key": "AAAA-BBBB",
+                                              "csrf_token": token})
     assert forged.status_code == 422 and "Mã đánh giá không đúng" in forged.text and 'value="AAAA-BBBB"' in forged.text
     api = client.post(f"/api/v1/complaints/track/{code}/rating", json={"rating": 1})
     assert api.status_code == 422 and api.json()["errors"][0]["field"] == "rating_key"
@@ -436,7 +437,8 @@ def test_a_form_with_errors_keeps_its_key(client, session):
     token, key = _form_key(client)
     r = client.post("/complaints/new", data={**form(subject="x"), "csrf_token": token, "idempotency_key": key})
     assert r.status_code == 422 and f'name="idempotency_key" value="{key}"' in r.text
-    assert client.post("/complaints/new", data={**form(), "csrf_token": token, "idempotency_key": key}).status_code == 200
+    assert client.post("/complaints/new", data={**form(), "csrf_token": token,
+                                                "idempotency_key": key}).status_code == 200
     assert count(session) == 1
 
 

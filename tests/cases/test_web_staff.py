@@ -373,7 +373,8 @@ ROLES = ("admin", "leader", "officer", "reception", "publisher", "supervisor")
 
 def _leaks(response) -> list[str]:
     text = response.text
-    if response.headers.get("content-type", "").startswith("application/") and "json" in response.headers["content-type"]:
+    content_type = response.headers.get("content-type", "")
+    if content_type.startswith("application/") and "json" in content_type:
         text += json.dumps(response.json(), ensure_ascii=False)
     return [v for v in (*SECRET.values(), SECRET_FILE) if v in text]
 
@@ -442,12 +443,15 @@ def test_split_a_mixed_letter_from_the_case_page(client, session, login):
     assert 'action="/staff/complaints/%d/split"' % case.id in page.text
     token = factories.csrf(client, f"/staff/complaints/{case.id}")
     bad = client.post(f"/staff/complaints/{case.id}/split", data={"csrf_token": token, "part0_kind": "complaint",
-                                                                  "part0_subject": "Chỉ một", "part0_content": "Một phần thôi nhé."})
+                                                                  "part0_subject": "Chỉ một",
+                                                                  "part0_content": "Một phần thôi nhé."})
     assert bad.status_code == 422 and "ít nhất hai phần" in bad.text
     ok = client.post(f"/staff/complaints/{case.id}/split", follow_redirects=False, data={
         "csrf_token": token,
-        "part0_kind": "complaint", "part0_subject": "Khiếu nại quyết định xử phạt", "part0_content": "Không đồng ý mức phạt.",
-        "part1_kind": "petition", "part1_subject": "Kiến nghị sửa cống ngõ 4", "part1_content": "Cống tắc mỗi khi mưa to.",
+        "part0_kind": "complaint", "part0_subject": "Khiếu nại quyết định xử phạt",
+        "part0_content": "Không đồng ý mức phạt.",
+        "part1_kind": "petition", "part1_subject": "Kiến nghị sửa cống ngõ 4",
+        "part1_content": "Cống tắc mỗi khi mưa to.",
     })
     assert ok.status_code == 303
     session.expire_all()
@@ -456,7 +460,8 @@ def test_split_a_mixed_letter_from_the_case_page(client, session, login):
     assert "Kiến nghị sửa cống ngõ 4" in client.get(f"/staff/complaints/{case.id}").text
 
 
-@pytest.mark.parametrize("params", [{"due_within": "²"}, {"assignee": "²"}, {"assigned": "²"}, {"due_within": "99999999999"}])
+@pytest.mark.parametrize("params", [{"due_within": "²"}, {"assignee": "²"}, {"assigned": "²"},
+                                    {"due_within": "99999999999"}])
 def test_odd_digits_in_the_inbox_query_are_harmless(client, login, params):
     login("leader")
     assert client.get("/staff/complaints", params=params).status_code in (200, 422)

@@ -1,11 +1,13 @@
 """The house's rules (docs/ARCHITECTURE.md), checked on the source: small modules, no private
-names imported across modules, no import cycles, doors → services → models and core, and
-templates that name routes instead of spelling their paths."""
+names imported across modules, no import cycles, doors → services → models and core,
+templates that name routes instead of spelling their paths, and ruff's lint."""
 
 from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -133,3 +135,10 @@ def test_templates_name_routes_instead_of_spelling_paths():
                for t in sorted((ROOT / "templates").rglob("*.html"))
                for m in PATH_ATTRIBUTE.finditer(t.read_text(encoding="utf-8")) if m.group(1) not in NOT_ROUTES]
     assert spelled == [], "use url_for('route_name', ...) or static_url('file'):\n" + "\n".join(spelled)
+
+
+def test_the_code_passes_ruff():
+    """pycodestyle, pyflakes, import order and naming, as configured in pyproject.toml."""
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "."], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -114,7 +114,8 @@ def test_restore_over_changed_data_needs_force_and_brings_it_back(app, session, 
     # After the backup: a new disclosure, a new file, a row removed behind the app's back.
     principal = factories.principal(session)
     disclosure_service.create_draft(session, principal=principal, data=factories.disclosure_input(title="Sau sao lưu"),
-                     uploads=[disclosure_service.Upload(factories.pdf_bytes("Sau"), "sau.pdf")], store=settings.file_store)
+                                    uploads=[disclosure_service.Upload(factories.pdf_bytes("Sau"), "sau.pdf")],
+                                    store=settings.file_store)
     session.commit()
     session.execute(text("DELETE FROM audit_event WHERE seq = 1"))
     session.commit()

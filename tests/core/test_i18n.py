@@ -70,7 +70,8 @@ def test_extraction_picks_up_every_kind_of_marker(extracted):
     """babel.cfg really covers _(), i18n.gettext(), N_() and the templates."""
     ids = set(extracted)
     assert "Mật khẩu phải có ít nhất %d ký tự" in ids  # _() in a service
-    assert "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang và thử lại." in ids  # i18n.gettext()
+    assert ("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. "
+            "Vui lòng tải lại trang và thử lại.") in ids  # i18n.gettext()
     assert "Ngân sách, tài chính" in ids  # N_() label
     assert HOME_VI in ids  # {{ _() }} in a template
     assert any(loc.startswith("templates/") for locs in extracted.values() for loc in locs)
@@ -212,7 +213,8 @@ def test_language_switch_needs_the_csrf_token(client):
     assert '<html lang="vi">' in client.get("/").text
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "http:evil.example", "javascript:alert(1)"])
+@pytest.mark.parametrize("target",
+                         ["https://evil.example/", "//evil.example/", "http:evil.example", "javascript:alert(1)"])
 def test_language_switch_never_redirects_off_site(client, target):
     r = _switch(client, "en", target, follow_redirects=False)
     assert r.status_code == 303

@@ -151,18 +151,21 @@ def test_nothing_held_before_it_happens(session):
     d = dialogue_service.plan(session, principal=leader, data=dialogue_input())
     dialogue_service.announce(session, principal=leader, dialogue_id=d.id)
     with pytest.raises(Conflict):
-        dialogue_service.record_held(session, principal=leader, dialogue_id=d.id, data=dialogue_service.HeldInput(attendance=10))
+        dialogue_service.record_held(session, principal=leader, dialogue_id=d.id,
+                                     data=dialogue_service.HeldInput(attendance=10))
     assert session.get(Dialogue, d.id).status == "announced"
 
 
 def test_changing_an_announced_dialogue_is_a_recorded_correction(session):
     leader = factories.principal(session, "leader")
     d = dialogue_service.plan(session, principal=leader, data=dialogue_input())
-    dialogue_service.update(session, principal=leader, dialogue_id=d.id, data=dialogue_input(title="Đối thoại về trật tự đô thị"))
+    dialogue_service.update(session, principal=leader, dialogue_id=d.id,
+                            data=dialogue_input(title="Đối thoại về trật tự đô thị"))
     assert session.exec(select(DialogueCorrection)).all() == []  # a plan changes freely
     dialogue_service.announce(session, principal=leader, dialogue_id=d.id)
     with pytest.raises(Invalid):
-        dialogue_service.update(session, principal=leader, dialogue_id=d.id, data=dialogue_input(place="Nhà văn hóa TDP 4"))
+        dialogue_service.update(session, principal=leader, dialogue_id=d.id,
+                                data=dialogue_input(place="Nhà văn hóa TDP 4"))
     dialogue_service.update(session, principal=leader, dialogue_id=d.id, data=dialogue_input(place="Nhà văn hóa TDP 4"),
                reason="Hội trường đang sửa chữa")
     session.commit()
@@ -180,7 +183,8 @@ def test_correcting_a_published_answer_keeps_what_it_said(session):
                               answered_by="Chủ tịch UBND")
     with pytest.raises(Invalid):
         dialogue_service.update_question(session, principal=leader, question_id=q.id, data=fixed)
-    dialogue_service.update_question(session, principal=leader, question_id=q.id, data=fixed, reason="Ghi nhầm quý trong biên bản")
+    dialogue_service.update_question(session, principal=leader, question_id=q.id, data=fixed,
+                                     reason="Ghi nhầm quý trong biên bản")
     session.commit()
     assert q.answer == "Trong quý II"
     [fix] = dialogue_service.corrections(session, d.id)
@@ -227,13 +231,15 @@ def test_correcting_published_minutes_keeps_the_earlier_text(session):
     with pytest.raises(Invalid):
         dialogue_service.record_held(session, principal=leader, dialogue_id=d.id, data=fixed)
     with pytest.raises(Invalid):  # published minutes cannot be emptied
-        dialogue_service.record_held(session, principal=leader, dialogue_id=d.id, data=dialogue_service.HeldInput(attendance=86, minutes=" "),
-                        reason="Xóa biên bản")
-    dialogue_service.record_held(session, principal=leader, dialogue_id=d.id, data=fixed, reason="Đếm lại danh sách ký tên")
+        dialogue_service.record_held(session, principal=leader, dialogue_id=d.id,
+                                     data=dialogue_service.HeldInput(attendance=86, minutes=" "), reason="Xóa biên bản")
+    dialogue_service.record_held(session, principal=leader, dialogue_id=d.id, data=fixed,
+                                 reason="Đếm lại danh sách ký tên")
     session.commit()
     assert (d.status, d.attendance) == ("published", 86)
     [fix] = dialogue_service.corrections(session, d.id)
-    assert fix.entity == f"minutes:{d.id}" and "Biên bản đối thoại..." in fix.before and '"attendance": 84' in fix.before
+    assert (fix.entity == f"minutes:{d.id}" and "Biên bản đối thoại..." in fix.before
+            and '"attendance": 84' in fix.before)
 
 
 def test_links_to_cases_and_disclosures_show_only_what_is_public(session):
@@ -282,7 +288,8 @@ def test_links_to_cases_and_disclosures_show_only_what_is_public(session):
 def test_single_line_fields_fold_line_breaks():
     data = dialogue_input(title="Đối thoại\r\nBcc: evil@example.org", chair="Nguyễn   Văn\tMinh")
     assert data.title == "Đối thoại Bcc: evil@example.org" and data.chair == "Nguyễn Văn Minh"
-    c = commitments.CommitmentInput(title="Lắp đèn\nngõ 12", owner_department=" Phòng\r\nKinh tế ", due_on=local_today())
+    c = commitments.CommitmentInput(title="Lắp đèn\nngõ 12", owner_department=" Phòng\r\nKinh tế ",
+                                    due_on=local_today())
     assert (c.title, c.owner_department) == ("Lắp đèn ngõ 12", "Phòng Kinh tế")
     assert dialogue_service.QuestionInput(asked_by="TDP\n5", content="Dòng 1\nDòng 2").content == "Dòng 1\nDòng 2"
 

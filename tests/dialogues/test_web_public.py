@@ -36,7 +36,8 @@ def held(session, p, *, days_ago=2, minutes="Biên bản đối thoại.", **kw)
     dialogue_service.announce(session, principal=p, dialogue_id=d.id)
     d.starts_at = datetime.combine(local_today() - timedelta(days=days_ago), time(8, 0), LOCAL_TZ)
     session.add(d)
-    dialogue_service.record_held(session, principal=p, dialogue_id=d.id, data=dialogue_service.HeldInput(attendance=84, minutes=minutes))
+    dialogue_service.record_held(session, principal=p, dialogue_id=d.id,
+                                 data=dialogue_service.HeldInput(attendance=84, minutes=minutes))
     session.commit()
     return d
 
@@ -181,7 +182,8 @@ def test_no_open_commitments(client):
 
 
 def test_the_calendar_feed_parses_and_has_public_dialogues_only(client, session, leader):
-    hidden = dialogue_service.plan(session, principal=leader, data=dialogue_input(title="Kế hoạch đối thoại chưa thông báo"))
+    hidden = dialogue_service.plan(session, principal=leader,
+                                   data=dialogue_input(title="Kế hoạch đối thoại chưa thông báo"))
     session.commit()
     d = announced(session, leader, format="hybrid", online_url="https://meet.example.vn/x")
     done = held(session, leader)

@@ -239,8 +239,8 @@ def test_staff_check_the_signed_scan_before_publishing(client, session, login, s
 
     leader = factories.principal(session, "leader")
     d = held(session, leader)
-    scan = dialogue_service.attach_minutes_scan(session, principal=leader, dialogue_id=d.id, upload=Upload(pdf("Ky"), "bb.pdf"),
-                                   store=settings.file_store)
+    scan = dialogue_service.attach_minutes_scan(session, principal=leader, dialogue_id=d.id,
+                                                upload=Upload(pdf("Ky"), "bb.pdf"), store=settings.file_store)
     session.commit()
     ids = (d.id, scan.id)
     session.rollback()

@@ -58,7 +58,8 @@ def test_late_flag_counts_working_days_from_issue(session, publisher):
 def test_amending_a_published_disclosure_keeps_the_old_version(session, publisher):
     d = factories.published(session, publisher, title="Dự toán ngân sách 2026")
     data = factories.disclosure_input(title="Dự toán ngân sách 2026 (điều chỉnh)")
-    disclosure_service.update(session, principal=publisher, disclosure_id=d.id, data=data, change_note="Điều chỉnh số liệu")
+    disclosure_service.update(session, principal=publisher, disclosure_id=d.id, data=data,
+                              change_note="Điều chỉnh số liệu")
     session.commit()
     assert d.version == 2 and d.title.endswith("(điều chỉnh)")
     v1 = disclosure_service.get_version(session, d.id, 1)
@@ -74,7 +75,8 @@ def test_amendment_without_change_is_refused(session, publisher):
 
 def test_editing_a_draft_does_not_make_versions(session, publisher):
     d = factories.draft(session, publisher)
-    disclosure_service.update(session, principal=publisher, disclosure_id=d.id, data=factories.disclosure_input(title="Tiêu đề mới"))
+    disclosure_service.update(session, principal=publisher, disclosure_id=d.id,
+                              data=factories.disclosure_input(title="Tiêu đề mới"))
     assert d.version == 0 and disclosure_service.versions(session, d.id) == []
 
 
@@ -88,7 +90,8 @@ def test_withdraw_needs_a_reason_and_keeps_the_text(session, publisher):
     assert shown.status == "withdrawn" and shown.body and shown.withdrawal_reason == "Văn bản bị thay thế"
     assert [x.id for x in disclosure_service.list_public(session).items] == [d.id]
     with pytest.raises(Conflict):
-        disclosure_service.update(session, principal=publisher, disclosure_id=d.id, data=factories.disclosure_input(title="Khác"))
+        disclosure_service.update(session, principal=publisher, disclosure_id=d.id,
+                                  data=factories.disclosure_input(title="Khác"))
     with pytest.raises(Conflict):
         disclosure_service.withdraw(session, principal=publisher, disclosure_id=d.id, reason="Lần nữa")
 
@@ -119,16 +122,19 @@ def test_publishers_can_publish(session, publisher, role):
 @pytest.mark.parametrize("role", ["reception", "supervisor"])
 def test_readers_cannot_write(session, role):
     with pytest.raises(Forbidden):
-        disclosure_service.create_draft(session, principal=factories.principal(session, role), data=factories.disclosure_input())
+        disclosure_service.create_draft(session, principal=factories.principal(session, role),
+                                        data=factories.disclosure_input())
 
 
 def test_officer_can_draft_but_not_amend_published(session, publisher):
     officer = factories.principal(session, "officer")
     d = factories.draft(session, officer)
-    disclosure_service.update(session, principal=officer, disclosure_id=d.id, data=factories.disclosure_input(title="Sửa nháp"))
+    disclosure_service.update(session, principal=officer, disclosure_id=d.id,
+                              data=factories.disclosure_input(title="Sửa nháp"))
     disclosure_service.publish(session, principal=publisher, disclosure_id=d.id)
     with pytest.raises(Forbidden):
-        disclosure_service.update(session, principal=officer, disclosure_id=d.id, data=factories.disclosure_input(title="Sửa"))
+        disclosure_service.update(session, principal=officer, disclosure_id=d.id,
+                                  data=factories.disclosure_input(title="Sửa"))
 
 
 def test_every_change_is_audited_in_the_same_transaction(session, publisher):
@@ -169,7 +175,8 @@ def test_search_sees_amended_text_not_the_old(session, publisher):
     disclosure_service.update(session, principal=publisher, disclosure_id=d.id,
                data=factories.disclosure_input(title="Thông báo mới", body="", summary=""))
     session.commit()
-    assert disclosure_service.list_public(session, q="moi").items and not disclosure_service.list_public(session, q="cu").items
+    assert (disclosure_service.list_public(session, q="moi").items
+            and not disclosure_service.list_public(session, q="cu").items)
 
 
 def test_search_with_fts_syntax_characters_is_safe(session, publisher):
@@ -210,7 +217,8 @@ def test_bad_cursor_is_invalid(session):
 
 def test_method_recording_rules(session, publisher):
     d = factories.published(session, publisher, issued_on=local_today() - timedelta(days=3))
-    disclosure_service.record_method(session, principal=publisher, disclosure_id=d.id, method="loudspeaker", used_on=local_today())
+    disclosure_service.record_method(session, principal=publisher, disclosure_id=d.id, method="loudspeaker",
+                                     used_on=local_today())
     with pytest.raises(Invalid):
         disclosure_service.record_method(session, principal=publisher, disclosure_id=d.id, method="carrier-pigeon",
                           used_on=local_today())
@@ -238,17 +246,19 @@ def test_attachment_stored_by_hash(session, publisher, files_dir):
     d = factories.draft(session, publisher)
     data = factories.pdf_bytes()
     [att] = disclosure_service.add_attachments(session, principal=publisher, disclosure_id=d.id,
-                                uploads=[disclosure_service.Upload(data, "../../etc/Dự toán.exe")], store=FileStore(files_dir, 10**6))
+                                               uploads=[disclosure_service.Upload(data, "../../etc/Dự toán.exe")],
+                                               store=FileStore(files_dir, 10**6))
     assert att.sha256 == hashlib.sha256(data).hexdigest()
     assert att.filename == "Dự toán.pdf" and att.content_type == "application/pdf"
     assert (files_dir / att.sha256[:2] / att.sha256[2:4] / att.sha256).read_bytes() == data
 
 
 def test_one_bad_file_refuses_the_whole_change_and_writes_nothing(session, publisher, files_dir):
-    good, bad = disclosure_service.Upload(factories.pdf_bytes(), "tot.pdf"), disclosure_service.Upload(b"MZ\x90\x00", "xau.pdf")
+    good, bad = (disclosure_service.Upload(factories.pdf_bytes(), "tot.pdf"),
+                 disclosure_service.Upload(b"MZ\x90\x00", "xau.pdf"))
     with pytest.raises(UnsupportedType, match="xau.pdf"):
-        disclosure_service.create_draft(session, principal=publisher, data=factories.disclosure_input(), uploads=[good, bad],
-                         store=FileStore(files_dir, 10**6))
+        disclosure_service.create_draft(session, principal=publisher, data=factories.disclosure_input(),
+                                        uploads=[good, bad], store=FileStore(files_dir, 10**6))
     session.rollback()
     assert not any(p.is_file() for p in files_dir.rglob("*"))
     assert session.exec(select(Attachment)).all() == []
@@ -256,8 +266,10 @@ def test_one_bad_file_refuses_the_whole_change_and_writes_nothing(session, publi
 
 def test_adding_files_to_a_published_disclosure_is_a_new_version(session, publisher, files_dir):
     d = factories.published(session, publisher)
-    disclosure_service.add_attachments(session, principal=publisher, disclosure_id=d.id, store=FileStore(files_dir, 10**6),
-                        uploads=[disclosure_service.Upload(factories.pdf_bytes("a"), "a.pdf"), disclosure_service.Upload(factories.pdf_bytes("b"), "b.pdf")])
+    disclosure_service.add_attachments(session, principal=publisher, disclosure_id=d.id,
+                                       store=FileStore(files_dir, 10**6),
+                                       uploads=[disclosure_service.Upload(factories.pdf_bytes("a"), "a.pdf"),
+                                                disclosure_service.Upload(factories.pdf_bytes("b"), "b.pdf")])
     session.commit()
     assert d.version == 2 and [v.version for v in disclosure_service.versions(session, d.id)] == [2, 1]
     assert disclosure_service.attachments(session, [d.id], as_of_version=1)[d.id] == []
@@ -266,8 +278,10 @@ def test_adding_files_to_a_published_disclosure_is_a_new_version(session, publis
 
 def test_amendment_with_files_is_one_version(session, publisher, files_dir):
     d = factories.published(session, publisher)
-    disclosure_service.update(session, principal=publisher, disclosure_id=d.id, data=factories.disclosure_input(title="Đã sửa"),
-               uploads=[disclosure_service.Upload(factories.pdf_bytes(), "c.pdf")], store=FileStore(files_dir, 10**6))
+    disclosure_service.update(session, principal=publisher, disclosure_id=d.id,
+                              data=factories.disclosure_input(title="Đã sửa"),
+                              uploads=[disclosure_service.Upload(factories.pdf_bytes(), "c.pdf")],
+                              store=FileStore(files_dir, 10**6))
     session.commit()
     assert d.version == 2 and disclosure_service.attachments(session, [d.id])[d.id][0].version == 2
 

@@ -36,7 +36,8 @@ def test_list_full_page_and_htmx_partial(client, session, publisher):
     factories.published(session, publisher, title="Danh sách hộ nghèo năm 2026", category="social_support")
     factories.published(session, publisher, title="Mức thu phí vệ sinh", category="fees_charges")
     full = client.get("/disclosures", params={"q": "ho ngheo"})
-    assert full.status_code == 200 and "<html" in full.text and "Danh sách <mark>hộ</mark> <mark>nghèo</mark>" in full.text
+    assert (full.status_code == 200 and "<html" in full.text
+            and "Danh sách <mark>hộ</mark> <mark>nghèo</mark>" in full.text)
     assert "Mức thu phí" not in full.text
     assert "HX-Request" in full.headers["vary"]
     partial = client.get("/disclosures", params={"category": "fees_charges"}, headers={"HX-Request": "true"})
@@ -90,10 +91,12 @@ def test_detail_shows_versions_files_hashes_and_methods(client, session, publish
     d = factories.draft(session, publisher, title="Quyết toán ngân sách 2025")
     data = factories.pdf_bytes("Quyết toán")
     [att] = disclosure_service.add_attachments(session, principal=publisher, disclosure_id=d.id,
-                                uploads=[disclosure_service.Upload(data, "quyet-toan.pdf")], store=FileStore(files_dir, 10**6))
+                                               uploads=[disclosure_service.Upload(data, "quyet-toan.pdf")],
+                                               store=FileStore(files_dir, 10**6))
     disclosure_service.publish(session, principal=publisher, disclosure_id=d.id)
     disclosure_service.update(session, principal=publisher, disclosure_id=d.id,
-               data=factories.disclosure_input(title="Quyết toán ngân sách 2025 (đính chính)"), change_note="Đính chính")
+                              data=factories.disclosure_input(title="Quyết toán ngân sách 2025 (đính chính)"),
+                              change_note="Đính chính")
     session.commit()
     page = client.get(f"/disclosures/{d.id}")
     assert "(đính chính)" in page.text and hashlib.sha256(data).hexdigest() in page.text
@@ -111,14 +114,16 @@ def test_detail_shows_versions_files_hashes_and_methods(client, session, publish
 def test_draft_files_are_not_public(client, session, publisher, files_dir):
     d = factories.draft(session, publisher)
     [att] = disclosure_service.add_attachments(session, principal=publisher, disclosure_id=d.id,
-                                uploads=[disclosure_service.Upload(factories.pdf_bytes(), "a.pdf")], store=FileStore(files_dir, 10**6))
+                                               uploads=[disclosure_service.Upload(factories.pdf_bytes(), "a.pdf")],
+                                               store=FileStore(files_dir, 10**6))
     session.commit()
     assert client.get(f"/disclosures/{d.id}/files/{att.id}/a.pdf").status_code == 404
 
 
 def test_withdrawn_stays_visible_with_reason(client, session, publisher):
     d = factories.published(session, publisher, body="Nội dung gốc được giữ lại")
-    disclosure_service.withdraw(session, principal=publisher, disclosure_id=d.id, reason="Bị thay thế bởi quyết định mới")
+    disclosure_service.withdraw(session, principal=publisher, disclosure_id=d.id,
+                                reason="Bị thay thế bởi quyết định mới")
     session.commit()
     page = client.get(f"/disclosures/{d.id}")
     assert "Đã thu hồi" in page.text and "Bị thay thế bởi quyết định mới" in page.text

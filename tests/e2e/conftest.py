@@ -151,8 +151,8 @@ def live_server(tmp_path_factory):
         # Started before the demo data is loaded: the server's imports and the seeding overlap.
         with log_path.open("wb") as log:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "tests.e2e.serve", "--factory", "app.main:create_app", "--host", "127.0.0.1", "--port", str(port),
-                 "--no-access-log", "--log-level", "warning"],
+                [sys.executable, "-m", "tests.e2e.serve", "--factory", "app.main:create_app",
+                 "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"],
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         settings = Settings(database_url=database_url, data_dir=data_dir, secret_key=secret, public_base_url=url)
         settings.ensure_dirs()

@@ -49,7 +49,7 @@ class SmtpInbox:
         self._lock = threading.Lock()
         self._messages: list[EmailMessage] = []
 
-    async def handle_DATA(self, server, session, envelope):
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - the name aiosmtpd calls
         msg = message_from_bytes(envelope.content, policy=policy.default)
         msg["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
         with self._lock:

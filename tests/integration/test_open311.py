@@ -29,7 +29,8 @@ XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>'
 REQUEST_FIELDS = ["service_request_id", "status", "status_notes", "service_name", "service_code", "description",
                   "agency_responsible", "service_notice", "requested_datetime", "updated_datetime",
                   "expected_datetime", "address", "address_id", "zipcode", "lat", "long", "media_url"]
-POST = {"service_code": "urban_order", "description": "Đèn chiếu sáng ngõ 12 Văn Phú bị hỏng hơn một tuần, ngõ rất tối.",
+POST = {"service_code": "urban_order",
+        "description": "Đèn chiếu sáng ngõ 12 Văn Phú bị hỏng hơn một tuần, ngõ rất tối.",
         "address_string": "Ngõ 12 Văn Phú", "lat": "20.9598", "long": "105.7710", "first_name": "Văn An",
         "last_name": "Nguyễn", "email": "an.nguyen@example.org", "phone": "0912 345 678"}
 # Personal or private text that must never come out of a GET.
@@ -457,7 +458,8 @@ def test_several_errors_at_once(client):
 
 
 def test_ninety_days_is_the_widest_range(client, session):
-    assert _json(client.get(f"{BASE}/requests.json", params={"start_date": "2026-01-01", "end_date": "2026-03-31"})) == []
+    assert _json(client.get(f"{BASE}/requests.json",
+                            params={"start_date": "2026-01-01", "end_date": "2026-03-31"})) == []
 
 
 def _statements(app, call) -> tuple[object, list[str]]:
@@ -545,7 +547,8 @@ def test_bulk_deadlines_are_those_of_the_deadline_engine(session):
         dict(kind="complaint", received=15),
         dict(kind="complaint", status="accepted", accepted=50, complex=True),
         dict(kind="complaint", status="in_progress", accepted=20, remote=True, pauses=[(18, 10)]),
-        dict(kind="complaint", status="suspended", accepted=12, complex=True, remote=True, pauses=[(30, 28), (3, None)]),
+        dict(kind="complaint", status="suspended", accepted=12, complex=True, remote=True,
+             pauses=[(30, 28), (3, None)]),
         dict(kind="denunciation", status="classified", received=9),
         dict(kind="denunciation", status="in_progress", accepted=35, extensions=1, complex=True, pauses=[(33, 30)]),
         dict(kind="denunciation", status="in_progress", accepted=70, extensions=2, complex=True,
@@ -664,7 +667,8 @@ def test_post_odd_input_never_fails(client, session, writer):
         r = client.post(f"{BASE}/requests.xml", data=data)
         assert r.status_code in (400, 403, 404), r.text
         _xml(r)
-    r = client.post(f"{BASE}/requests.json", content=b"--x\r\nbroken", headers={"content-type": "multipart/form-data; boundary=x"})
+    r = client.post(f"{BASE}/requests.json", content=b"--x\r\nbroken",
+                    headers={"content-type": "multipart/form-data; boundary=x"})
     assert r.status_code in (400, 403) and isinstance(_json(r), list)
 
 

@@ -20,7 +20,7 @@ class Inbox:
     def __init__(self):
         self.messages = []
 
-    async def handle_DATA(self, server, session, envelope):
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - the name aiosmtpd calls
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
 
@@ -41,7 +41,8 @@ def smtp_server():
 
 
 def _file(session, **kw):
-    data = {"kind": "feedback", "subject": "Rác thải tồn đọng đầu ngõ 5", "content": "Rác không được thu gom ba ngày nay.",
+    data = {"kind": "feedback", "subject": "Rác thải tồn đọng đầu ngõ 5",
+            "content": "Rác không được thu gom ba ngày nay.",
             "sender_name": "Phạm Thị Lan", "sender_email": "lan@example.org", **kw}
     case = intake.file_case(session, data=intake.CaseInput.model_validate(data), channel="web",
                             actor=Actor("citizen"))

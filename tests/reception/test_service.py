@@ -245,7 +245,8 @@ def test_compliance_flags_weeks_without_the_chairman(session):
     assert all(w.rule.code == "reception.chairman_days" for w in report.weeks)
     earlier = [w for w in report.weeks if w.start < monday]
     assert all(not w.tracked and not w.missed for w in earlier)  # before the records began
-    assert report.missed == sum(1 for w in report.weeks if w.missed) >= (1 if monday + timedelta(days=7) in weeks else 0)
+    assert (report.missed == sum(1 for w in report.weeks if w.missed)
+            >= (1 if monday + timedelta(days=7) in weeks else 0))
 
 
 def test_the_frequency_rule_is_versioned_within_its_unit_family(session):
