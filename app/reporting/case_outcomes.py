@@ -11,16 +11,16 @@ from datetime import date, datetime
 from typing import Protocol
 
 from sqlalchemy import and_, func
-from sqlalchemy import case as when
 from sqlmodel import Session, select
 
 from app.core.errors import NotFound
-from app.legal.deadlines import INTAKE_STAGES, CaseClock, case_deadlines
+from app.legal.deadlines import INTAKE_STAGES, OPEN_INTAKE, CaseClock, case_deadlines
 from app.legal.workdays import DeadlineOpen, Pause
 from app.models.complaint import CaseStatus, Complaint, ComplaintEvent, ComplaintPause
+from app.reporting.stats_span import as_int, flag
 
 ON_TIME, LATE, OPEN, OVERDUE, FINISHED = "resolved_on_time", "resolved_late", "open", "open_overdue", "finished"
-INTAKE = (CaseStatus.received.value, CaseStatus.classified.value)
+INTAKE = tuple(s.value for s in OPEN_INTAKE)  # as stored in the timeline
 
 
 class Window(Protocol):
@@ -100,23 +100,20 @@ class CaseJudge:
             return None
 
 
-def _flag(condition):
-    return func.coalesce(func.sum(when((condition, 1), else_=0)), 0)
-
-
 def case_rows(session: Session, w: Window, cohort) -> list[tuple[int, CaseRow]]:
     """The cases of `cohort`, with what their timeline says happened by the end (one query)."""
     leaving = and_(ComplaintEvent.from_status.in_(INTAKE), ComplaintEvent.to_status.not_in(INTAKE))
     events = (select(ComplaintEvent.complaint_id.label("cid"),
-                     _flag(and_(leaving, ComplaintEvent.at < w.cutoff)).label("left_intake"),
-                     _flag(and_(ComplaintEvent.action == "extend", ComplaintEvent.at < w.cutoff)).label("extensions"))
+                     func.sum(flag(and_(leaving, ComplaintEvent.at < w.cutoff))).label("left_intake"),
+                     func.sum(flag(and_(ComplaintEvent.action == "extend", ComplaintEvent.at < w.cutoff)))
+                     .label("extensions"))
               .join(Complaint, Complaint.id == ComplaintEvent.complaint_id).where(*cohort)
               .group_by(ComplaintEvent.complaint_id).subquery())
     rows = session.exec(
         select(Complaint.id, Complaint.kind, Complaint.channel, Complaint.received_on, Complaint.accepted_on,
                Complaint.resolved_on, Complaint.complex, Complaint.remote, events.c.left_intake, events.c.extensions)
         .outerjoin(events, events.c.cid == Complaint.id).where(*cohort)).all()
-    return [(r[0], CaseRow(r[1], r[2], r[3], r[4], r[5], bool(r[6]), bool(r[7]), int(r[8] or 0) > 0, int(r[9] or 0)))
+    return [(r[0], CaseRow(r[1], r[2], r[3], r[4], r[5], bool(r[6]), bool(r[7]), as_int(r[8]) > 0, as_int(r[9])))
             for r in rows]
 
 

@@ -22,13 +22,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, not_, or_
 from sqlalchemy import case as when
 from sqlmodel import Session, select
 
-from app.core.timeutil import LOCAL_TZ, local_today
+from app.core.timeutil import local_today
 from app.dialogues import service as dialogue_service
 from app.legal.deadlines import CaseClock, case_clock
 from app.legal.periods import Period, containing
@@ -47,6 +47,7 @@ from app.models.reception import HostRole, ReceptionSession, ReceptionVisit, Ses
 from app.reception.compliance import WeekRow, chairman_compliance
 from app.reception.visits import GROUP_MIN
 from app.reporting.case_outcomes import FINISHED, LATE, ON_TIME, OPEN, OVERDUE, CaseJudge, case_pauses, case_rows
+from app.reporting.stats_span import as_int, flag, midnight
 
 POSTING_RULE = "disclosure.posting_period"
 # Art. 13(2) Law 10/2022/QH15: items 1–3 and 5–12 are posted for at least the posting period;
@@ -56,11 +57,6 @@ HELD_DIALOGUE = (DialogueStatus.held.value, DialogueStatus.published.value)
 
 
 # The period as the queries see it ------------------------------------------------------------------
-
-def _midnight(day: date) -> datetime:
-    """The first instant of a local day (timestamps are compared with it, in UTC)."""
-    return datetime.combine(day, time.min, LOCAL_TZ)
-
 
 @dataclass(frozen=True)
 class Window:
@@ -82,35 +78,26 @@ class Window:
 
     @property
     def since(self) -> datetime:
-        return _midnight(self.period.start)
+        return midnight(self.period.start)
 
     @property
     def until(self) -> datetime:
         """The end of the period's last day (timestamps strictly before it are in the period)."""
-        return _midnight(self.period.end + timedelta(days=1))
+        return midnight(self.period.end + timedelta(days=1))
 
     @property
     def cutoff(self) -> datetime:
         """The end of `last_day`: events stamped before it had happened when the figures are judged."""
-        return _midnight(self.last_day + timedelta(days=1))
+        return midnight(self.last_day + timedelta(days=1))
 
 
 # Small helpers ---------------------------------------------------------------------------------
-
-def _int(value) -> int:
-    return int(value or 0)
-
-
-def _flag(condition) -> object:
-    """1 where the condition holds, else 0: SUM() of it counts the rows that match."""
-    return when((condition, 1), else_=0)
-
 
 def _count_by(session: Session, column, known, *where) -> dict[str, int]:
     """Rows per code, with every known code present (zero when none), so the shape is stable."""
     counts = {k.value: 0 for k in known}
     for code, n in session.exec(select(column, func.count()).where(*where).group_by(column)).all():
-        counts[code] = counts.get(code, 0) + _int(n)
+        counts[code] = counts.get(code, 0) + as_int(n)
     return counts
 
 
@@ -147,19 +134,19 @@ def case_figures(session: Session, w: Window, *, clock: CaseClock | None = None)
     cohort = (Complaint.received_on >= p.start, Complaint.received_on <= p.end)
     rated = and_(Complaint.satisfaction.is_not(None), Complaint.rated_at.is_not(None), Complaint.rated_at < w.cutoff)
     accepted, ratings, average = session.exec(
-        select(func.sum(_flag(and_(Complaint.accepted_on.is_not(None), Complaint.accepted_on <= w.last_day))),
+        select(func.sum(flag(and_(Complaint.accepted_on.is_not(None), Complaint.accepted_on <= w.last_day))),
                func.count(when((rated, Complaint.id))), func.avg(when((rated, Complaint.satisfaction))))
         .where(*cohort)).one()
     judge = CaseJudge(w, clock or case_clock(session), case_pauses(session, w, cohort))
     outcomes = Counter(judge.outcome(cid, row) for cid, row in case_rows(session, w, cohort))
     figures = CaseFigures(
-        accepted=_int(accepted),
+        accepted=as_int(accepted),
         resolved_on_time=outcomes[ON_TIME], resolved_late=outcomes[LATE],
         open_overdue=outcomes[OVERDUE], finished_at_intake=outcomes[FINISHED],
         by_kind=_count_by(session, Complaint.kind, CaseKind, *cohort),
         by_field=_count_by(session, Complaint.field, CaseField, *cohort),
         by_channel=_count_by(session, Complaint.channel, Channel, *cohort),
-        satisfaction_count=_int(ratings),
+        satisfaction_count=as_int(ratings),
         satisfaction_average=round(float(average), 2) if ratings else None,
     )
     figures.received = sum(outcomes.values())
@@ -217,22 +204,22 @@ def reception_figures(session: Session, w: Window, *, today: date) -> ReceptionF
     group = ReceptionVisit.people_count >= GROUP_MIN
     rows = session.exec(
         select(ReceptionVisit.case_kind, ReceptionVisit.outcome, func.count(), func.sum(ReceptionVisit.people_count),
-               func.sum(_flag(group)), func.sum(when((group, ReceptionVisit.people_count), else_=0)))
+               func.sum(flag(group)), func.sum(when((group, ReceptionVisit.people_count), else_=0)))
         .where(ReceptionVisit.visit_on >= p.start, ReceptionVisit.visit_on <= p.end)
         .group_by(ReceptionVisit.case_kind, ReceptionVisit.outcome)).all()
     weeks = [wk for wk in chairman_weeks(session, p, today=today) if wk.counted]
     figures = ReceptionFigures(
-        sessions_held=sum(_int(n) for n in held.values()), chairman_sessions_held=_int(held.get(HostRole.chairman)),
+        sessions_held=sum(as_int(n) for n in held.values()), chairman_sessions_held=as_int(held.get(HostRole.chairman)),
         chairman_weeks=len(weeks), chairman_days_held=sum(wk.held for wk in weeks),
         chairman_days_required=sum(wk.required for wk in weeks), chairman_weeks_missed=sum(wk.missed for wk in weeks),
         visits_by_kind={k.value: 0 for k in CaseKind}, visits_by_outcome={o.value: 0 for o in VisitOutcome})
     for kind, outcome, n, people, groups, group_people in rows:
-        figures.visits += _int(n)
-        figures.people += _int(people)
-        figures.group_visits += _int(groups)
-        figures.group_people += _int(group_people)
-        figures.visits_by_kind[kind] = figures.visits_by_kind.get(kind, 0) + _int(n)
-        figures.visits_by_outcome[outcome] = figures.visits_by_outcome.get(outcome, 0) + _int(n)
+        figures.visits += as_int(n)
+        figures.people += as_int(people)
+        figures.group_visits += as_int(groups)
+        figures.group_people += as_int(group_people)
+        figures.visits_by_kind[kind] = figures.visits_by_kind.get(kind, 0) + as_int(n)
+        figures.visits_by_outcome[outcome] = figures.visits_by_outcome.get(outcome, 0) + as_int(n)
     return figures
 
 
@@ -272,26 +259,26 @@ def disclosure_figures(session: Session, w: Window, *, book: RuleBook | None = N
     late = Disclosure.late.is_(True)
     undated = Disclosure.publish_deadline_on.is_(None)
     rows = session.exec(
-        select(Disclosure.category, func.count(), func.sum(_flag(late)), func.sum(_flag(and_(not_(late), undated))))
+        select(Disclosure.category, func.count(), func.sum(flag(late)), func.sum(flag(and_(not_(late), undated))))
         .where(*in_period).group_by(Disclosure.category)).all()
     figures = DisclosureFigures(by_item={c.value: _item_counts(c) for c in Category},
                                 methods={m.value: 0 for m in Method})
     for category, n, n_late, n_undated in rows:
         item = figures.by_item.setdefault(category, {"item": 0, "published": 0, "on_time": 0, "late": 0,
                                                      "no_deadline": 0})
-        item["published"] += _int(n)
-        item["late"] += _int(n_late)
-        item["no_deadline"] += _int(n_undated)
-        item["on_time"] += _int(n) - _int(n_late) - _int(n_undated)
+        item["published"] += as_int(n)
+        item["late"] += as_int(n_late)
+        item["no_deadline"] += as_int(n_undated)
+        item["on_time"] += as_int(n) - as_int(n_late) - as_int(n_undated)
         if category in TIMED_POSTING:
-            figures.timed_postings += _int(n)
+            figures.timed_postings += as_int(n)
     for key in ("published", "on_time", "late", "no_deadline"):
         setattr(figures, key, sum(item[key] for item in figures.by_item.values()))
     for method, n in session.exec(
             select(DisclosureMethod.method, func.count(func.distinct(DisclosureMethod.disclosure_id)))
             .join(Disclosure, Disclosure.id == DisclosureMethod.disclosure_id).where(*in_period)
             .group_by(DisclosureMethod.method)).all():
-        figures.methods[method] = _int(n)
+        figures.methods[method] = as_int(n)
     figures.short_postings = _short_postings(session, in_period, book or RuleBook(session, {POSTING_RULE}))
     return figures
 
@@ -308,7 +295,7 @@ def _short_postings(session: Session, in_period, book: RuleBook) -> int:
     for posted_on, ends_on, n in rows:
         rule = book.find(POSTING_RULE, posted_on)
         if rule is not None and (ends_on - posted_on).days < rule.value:
-            short += _int(n)
+            short += as_int(n)
     return short
 
 
@@ -357,15 +344,15 @@ def dialogue_figures(session: Session, w: Window) -> DialogueFigures:
     count = select(func.count(Dialogue.id))
     held = session.exec(count.where(*in_period)).one()
     year_start = containing(p.end, "Y").start
-    held_ytd = session.exec(count.where(*_held_between(_midnight(year_start), w.until))).one()
+    held_ytd = session.exec(count.where(*_held_between(midnight(year_start), w.until))).one()
     per_year = dialogue_service.held_in_year(session, p.year).required
     questions, answered = session.exec(
-        select(func.count(DialogueQuestion.id), func.sum(_flag(DialogueQuestion.answer != "")))
+        select(func.count(DialogueQuestion.id), func.sum(flag(DialogueQuestion.answer != "")))
         .join(Dialogue, Dialogue.id == DialogueQuestion.dialogue_id).where(*in_period)).one()
     figures = DialogueFigures(
-        held=_int(held), held_year_to_date=_int(held_ytd), required_per_year=per_year,
+        held=as_int(held), held_year_to_date=as_int(held_ytd), required_per_year=per_year,
         required=per_year if p.official else (per_year * p.days * 2 + 365) // (365 * 2),
-        questions=_int(questions), questions_answered=_int(answered))
+        questions=as_int(questions), questions_answered=as_int(answered))
     _commitments(session, w, figures)
     return figures
 
@@ -380,13 +367,13 @@ def _commitments(session: Session, w: Window, figures: DialogueFigures) -> None:
     was_dropped = and_(dropped.c.on.is_not(None), dropped.c.on <= w.last_day)
     overdue = and_(not_(or_(done, was_dropped)), Commitment.due_on < w.judged_on)
     total, n_done, n_dropped, n_overdue = session.exec(
-        select(func.count(Commitment.id), func.sum(_flag(done)), func.sum(_flag(was_dropped)),
-               func.sum(_flag(overdue)))
+        select(func.count(Commitment.id), func.sum(flag(done)), func.sum(flag(was_dropped)),
+               func.sum(flag(overdue)))
         .join(Dialogue, Dialogue.id == Commitment.dialogue_id)
         .outerjoin(dropped, dropped.c.cid == Commitment.id)
         .where(Dialogue.status.in_(HELD_DIALOGUE), Dialogue.starts_at < w.cutoff)).one()
-    figures.commitments, figures.commitments_done = _int(total), _int(n_done)
-    figures.commitments_dropped, figures.commitments_overdue = _int(n_dropped), _int(n_overdue)
+    figures.commitments, figures.commitments_done = as_int(total), as_int(n_done)
+    figures.commitments_dropped, figures.commitments_overdue = as_int(n_dropped), as_int(n_overdue)
     figures.commitments_open = figures.commitments - figures.commitments_done - figures.commitments_dropped
 
 

@@ -61,7 +61,6 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import and_, or_
-from sqlalchemy import case as when
 from sqlmodel import Session, select
 
 from app.core.timeutil import local_today
@@ -73,7 +72,7 @@ from app.models.disclosure import Category, Disclosure, Method
 from app.reception.compliance import FREQUENCY_RULE as RECEPTION_RULE
 from app.reporting import periodic
 from app.reporting.stats_cases import CaseStats, SatisfactionStats, case_figures
-from app.reporting.stats_span import Month, Span, as_int, grouped
+from app.reporting.stats_span import Month, Span, as_int, flag, grouped
 from app.reporting.withholding import ratio
 
 DISCLOSURE_RULE = "disclosure.publish_deadline"
@@ -86,10 +85,6 @@ def percent(value: float | None) -> int | None:
     if value is None:
         return None
     return int(Decimal(str(value * 100)).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
-
-
-def _flag(condition):
-    return when((condition, 1), else_=0)
 
 
 # Disclosures -----------------------------------------------------------------------------------
@@ -142,7 +137,7 @@ def _disclosures(session: Session, span: Span, window: periodic.Window) -> Discl
     late = Disclosure.late.is_(True)
     undated = and_(Disclosure.late.is_(False), Disclosure.publish_deadline_on.is_(None))
     rows = grouped(session, span.bucket_of_times(Disclosure.published_at), [],
-                    [_flag(late), _flag(undated)],
+                    [flag(late), flag(undated)],
                     (Disclosure.published_at.is_not(None), *span.times_in(Disclosure.published_at)))
     months = [DisclosureRow() for _m in span.months]
     for m, n, n_late, n_undated in rows:
@@ -251,11 +246,11 @@ def _dialogues(session: Session, span: Span) -> DialogueStats:
                    .where(Dialogue.status == DialogueStatus.published).subquery())
     rows_due = grouped(
         session, span.bucket_of_dates(commitments.c.due_on), [],
-        [_flag(and_(commitments.c.status == CommitmentStatus.done, commitments.c.done_on.is_not(None),
+        [flag(and_(commitments.c.status == CommitmentStatus.done, commitments.c.done_on.is_not(None),
                     commitments.c.done_on <= commitments.c.due_on)),
-         _flag(and_(commitments.c.status == CommitmentStatus.done,
+         flag(and_(commitments.c.status == CommitmentStatus.done,
                     or_(commitments.c.done_on.is_(None), commitments.c.done_on > commitments.c.due_on))),
-         _flag(commitments.c.status == CommitmentStatus.dropped)],
+         flag(commitments.c.status == CommitmentStatus.dropped)],
         (commitments.c.due_on >= span.start, commitments.c.due_on <= span.end))
     for m, n, kept, late, dropped in rows_due:
         rows[m].commitments_due, rows[m].kept = as_int(n), as_int(kept)

@@ -1,7 +1,8 @@
 """The months /stats counts in (`Span`: the 12 complete months before today's, and the same month
 a year before the last of them), and how its figures count by them in SQL: one aggregate per
 figure, grouped by month with a CASE over the month bounds (`grouped`), the same on SQLite and
-PostgreSQL. Used by the figures (app/reporting/stats.py, app/reporting/stats_cases.py)."""
+PostgreSQL. Used by the figures (app/reporting/stats.py, app/reporting/stats_cases.py); its small
+SQL helpers (`midnight`, `flag`, `as_int`) by every reporting module."""
 
 from __future__ import annotations
 
@@ -124,6 +125,11 @@ def grouped(session: Session, bucket, keys: list, sums: list, where: tuple) -> l
     s_cols = [func.sum(inner.c[f"s{i}"]) for i in range(len(sums))]
     rows = session.exec(select(inner.c.m, *k_cols, func.count(), *s_cols).group_by(inner.c.m, *k_cols)).all()
     return [tuple(r) for r in rows]
+
+
+def flag(condition):
+    """1 where the condition holds, else 0: SUM() of it counts the rows that match."""
+    return when((condition, 1), else_=0)
 
 
 def as_int(value) -> int:
