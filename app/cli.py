@@ -126,6 +126,7 @@ def passwd(
     password = _read_password()
     with _session(write=True) as session:
         user = _account(session, username)
+        assert user.id is not None  # a stored account
         try:
             users.reset_password(session, principal=CLI_PRINCIPAL, user_id=user.id, password=password,
                                  temporary=temporary)
@@ -138,6 +139,7 @@ def passwd(
 def _set_active(username: str, active: bool) -> None:
     with _session(write=True) as session:
         user = _account(session, username)
+        assert user.id is not None  # a stored account
         try:
             users.set_active(session, principal=CLI_PRINCIPAL, user_id=user.id, active=active)
         except AppError as exc:
@@ -164,6 +166,7 @@ def end_sessions(username: str) -> None:
     """End every browser session of an account at once."""
     with _session(write=True) as session:
         user = _account(session, username)
+        assert user.id is not None  # a stored account
         ended = users.end_user_sessions(session, principal=CLI_PRINCIPAL, user_id=user.id)
         session.commit()
         typer.echo(f"Đã kết thúc {ended} phiên đăng nhập của {user.username}.")

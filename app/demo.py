@@ -7,8 +7,9 @@ publication dates are moved into the past so the portal looks like one in use.""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, cast
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.accounts import auth
 from app.accounts.audit import Actor
@@ -162,6 +163,7 @@ def seed_demo(session: Session, settings: Settings) -> None:
                                  body])
         d = disclosure_service.create_draft(session, principal=publisher, data=data, store=settings.file_store,
                              uploads=[disclosure_service.Upload(pdf, f"{fold_filename(title)}.pdf")])
+        assert d.id is not None  # flushed by create_draft
         if delay is None:
             continue
         disclosure_service.publish(session, principal=publisher, disclosure_id=d.id)
@@ -210,9 +212,11 @@ def _amend_and_withdraw(session: Session, publisher) -> None:
         **{k: getattr(budget, k) for k in disclosure_service.CONTENT_FIELDS},
         "body": budget.body + "\n\nĐính chính: chi thường xuyên đạt 26% (không phải 24%).",
     })
+    assert budget.id is not None  # a stored row
     disclosure_service.update(session, principal=publisher, disclosure_id=budget.id, data=data,
                change_note="Đính chính số liệu chi thường xuyên")
     car = session.exec(select(Disclosure).where(Disclosure.document_number == "175/QĐ-UBND")).one()
+    assert car.id is not None  # a stored row
     disclosure_service.withdraw(session, principal=publisher, disclosure_id=car.id,
                  reason="Quyết định bị thay thế do thay đổi hình thức thanh lý; sẽ công khai quyết định mới.")
 
@@ -251,13 +255,15 @@ def seed_cases(session: Session, users: dict) -> None:
             "sender_name": name, "sender_address": "Phường Phú La" if name else "", "sender_email": email,
         })
         case = intake.file_case(session, data=data, channel="web", actor=Actor("citizen:demo"))
+        assert case.id is not None  # flushed by file_case
         for step in steps:
-            fields = {
+            # cast: mypy joins the two dicts' value types (str, str | date) to a plain object.
+            fields = cast(dict[str, Any], {
                 "guide": {"guidance_number": "12/PHD-UBND",
                           "note": "Đề nghị gửi kiến nghị tới Trung tâm phục vụ hành chính công"},
                 "resolve": {"decision_number": "45/TB-UBND", "decided_on": local_today(), "result": "Đã thay bóng đèn",
                             "public_summary": "UBND phường đã thay 3 bóng đèn LED trong ngõ 12."},
-            }.get(step, {})
+            }.get(step, {}))
             actor = leader if step in ("resolve",) else officer
             workflow.transition(session, principal=actor, complaint_id=case.id,
                                 data=workflow.TransitionInput(action=step, **fields))
@@ -298,11 +304,12 @@ def seed_reception(session: Session, users: dict) -> None:
             host_name=host, host_role=role, type=kind, place=PLACE, weekdays=days, start_time=begin, end_time=end,
             effective_from=start))
     reception_schedule.sync(session, actor=clerk.actor, today=start, horizon_days=56 + reception_schedule.HORIZON_DAYS)
-    past = session.exec(select(ReceptionSession).where(ReceptionSession.occurs_on < today)
-                        .order_by(ReceptionSession.starts_at)).all()
+    past = session.exec(select(ReceptionSession).where(col(ReceptionSession.occurs_on) < today)
+                        .order_by(col(ReceptionSession.starts_at))).all()
     chairman = [s for s in past if s.host_role == "chairman"]
     missed = chairman[len(chairman) // 2] if chairman else None
     for s in past:
+        assert s.id is not None  # a stored row
         if s is missed:
             reception_schedule.cancel_session(session, principal=clerk, session_id=s.id,
                                               reason="Chủ tịch dự họp đột xuất tại thành phố")
@@ -311,6 +318,7 @@ def seed_reception(session: Session, users: dict) -> None:
             sessions.close_session(session, principal=clerk, session_id=s.id)
     if chairman:
         last = chairman[-1] if chairman[-1] is not missed else chairman[-2]
+        assert last.id is not None  # a stored row
         sessions.reopen_session(session, principal=auth.principal_for_user(users[Role.leader], "127.0.0.1"),
                                 session_id=last.id, reason="Ghi bổ sung sổ từ bản giấy")
         for visit in DEMO_VISITS:
@@ -328,12 +336,13 @@ def _link_lighting(session: Session, leader, dialogue_id: int) -> None:
     from app.models.dialogue import Commitment
 
     lighting = session.exec(select(Commitment).where(Commitment.dialogue_id == dialogue_id)
-                            .order_by(Commitment.id)).first()
-    case = session.exec(select(Complaint).where(Complaint.subject.startswith("Đèn chiếu sáng ngõ 12"))).first()
-    answer = session.exec(select(Disclosure).where(Disclosure.summary.contains("chiếu sáng công cộng"),
-                                                   Disclosure.published_at.is_not(None))).first()
+                            .order_by(col(Commitment.id))).first()
+    case = session.exec(select(Complaint).where(col(Complaint.subject).startswith("Đèn chiếu sáng ngõ 12"))).first()
+    answer = session.exec(select(Disclosure).where(col(Disclosure.summary).contains("chiếu sáng công cộng"),
+                                                   col(Disclosure.published_at).is_not(None))).first()
     for target in (case and codes.format_code(case.tracking_code), answer and str(answer.id)):
         if target:
+            assert lighting is not None and lighting.id is not None  # the demo dialogue's first commitment
             commitment_links.link(session, principal=leader, commitment_id=lighting.id, ref=target)
 
 
@@ -354,8 +363,10 @@ def seed_dialogues(session: Session, users: dict) -> None:
         title="Đối thoại với Nhân dân về trật tự đô thị và vệ sinh môi trường",
         topics="Lấn chiếm vỉa hè tuyến Văn Phú; thu gom rác thải sinh hoạt; chiếu sáng ngõ xóm",
         starts_at=datetime.combine(today + timedelta(days=10), time(8, 0), tzinfo=LOCAL_TZ), **base))
+    assert held.id is not None  # flushed by plan
     dialogues.announce(session, principal=leader, dialogue_id=held.id)
     past = session.get(Dialogue, held.id)  # announced 50 days ago, held 40 days ago (demo history)
+    assert past is not None
     past.starts_at = datetime.combine(today - timedelta(days=40), time(8, 0), tzinfo=LOCAL_TZ)
     past.announced_on = today - timedelta(days=50)
     session.flush()
@@ -378,6 +389,7 @@ def seed_dialogues(session: Session, users: dict) -> None:
         c = commitments.add_commitment(session, principal=leader, dialogue_id=held.id, data=commitments.CommitmentInput(
             title=title, owner_department=owner, due_on=today - timedelta(days=40) + timedelta(days=due_days),
             question_id=q.id))
+        assert c.id is not None  # flushed by add_commitment
         if status != "open":
             commitments.add_progress(session, principal=leader, commitment_id=c.id, data=commitments.ProgressInput(
                 on=today - timedelta(days=30), note="Đã khảo sát hiện trạng, lập kế hoạch thực hiện",
@@ -386,11 +398,12 @@ def seed_dialogues(session: Session, users: dict) -> None:
             commitments.add_progress(session, principal=leader, commitment_id=c.id, data=commitments.ProgressInput(
                 on=today - timedelta(days=22), note="Đã lắp đặt và nghiệm thu 4 đèn LED", status="done"))
     dialogues.publish(session, principal=leader, dialogue_id=held.id)
-    session.get(Dialogue, held.id).results_published_on = today - timedelta(days=33)  # on time, as it was
+    session.get_one(Dialogue, held.id).results_published_on = today - timedelta(days=33)  # on time, as it was
     _link_lighting(session, leader, held.id)
     upcoming = dialogues.plan(session, principal=leader, data=dialogues.DialogueInput(
         title="Đối thoại về thủ tục hành chính và chuyển đổi số",
         topics="Thủ tục đất đai; dịch vụ công trực tuyến; thanh toán không dùng tiền mặt",
         starts_at=datetime.combine(today + timedelta(days=14), time(14, 0), tzinfo=LOCAL_TZ),
         trigger="annual_plan", **base))
+    assert upcoming.id is not None  # flushed by plan
     dialogues.announce(session, principal=leader, dialogue_id=upcoming.id)

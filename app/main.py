@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Request
@@ -15,6 +17,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
@@ -69,6 +72,8 @@ async def lifespan(app: FastAPI):
     deliveries."""
     settings = app.state.settings
     # The schedule's first round waits a little: start-up (and a short-lived test app) stays free of it.
+    # (work's session is Any: the schedule's lambda builds a tuple holding commit()'s None.)
+    rounds: list[tuple[str, int, int, Callable[[Session], object], Callable[[Any], object]]]
     rounds = [("reception schedule", SCHEDULE_START_DELAY_SECONDS, SCHEDULE_INTERVAL_SECONDS,
                reception_schedule.plan_sync, lambda session: (reception_schedule.sync(session), session.commit()))]
     if settings.smtp_host and settings.mail_interval_seconds > 0:

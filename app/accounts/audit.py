@@ -17,7 +17,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.core.db import utcnow
 from app.models.audit import AuditEvent
@@ -93,7 +93,7 @@ def record(
     key = _session_key(session)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_LOCK_ID})
-    last = session.exec(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    last = session.exec(select(AuditEvent).order_by(col(AuditEvent.seq).desc()).limit(1)).first()
     event = AuditEvent(
         seq=(last.seq + 1) if last else 1,
         at=utcnow(),
@@ -130,7 +130,7 @@ def verify(session: Session, *, key: str, batch: int = 5000) -> VerifyReport:
     after_seq = 0
     while True:
         rows = session.exec(
-            select(AuditEvent).where(AuditEvent.seq > after_seq).order_by(AuditEvent.seq).limit(batch)
+            select(AuditEvent).where(AuditEvent.seq > after_seq).order_by(col(AuditEvent.seq)).limit(batch)
         ).all()
         if not rows:
             break

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.core.errors import Forbidden
 from app.core.i18n import _
@@ -17,4 +17,4 @@ def list_events(session: Session, *, principal, entity_type: str | None = None, 
     stmt = select(AuditEvent)
     if entity_type:
         stmt = stmt.where(AuditEvent.entity_type == entity_type)
-    return paginate(session, stmt, order=[AuditEvent.seq], descending=True, limit=limit, cursor=cursor)
+    return paginate(session, stmt, order=[col(AuditEvent.seq)], descending=True, limit=limit, cursor=cursor)

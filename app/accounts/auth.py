@@ -12,7 +12,8 @@ from pwdlib import PasswordHash
 
 from app.accounts import passwords
 from app.accounts.audit import Actor
-from app.core.i18n import N_
+from app.core.errors import Forbidden
+from app.core.i18n import N_, _
 from app.models.user import Role, StaffUser
 
 _hasher = PasswordHash.recommended()  # argon2id
@@ -81,6 +82,13 @@ class Principal:
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions
+
+    @property
+    def account(self) -> StaffUser:
+        """The staff account itself, for the pages about one's own account: a token has none (403)."""
+        if self.user is None:
+            raise Forbidden(_("Trang này chỉ dành cho tài khoản cán bộ đăng nhập"))
+        return self.user
 
 
 def principal_for_user(user: StaffUser, client_addr: str = "", via: str = "user") -> Principal:

@@ -30,7 +30,7 @@ class ShownUser:
     """What pages show of the logged-in user. A plain copy: error pages are rendered after the
     request's session has been rolled back and closed, when the ORM row can no longer load."""
 
-    id: int
+    id: int | None
     username: str
     full_name: str
     role: str

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.accounts.auth import hash_password, verify_password
 from app.core.db import utcnow
@@ -150,10 +150,11 @@ def authenticate(
     if not user.is_active:
         # Only the holder of the right password learns that the account is disabled.
         raise Forbidden(_("Tài khoản này đã bị vô hiệu hóa. Vui lòng liên hệ quản trị hệ thống."))
-    forget = (LoginAttempt.device == device) if device else (
-        (LoginAttempt.device == "") & (LoginAttempt.username == username)
-        & (LoginAttempt.client_addr == client_addr[:64]))
+    forget = (col(LoginAttempt.device) == device) if device else (
+        (col(LoginAttempt.device) == "") & (col(LoginAttempt.username) == username)
+        & (col(LoginAttempt.client_addr) == client_addr[:64]))
     session.execute(delete(LoginAttempt).where(forget))
     # Failures older than any window are of no use: keep the table small.
-    session.execute(delete(LoginAttempt).where(LoginAttempt.at < utcnow() - max(throttle.window, timedelta(days=1))))
+    oldest = utcnow() - max(throttle.window, timedelta(days=1))
+    session.execute(delete(LoginAttempt).where(col(LoginAttempt.at) < oldest))
     return user

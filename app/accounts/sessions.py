@@ -7,7 +7,7 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.accounts import audit
 from app.accounts.audit import Actor
@@ -19,9 +19,10 @@ from app.models.user import StaffSession, StaffUser
 def start_session(session: Session, *, user: StaffUser, hours: int, client_addr: str, single: bool = False) -> str:
     """Create a browser session; returns the cookie value (only its hash is stored). `single`
     (setting SINGLE_SESSION): the user's other sessions end."""
+    assert user.id is not None  # a stored account logs in
     token = secrets.token_urlsafe(32)
     actor = Actor(f"user:{user.username}", user.id, user.role, client_addr)
-    ended = revoke_sessions(session, user.id) if single else 0
+    ended = revoke_sessions(session, user) if single else 0
     session.add(StaffSession(token_hash=hash_secret(token), user_id=user.id, client_addr=client_addr[:64],
                              expires_at=utcnow() + timedelta(hours=hours)))
     audit.record(session, actor=actor, action="auth.login", entity_type="staff_user", entity_id=user.id,
@@ -34,32 +35,35 @@ def end_session(session: Session, *, token: str, client_addr: str) -> None:
     if row and row.revoked_at is None:
         row.revoked_at = utcnow()
         user = session.get(StaffUser, row.user_id)
+        assert user is not None  # sessions belong to accounts, which are never deleted
         audit.record(session, actor=Actor(f"user:{user.username}", user.id, user.role, client_addr),
                      action="auth.logout", entity_type="staff_user", entity_id=user.id)
 
 
-def revoke_sessions(session: Session, user_id: int, *, keep_token: str | None = None) -> int:
+def revoke_sessions(session: Session, user: StaffUser, *, keep_token: str | None = None) -> int:
     """End every live session of a user (but the one of `keep_token`); how many were ended."""
     now = utcnow()
-    live = [StaffSession.user_id == user_id, StaffSession.revoked_at.is_(None), StaffSession.expires_at > now]
+    live = [col(StaffSession.user_id) == user.id, col(StaffSession.revoked_at).is_(None),
+            col(StaffSession.expires_at) > now]
     if keep_token:
-        live.append(StaffSession.token_hash != hash_secret(keep_token))
+        live.append(col(StaffSession.token_hash) != hash_secret(keep_token))
     count = session.exec(select(func.count()).select_from(StaffSession).where(*live)).one()
     if count:
         session.execute(update(StaffSession).where(*live).values(revoked_at=now))
     return count
 
 
-def live_sessions(session: Session, user_id: int) -> list[StaffSession]:
+def live_sessions(session: Session, user: StaffUser) -> list[StaffSession]:
     """A user's sessions that have neither ended nor expired, newest first."""
     return list(session.exec(select(StaffSession).where(
-        StaffSession.user_id == user_id, StaffSession.revoked_at.is_(None), StaffSession.expires_at > utcnow())
-        .order_by(StaffSession.id.desc())))
+        col(StaffSession.user_id) == user.id, col(StaffSession.revoked_at).is_(None),
+        col(StaffSession.expires_at) > utcnow()).order_by(col(StaffSession.id).desc())))
 
 
 def user_for_session(session: Session, token: str) -> StaffUser | None:
     row = session.exec(
-        select(StaffSession).where(StaffSession.token_hash == hash_secret(token), StaffSession.revoked_at.is_(None))
+        select(StaffSession).where(StaffSession.token_hash == hash_secret(token),
+                                   col(StaffSession.revoked_at).is_(None))
     ).first()
     if row is None or row.expires_at <= utcnow():
         return None

@@ -8,7 +8,7 @@ import secrets
 from dataclasses import replace
 from datetime import timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.accounts import audit
 from app.accounts.audit import Actor
@@ -87,12 +87,20 @@ def revoke_token(session: Session, *, actor: Actor, token_id: int) -> ApiToken:
 
 def list_tokens(session: Session) -> list[ApiToken]:
     """Every token, live ones first, newest first (a ward has a handful)."""
-    return list(session.exec(select(ApiToken).order_by(ApiToken.revoked_at.is_not(None), ApiToken.id.desc())))
+    return list(session.exec(select(ApiToken).order_by(col(ApiToken.revoked_at).is_not(None), col(ApiToken.id).desc())))
+
+
+def token_owners(session: Session, tokens: list[ApiToken]) -> dict[int, StaffUser]:
+    """The accounts that personal tokens act for, by id (one query for the whole list)."""
+    ids = {t.user_id for t in tokens if t.user_id is not None}
+    if not ids:
+        return {}
+    return {u.id: u for u in session.exec(select(StaffUser).where(col(StaffUser.id).in_(ids))) if u.id is not None}
 
 
 def principal_for_token(session: Session, token: str, client_addr: str = "") -> Principal | None:
     row = session.exec(
-        select(ApiToken).where(ApiToken.token_hash == hash_secret(token), ApiToken.revoked_at.is_(None))
+        select(ApiToken).where(ApiToken.token_hash == hash_secret(token), col(ApiToken.revoked_at).is_(None))
     ).first()
     if row is None:
         return None
@@ -101,11 +109,13 @@ def principal_for_token(session: Session, token: str, client_addr: str = "") -> 
             or row.last_used_addr != client_addr[:64]):
         row.last_used_at, row.last_used_addr = now, client_addr[:64]
         session.add(row)
-    limits = {"token_id": row.id, "rate_limit": row.rate_limit}
+    token_id, rate_limit = row.id, row.rate_limit
     if row.user_id is not None:
         user = session.get(StaffUser, row.user_id)
         if user is None or not user.is_active:
             return None
-        return replace(principal_for_user(user, client_addr, via=f"token:{row.name}:user"), **limits)
+        return replace(principal_for_user(user, client_addr, via=f"token:{row.name}:user"), token_id=token_id,
+                       rate_limit=rate_limit)
     perms = frozenset().union(*(SCOPES.get(s, frozenset()) for s in row.scope_set))
-    return Principal(actor=Actor(f"token:{row.name}", None, None, client_addr), permissions=perms, **limits)
+    return Principal(actor=Actor(f"token:{row.name}", None, None, client_addr), permissions=perms, token_id=token_id,
+                     rate_limit=rate_limit)

@@ -5,7 +5,7 @@ account, ends its sessions. Every change is audited, never with any password mat
 from __future__ import annotations
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.accounts import audit, passwords
 from app.accounts.audit import Actor
@@ -53,7 +53,7 @@ def change_password(session: Session, *, user: StaffUser, current_password: str,
                         user_inputs=_user_inputs(user))
     _set_password(user, new_password, temporary=False)
     session.add(user)
-    ended = revoke_sessions(session, user.id, keep_token=keep_token)
+    ended = revoke_sessions(session, user, keep_token=keep_token)
     audit.record(session, actor=Actor(f"user:{user.username}", user.id, user.role, client_addr),
                  action="user.password_change", entity_type="staff_user", entity_id=user.id,
                  after={"ended_sessions": ended})
@@ -66,13 +66,17 @@ def _set_password(user: StaffUser, password: str, *, temporary: bool) -> None:
     user.password_changed_at = user.updated_at = utcnow()
 
 
-def _managed_user(session: Session, principal: Principal, user_id: int) -> StaffUser:
-    if not principal.can("user:manage"):
-        raise Forbidden(_("Bạn không có quyền quản lý tài khoản"))
+def get_user(session: Session, user_id: int) -> StaffUser:
     user = session.get(StaffUser, user_id)
     if user is None:
         raise NotFound(_("Không tìm thấy tài khoản"))
     return user
+
+
+def _managed_user(session: Session, principal: Principal, user_id: int) -> StaffUser:
+    if not principal.can("user:manage"):
+        raise Forbidden(_("Bạn không có quyền quản lý tài khoản"))
+    return get_user(session, user_id)
 
 
 def user_by_username(session: Session, username: str) -> StaffUser:
@@ -94,7 +98,7 @@ def reset_password(session: Session, *, principal: Principal, user_id: int, pass
                             user_inputs=_user_inputs(user))
     _set_password(user, password, temporary=temporary)
     session.add(user)
-    ended = revoke_sessions(session, user.id)
+    ended = revoke_sessions(session, user)
     audit.record(session, actor=principal.actor, action="user.password_reset", entity_type="staff_user",
                  entity_id=user.id, after={"username": user.username, "temporary": temporary,
                                            "ended_sessions": ended})
@@ -112,12 +116,12 @@ def set_active(session: Session, *, principal: Principal, user_id: int, active: 
             raise Conflict(_("Không thể tự vô hiệu hóa tài khoản của mình"))
         if user.role == Role.admin:
             admins = session.exec(select(func.count()).select_from(StaffUser).where(
-                StaffUser.role == Role.admin, StaffUser.is_active.is_(True))).one()
+                StaffUser.role == Role.admin, col(StaffUser.is_active).is_(True))).one()
             if admins <= 1:
                 raise Conflict(_("Không thể vô hiệu hóa quản trị viên cuối cùng đang hoạt động"))
     user.is_active, user.updated_at = active, utcnow()
     session.add(user)
-    ended = 0 if active else revoke_sessions(session, user.id)
+    ended = 0 if active else revoke_sessions(session, user)
     audit.record(session, actor=principal.actor, action="user.enable" if active else "user.disable",
                  entity_type="staff_user", entity_id=user.id,
                  after={"username": user.username, **({} if active else {"ended_sessions": ended})})
@@ -127,7 +131,7 @@ def set_active(session: Session, *, principal: Principal, user_id: int, active: 
 def end_user_sessions(session: Session, *, principal: Principal, user_id: int) -> int:
     """End every session of an account at once (a lost phone, a shared computer)."""
     user = _managed_user(session, principal, user_id)
-    ended = revoke_sessions(session, user.id)
+    ended = revoke_sessions(session, user)
     audit.record(session, actor=principal.actor, action="user.sessions_end", entity_type="staff_user",
                  entity_id=user.id, after={"username": user.username, "ended_sessions": ended})
     return ended
@@ -135,7 +139,7 @@ def end_user_sessions(session: Session, *, principal: Principal, user_id: int) -
 
 def end_own_sessions(session: Session, *, user: StaffUser, keep_token: str | None, client_addr: str) -> int:
     """End one's own other sessions (this browser stays logged in)."""
-    ended = revoke_sessions(session, user.id, keep_token=keep_token)
+    ended = revoke_sessions(session, user, keep_token=keep_token)
     audit.record(session, actor=Actor(f"user:{user.username}", user.id, user.role, client_addr),
                  action="user.sessions_end", entity_type="staff_user", entity_id=user.id,
                  after={"username": user.username, "ended_sessions": ended})
@@ -145,8 +149,9 @@ def end_own_sessions(session: Session, *, user: StaffUser, keep_token: str | Non
 def list_users(session: Session) -> list[tuple[StaffUser, int]]:
     """Every account with its number of live sessions, active ones first, by username."""
     now = utcnow()
-    counts = dict(session.exec(select(StaffSession.user_id, func.count()).where(
-        StaffSession.revoked_at.is_(None), StaffSession.expires_at > now).group_by(StaffSession.user_id)).all())
-    users = session.exec(select(StaffUser).order_by(StaffUser.is_active.desc(), StaffUser.username)).all()
+    counts: dict[int | None, int] = dict(session.exec(select(StaffSession.user_id, func.count()).where(
+        col(StaffSession.revoked_at).is_(None), col(StaffSession.expires_at) > now)
+        .group_by(col(StaffSession.user_id))).all())
+    users = session.exec(select(StaffUser).order_by(col(StaffUser.is_active).desc(), StaffUser.username)).all()
     return [(u, counts.get(u.id, 0)) for u in users]
 

@@ -15,12 +15,11 @@ from app.accounts import login, passwords, sessions, users
 from app.accounts.auth import Principal
 from app.accounts.deps import CurrentStaff, require
 from app.core.deps import FormDep, RowId, SessionDep
-from app.core.errors import AppError, Invalid
+from app.core.errors import AppError, Invalid, TooManyRequests
 from app.core.forms import FormFailure, form_values, refused_by_service
 from app.core.i18n import N_, _
 from app.core.security import SESSION_COOKIE, client_addr
 from app.core.templating import render
-from app.models.user import StaffUser
 from app.site.web_public import safe_next
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
@@ -36,9 +35,9 @@ DONE = {
 
 def _account_page(request: Request, session: Session, principal: Principal, *, errors: dict | None = None,
                   done: str = "", next_url: str = "", status_code: int = 200):
-    user = principal.user
+    user = principal.account
     ctx = {"principal": principal, "user": user, "errors": errors or {}, "done": done, "next": next_url,
-           "sessions": sessions.live_sessions(session, user.id), "min_length": passwords.MIN_LENGTH}
+           "sessions": sessions.live_sessions(session, user), "min_length": passwords.MIN_LENGTH}
     return render(request, "staff/accounts/account.html", ctx, status_code=status_code, headers=NO_STORE)
 
 
@@ -58,7 +57,7 @@ def change_password(request: Request, form: FormDep, session: SessionDep, princi
     try:
         if new != again:
             raise Invalid(_("Hai lần nhập mật khẩu mới không khớp"), fields={"new_password2": "mismatch"})
-        users.change_password(session, user=principal.user, current_password=current, new_password=new,
+        users.change_password(session, user=principal.account, current_password=current, new_password=new,
                               client_addr=client_addr(request), throttle=login.Throttle.from_settings(
                                   request.app.state.settings), keep_token=request.cookies.get(SESSION_COOKIE))
     except AppError as exc:
@@ -69,7 +68,7 @@ def change_password(request: Request, form: FormDep, session: SessionDep, princi
         errors = {k: exc.message for k in exc.fields} or {"__all__": exc.message}
         response = _account_page(request, session, principal, errors=errors, next_url=next_url,
                                  status_code=exc.status_code)
-        if exc.status_code == 429:
+        if isinstance(exc, TooManyRequests):
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
     if next_url:
@@ -80,7 +79,7 @@ def change_password(request: Request, form: FormDep, session: SessionDep, princi
 @router.post("/account/sessions/end", name="account_end_sessions")
 def end_own_sessions(request: Request, form: FormDep, session: SessionDep, principal: CurrentStaff):
     """Log out every other browser of mine (this one stays)."""
-    users.end_own_sessions(session, user=principal.user, keep_token=request.cookies.get(SESSION_COOKIE),
+    users.end_own_sessions(session, user=principal.account, keep_token=request.cookies.get(SESSION_COOKIE),
                            client_addr=client_addr(request))
     return RedirectResponse(request.app.url_path_for("account_page") + "?done=sessions", status_code=303)
 
@@ -124,8 +123,7 @@ def reset_password(request: Request, form: FormDep, session: SessionDep, user_id
         password = users.reset_password(session, principal=principal, user_id=user_id, password=typed or None)
     if failed:
         return _failed(request, session, principal, user_id, failed)
-    user = session.get(StaffUser, user_id)
-    return _list_page(request, session, principal, reset=(user, password))
+    return _list_page(request, session, principal, reset=(users.get_user(session, user_id), password))
 
 
 def _set_active(request: Request, session, principal: Principal, user_id: int, *, active: bool):
@@ -158,4 +156,4 @@ def end_sessions(request: Request, form: FormDep, session: SessionDep, user_id: 
         users.end_user_sessions(session, principal=principal, user_id=user_id)
     if failed:
         return _failed(request, session, principal, user_id, failed)
-    return _done(request, "sessions", session.get(StaffUser, user_id).username, user_id)
+    return _done(request, "sessions", users.get_user(session, user_id).username, user_id)

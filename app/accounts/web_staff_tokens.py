@@ -7,16 +7,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from app.accounts.auth import SCOPE_LABELS, Principal
 from app.accounts.deps import require
-from app.accounts.tokens import RATE_LIMIT_RANGE, create_token, list_tokens, revoke_token, update_token
+from app.accounts.tokens import RATE_LIMIT_RANGE, create_token, list_tokens, revoke_token, token_owners, update_token
 from app.core.deps import FormDep, RowId, SessionDep
 from app.core.forms import FormFailure, form_values, refused_by_service
 from app.core.templating import render
 from app.core.validation import int_in_range
-from app.models.user import StaffUser
 
 router = APIRouter(prefix="/staff/tokens", include_in_schema=False)
 
@@ -24,8 +23,7 @@ router = APIRouter(prefix="/staff/tokens", include_in_schema=False)
 def _page(request: Request, session: Session, principal: Principal, *, new_token: str = "", failed: str = "",
           values: dict | None = None, errors: dict | None = None, status_code: int = 200):
     tokens = list_tokens(session)
-    owners = {u.id: u for u in session.exec(select(StaffUser).where(
-        StaffUser.id.in_([t.user_id for t in tokens if t.user_id])))}
+    owners = token_owners(session, tokens)
     ctx = {"principal": principal, "tokens": tokens, "owners": owners, "new_token": new_token, "failed": failed,
            "values": values or {"rate_limit": "600"}, "errors": errors or {},
            "scopes": [(k, str(v)) for k, v in SCOPE_LABELS.items()], "limits": RATE_LIMIT_RANGE}

@@ -152,10 +152,10 @@ def _detail(session: Session, principal: Principal, complaint_id: int) -> CaseDe
     deadlines = [DeadlineOut(**row) for row in deadline_rows(session, case, local_today())]
     timeline = [CaseEventOut(at=e.at, action=e.action, from_status=e.from_status or None, to_status=e.to_status,
                              note=e.note, public=e.public, actor=e.actor)
-                for e in queries.timeline(session, case.id, public_only=False)]
+                for e in queries.timeline(session, case, public_only=False)]
     attachments = [] if privacy.is_protected(case) else [
         CaseAttachmentOut(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size, sha256=a.sha256)
-        for a in queries.attachments(session, case.id)]
+        for a in queries.attachments(session, case)]
     sender = _sender_if_allowed(case, principal)
     return _case_out(case, sender, CaseDetailOut, deadlines=deadlines, timeline=timeline, attachments=attachments)
 
@@ -191,6 +191,7 @@ def transfer_in(request: Request, session: SessionDep, body: TransferIn,
     case = intake.file_case(session, data=body, channel=Channel.transfer.value, actor=principal.actor,
                             principal=principal, store=request.app.state.settings.file_store,
                             pakn_code=body.pakn_code, external_ref=body.external_ref, received_on=body.received_on)
+    assert case.id is not None  # flushed by file_case
     return _detail(session, principal, case.id)
 
 

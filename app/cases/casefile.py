@@ -50,17 +50,17 @@ def read(session: Session, *, principal: Principal, complaint_id: int) -> CaseFi
     case = cv.case
     protected = privacy.is_protected(case)
     files_visible = cv.identity_visible or not protected
-    all_files = queries.attachments(session, case.id)
+    all_files = queries.attachments(session, case)
     return CaseFile(
         cv=cv,
         protected=protected,
         deadlines=queries.deadlines(session, case),
-        events=queries.timeline(session, case.id, public_only=False),
+        events=queries.timeline(session, case, public_only=False),
         attachments=all_files if files_visible else [],
         hidden_files=0 if files_visible else len(all_files),
         names=queries.staff_names(session, {case.assignee_id, case.resolver_id}),
         users=queries.assignable_users(session),
-        parts=queries.parts_of(session, case.id),
+        parts=queries.parts_of(session, case),
         source=queries.get(session, case.source_id) if case.source_id else None,
         visit=session.exec(select(ReceptionVisit).where(ReceptionVisit.complaint_id == case.id)).first(),
         commitments=commitment_links.commitments_serving(session, complaint_id=case.id),

@@ -6,6 +6,7 @@ deadlines; classification is the workflow's first action (app/cases/workflow.py)
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 
 from pydantic import Field, field_validator, model_validator
@@ -20,7 +21,7 @@ from app.cases.questions import question_about
 from app.cases.trail import feed, notify_sender, record_step, refresh_due
 from app.core import files
 from app.core.errors import Forbidden, Invalid
-from app.core.files import FileStore
+from app.core.files import FileStore, Upload
 from app.core.i18n import N_, _
 from app.core.timeutil import local_today
 from app.core.validation import InputModel, check_date_range
@@ -101,7 +102,7 @@ class CaseInput(InputModel):
         return self
 
 
-def file_case(session: Session, *, data: CaseInput, channel: str, actor: Actor, uploads: list = (),
+def file_case(session: Session, *, data: CaseInput, channel: str, actor: Actor, uploads: Sequence[Upload] = (),
               store: FileStore | None = None, principal: Principal | None = None, pakn_code: str = "",
               external_ref: str = "", received_on: date | None = None, disclosure_id: int | None = None) -> Complaint:
     """Register a letter: a case with a fresh tracking code, its files and a first public step.
@@ -109,8 +110,10 @@ def file_case(session: Session, *, data: CaseInput, channel: str, actor: Actor, 
     channel = Channel(channel).value
     if channel != Channel.web and (principal is None or not principal.can("complaint:intake")):
         raise Forbidden(_("Chỉ cán bộ được nhập đơn thay người gửi"))
-    uploads = list(uploads)
+    if uploads and store is None:
+        raise ValueError("file_case: files need the file store")  # a caller's mistake, not the sender's
     for u in uploads:
+        assert store is not None
         files.check(data=u.data, filename=u.filename, max_bytes=store.max_bytes)
     today = local_today()
     received_on = check_date_range(received_on) or today
@@ -128,6 +131,7 @@ def file_case(session: Session, *, data: CaseInput, channel: str, actor: Actor, 
     session.add(case)
     session.flush()
     for u in uploads:
+        assert store is not None and case.id is not None
         stored = files.store(store.directory, data=u.data, filename=u.filename, max_bytes=store.max_bytes)
         session.add(ComplaintAttachment(complaint_id=case.id, filename=stored.filename,
                                         content_type=stored.content_type, size=stored.size, sha256=stored.sha256))

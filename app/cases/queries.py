@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Date, Integer, func, literal, tuple_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.accounts.auth import PERMISSIONS, Principal
 from app.cases.codes import normalise_code
@@ -55,16 +55,16 @@ def by_tracking_code(session: Session, code: str) -> Complaint:
     return case
 
 
-def timeline(session: Session, complaint_id: int, *, public_only: bool) -> list[ComplaintEvent]:
-    stmt = select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint_id)
+def timeline(session: Session, case: Complaint, *, public_only: bool) -> list[ComplaintEvent]:
+    stmt = select(ComplaintEvent).where(ComplaintEvent.complaint_id == case.id)
     if public_only:
-        stmt = stmt.where(ComplaintEvent.public.is_(True))
-    return list(session.exec(stmt.order_by(ComplaintEvent.at, ComplaintEvent.id)))
+        stmt = stmt.where(col(ComplaintEvent.public).is_(True))
+    return list(session.exec(stmt.order_by(col(ComplaintEvent.at), col(ComplaintEvent.id))))
 
 
-def attachments(session: Session, complaint_id: int) -> list[ComplaintAttachment]:
-    return list(session.exec(select(ComplaintAttachment).where(ComplaintAttachment.complaint_id == complaint_id)
-                             .order_by(ComplaintAttachment.id)))
+def attachments(session: Session, case: Complaint) -> list[ComplaintAttachment]:
+    return list(session.exec(select(ComplaintAttachment).where(ComplaintAttachment.complaint_id == case.id)
+                             .order_by(col(ComplaintAttachment.id))))
 
 
 def attachment(session: Session, complaint_id: int, attachment_id: int) -> ComplaintAttachment | None:
@@ -73,9 +73,10 @@ def attachment(session: Session, complaint_id: int, attachment_id: int) -> Compl
                                                           ComplaintAttachment.complaint_id == complaint_id)).first()
 
 
-def parts_of(session: Session, complaint_id: int) -> list[Complaint]:
+def parts_of(session: Session, case: Complaint) -> list[Complaint]:
     """The cases split from this letter."""
-    return list(session.exec(select(Complaint).where(Complaint.source_id == complaint_id).order_by(Complaint.id)))
+    return list(session.exec(select(Complaint).where(Complaint.source_id == case.id)
+                             .order_by(col(Complaint.id))))
 
 
 def deadlines(session: Session, case: Complaint) -> list[CaseDeadline]:
@@ -100,8 +101,8 @@ def case_list(session: Session, *, kind: str | None = None, status: str | None =
         stmt = stmt.where(Complaint.field == field)
     if updated_since is not None:
         stmt = stmt.where(Complaint.updated_at >= as_utc(updated_since))
-    return paginate(session, stmt, order=[Complaint.updated_at, Complaint.id], descending=updated_since is None,
-                    limit=limit, cursor=cursor)
+    return paginate(session, stmt, order=[col(Complaint.updated_at), col(Complaint.id)],
+                    descending=updated_since is None, limit=limit, cursor=cursor)
 
 
 # The inbox -----------------------------------------------------------------------------------------
@@ -133,13 +134,13 @@ def _filtered(stmt, f: InboxFilters, today: date):
     if f.department:
         stmt = stmt.where(Complaint.department == f.department)
     if f.unassigned:
-        stmt = stmt.where(Complaint.assignee_id.is_(None))
+        stmt = stmt.where(col(Complaint.assignee_id).is_(None))
     elif f.assignee_id is not None:
         stmt = stmt.where(Complaint.assignee_id == f.assignee_id)
     if f.overdue:
-        stmt = stmt.where(Complaint.due_on < today)
+        stmt = stmt.where(col(Complaint.due_on) < today)
     if f.due_by is not None:
-        stmt = stmt.where(Complaint.due_on >= today, Complaint.due_on <= f.due_by)
+        stmt = stmt.where(col(Complaint.due_on) >= today, col(Complaint.due_on) <= f.due_by)
     return stmt
 
 
@@ -171,15 +172,15 @@ def inbox(session: Session, filters: InboxFilters, *, today: date, limit: int = 
     """Cases matching the filters, nearest deadline first (cases with no open deadline last)."""
     limit = max(1, min(int(limit), MAX_LIMIT))
     base = _filtered(select(Complaint), filters, today)
-    after_due, after_id = _decode(cursor) if cursor else (None, None)
+    after_due, after_id = _decode(cursor) if cursor else (None, 0)
     rows: list[Complaint] = []
     undated_after = 0
     if cursor is None or after_due is not None:
-        stmt = base.where(Complaint.due_on.is_not(None))
+        stmt = base.where(col(Complaint.due_on).is_not(None))
         if after_due is not None:
-            stmt = stmt.where(tuple_(Complaint.due_on, Complaint.id)
+            stmt = stmt.where(tuple_(col(Complaint.due_on), col(Complaint.id))
                               > tuple_(literal(after_due, type_=Date), literal(after_id, type_=Integer)))
-        rows = list(session.exec(stmt.order_by(Complaint.due_on, Complaint.id).limit(limit + 1)))
+        rows = list(session.exec(stmt.order_by(col(Complaint.due_on), col(Complaint.id)).limit(limit + 1)))
         if len(rows) > limit:
             rows = rows[:limit]
             return Page(rows, _encode(rows[-1]))
@@ -187,8 +188,8 @@ def inbox(session: Session, filters: InboxFilters, *, today: date, limit: int = 
         undated_after = after_id
     if not filters.overdue and filters.due_by is None:  # those filters only match dated cases
         remaining = limit - len(rows)
-        more = list(session.exec(base.where(Complaint.due_on.is_(None), Complaint.id > undated_after)
-                                 .order_by(Complaint.id).limit(remaining + 1)))
+        more = list(session.exec(base.where(col(Complaint.due_on).is_(None), col(Complaint.id) > undated_after)
+                                 .order_by(col(Complaint.id)).limit(remaining + 1)))
         if len(more) > remaining:
             rows += more[:remaining]
             return Page(rows, _encode(rows[-1]))
@@ -211,8 +212,8 @@ def dashboard(session: Session, *, today: date) -> Dashboard:
     """Overdue cases, cases due from today to Sunday, and counts by status and by kind."""
     week_end = today + timedelta(days=6 - today.weekday())
     count = select(func.count()).select_from(Complaint)
-    overdue = session.exec(count.where(Complaint.due_on < today)).one()
-    this_week = session.exec(count.where(Complaint.due_on >= today, Complaint.due_on <= week_end)).one()
+    overdue = session.exec(count.where(col(Complaint.due_on) < today)).one()
+    this_week = session.exec(count.where(col(Complaint.due_on) >= today, col(Complaint.due_on) <= week_end)).one()
     by_status = dict(session.exec(select(Complaint.status, func.count()).group_by(Complaint.status)).all())
     by_kind = dict(session.exec(select(Complaint.kind, func.count()).group_by(Complaint.kind)).all())
     return Dashboard(
@@ -227,7 +228,7 @@ def dashboard(session: Session, *, today: date) -> Dashboard:
 def departments(session: Session) -> list[str]:
     """Departments cases have been assigned to (for the filter). One query that skips from value
     to value along ix_complaint_department (a probe per department, not a read of every case)."""
-    c = Complaint.__table__.c
+    c = Complaint.__table__.c  # type: ignore[attr-defined]  # SQLModel sets __table__ on table classes
     first = select(func.min(c.department).label("d")).where(c.department > "").cte("departments", recursive=True)
     step = select(select(func.min(c.department)).where(c.department > first.c.d).scalar_subquery())\
         .where(first.c.d.is_not(None))
@@ -241,15 +242,17 @@ HANDLER_ROLES = tuple(role.value if hasattr(role, "value") else role
 
 def assignable_users(session: Session) -> list[StaffUser]:
     """Active staff who may handle cases (the assignee select)."""
-    return list(session.exec(select(StaffUser).where(StaffUser.is_active.is_(True), StaffUser.role.in_(HANDLER_ROLES))
+    return list(session.exec(select(StaffUser).where(col(StaffUser.is_active).is_(True),
+                                                      col(StaffUser.role).in_(HANDLER_ROLES))
                              .order_by(StaffUser.full_name, StaffUser.username)))
 
 
-def staff_names(session: Session, ids: set[int]) -> dict[int, str]:
-    ids = {i for i in ids if i is not None}
-    if not ids:
+def staff_names(session: Session, ids: set[int | None]) -> dict[int, str]:
+    known = {i for i in ids if i is not None}
+    if not known:
         return {}
-    return {u.id: (u.full_name or u.username) for u in session.exec(select(StaffUser).where(StaffUser.id.in_(ids)))}
+    users = session.exec(select(StaffUser).where(col(StaffUser.id).in_(known)))
+    return {u.id: (u.full_name or u.username) for u in users if u.id is not None}
 
 
 def sender_label(case: Complaint, principal: Principal) -> str:

@@ -6,7 +6,7 @@ is never shown there."""
 from __future__ import annotations
 
 from pydantic import Field, field_validator
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.accounts import audit
 from app.accounts.auth import Principal
@@ -70,7 +70,8 @@ def publish_answer(session: Session, *, principal: Principal, complaint_id: int,
     audit.record(session, actor=principal.actor, action="complaint.answer_publish", entity_type="complaint",
                  entity_id=case.id, before=before, after={**data.model_dump(), "published": True})
     if first:
-        title = session.get(Disclosure, case.disclosure_id).title
+        document = session.get(Disclosure, case.disclosure_id)
+        title = document.title if document else ""
         events.record(session, type="disclosure.answered", entity="disclosure", entity_id=case.disclosure_id,
                       summary=f"Trả lời câu hỏi về văn bản: {title}")
     return case
@@ -100,5 +101,6 @@ def unpublish_if_protected(case: Complaint) -> None:
 def answered_questions(session: Session, disclosure_id: int) -> list[Complaint]:
     """The published questions and answers under a document, oldest first."""
     return list(session.exec(select(Complaint).where(Complaint.disclosure_id == disclosure_id,
-                                                     Complaint.answer_published_at.is_not(None), open_clause())
-                             .order_by(Complaint.answer_published_at, Complaint.id).limit(200)))
+                                                     col(Complaint.answer_published_at).is_not(None),
+                                                     open_clause())
+                             .order_by(col(Complaint.answer_published_at), col(Complaint.id)).limit(200)))

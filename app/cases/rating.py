@@ -52,8 +52,9 @@ def can_rate(case: Complaint) -> bool:
 
 def rate(session: Session, *, code: str, data: RatingInput, actor: Actor) -> Complaint:
     """The sender rates the answer, once, after resolution: the tracking code and the rating key."""
-    case = by_tracking_code(session, code)
-    case = for_change(session, case.id)
+    found = by_tracking_code(session, code)
+    assert found.id is not None  # a stored case
+    case = for_change(session, found.id)
     if case.status not in RATEABLE or case.resolved_on is None:
         raise Conflict(_("Chỉ đánh giá được sau khi đơn đã được giải quyết"))
     if case.satisfaction is not None:

@@ -61,13 +61,14 @@ def split(session: Session, *, principal: Principal, complaint_id: int, data: Sp
     case.identity_protected = case.identity_protected or any(p.kind == CaseKind.denunciation for p in data.parts)
     unpublish_if_protected(case)
     case.kind, case.subject, case.content = first.kind.value, first.subject, first.content
-    files_of_letter = attachments(session, case.id)
+    files_of_letter = attachments(session, case)
     created = []
     for part in others:
         new = Complaint(tracking_code=unique_code(session), kind=part.kind.value, subject=part.subject,
                         content=part.content, source_id=case.id, **{f: getattr(case, f) for f in COPIED_FIELDS})
         session.add(new)
         session.flush()
+        assert new.id is not None
         for a in files_of_letter:
             session.add(ComplaintAttachment(complaint_id=new.id, filename=a.filename, content_type=a.content_type,
                                             size=a.size, sha256=a.sha256))

@@ -28,6 +28,7 @@ from app.models.event import Audience
 def record_step(session: Session, case: Complaint, actor: Actor, action: str, from_status: str, to_status: str,
                 note: str, *, public: bool) -> ComplaintEvent:
     """A step on the case's timeline (`public`: shown on the tracking page)."""
+    assert case.id is not None  # flushed before its first step
     e = ComplaintEvent(complaint_id=case.id, at=utcnow(), actor=actor.label[:120], action=action,
                        from_status=from_status, to_status=to_status, note=note[:5000], public=public)
     session.add(e)
@@ -63,6 +64,7 @@ def notify_sender(session: Session, case: Complaint, note: str) -> None:
 def feed(session: Session, case: Complaint, type: str, from_status: str) -> None:
     """The change feed says what kind of case moved where: never who sent it nor its subject
     (which may name people), and only to readers of cases."""
+    assert case.id is not None  # a stored case
     what = f"{KIND_LABELS[CaseKind(case.kind)].message} ({FIELD_LABELS[CaseField(case.field)].message})"
     moved = (f"{CASE_STATUS_LABELS[CaseStatus(from_status)].message} → " if from_status else "")
     events.record(session, type=type, entity="case", entity_id=case.id, audience=Audience.cases,

@@ -61,7 +61,7 @@ def public_view(session: Session, case: Complaint, *, today: date | None = None)
     today = today or local_today()
     deadlines = deadline_rows(session, case, today)
     timeline = [{"at": e.at, "status": e.to_status, "note": e.note}
-                for e in queries.timeline(session, case.id, public_only=True)]
+                for e in queries.timeline(session, case, public_only=True)]
     return {
         "tracking_code": format_code(case.tracking_code),
         "kind": case.kind,

@@ -100,7 +100,7 @@ def create(request: Request, form: FormDep, session: SessionDep, user: OptionalU
     if document is not None:
         values["kind"] = "petition"  # a question about a document is a petition
     data, errors = validate_case(values)
-    if errors:
+    if data is None:
         return _form_page(request, values=values, errors=errors, status_code=422, about=document, key=key)
     settings = request.app.state.settings
     try:
@@ -211,7 +211,7 @@ def track_rate(request: Request, form: FormDep, session: SessionDep, user: Optio
     try:
         hit_track(request.app, client_addr(request))
         case = queries.by_tracking_code(session, code)
-        if not errors:
+        if data is not None:
             rating.rate(session, code=code, data=data, actor=_actor(request))
     except Invalid as exc:
         session.rollback()

@@ -154,7 +154,7 @@ def bulk_assign(request: Request, form: FormDep, session: SessionDep,
     today = local_today()
     filters, echo = _filters(principal, kind=None, status=None, field=None, department="", assignee="", overdue="",
                              due_within="", session=session, today=today)
-    if errors:
+    if errors or data is None:
         return _inbox_page(request, session, principal, echo=echo, filters=filters, errors=errors, values=values,
                            status_code=422)
     result = workflow.transition_many(session, principal=principal, complaint_ids=ids, data=data)
@@ -205,7 +205,7 @@ def intake_letter(request: Request, form: FormDep, session: SessionDep,
             if not MIN_DATE <= received_on <= MAX_DATE:
                 errors["received_on"] = _("Ngày phải trong khoảng năm 1900 đến 2200")
     values.update(extra)
-    if errors:
+    if errors or data is None:
         return _intake_page(request, principal=principal, values=values, errors=errors, status_code=422)
     settings = request.app.state.settings
     # Every refusal but a 403 (the page for it) is shown on the form, with what was typed kept.
@@ -291,7 +291,7 @@ def complaint_action(request: Request, form: FormDep, session: SessionDep, compl
     if rule is not None and not principal.can(rule.permission):
         raise Forbidden(_("Vai trò của bạn không được thực hiện thao tác này"))
     data, errors = validate(workflow.TransitionInput, values)
-    if not errors:
+    if data is not None:
         try:
             workflow.transition(session, principal=principal, complaint_id=complaint_id, data=data)
         except Invalid as exc:
@@ -320,16 +320,16 @@ def complaint_split(request: Request, form: FormDep, session: SessionDep, compla
             parts.append(part)
     try:
         data = split.SplitInput.model_validate({"parts": parts})
-        split.split(session, principal=principal, complaint_id=complaint_id, data=data)
     except ValidationError:
         errors = {"split": _("Cần ít nhất hai phần, mỗi phần có loại đơn, tiêu đề (từ 5 ký tự) "
                              "và nội dung (từ 10 ký tự)")}
-    except Invalid as exc:
-        session.rollback()
-        errors = {"split": exc.message}
     else:
-        url = request.app.url_path_for("staff_complaint_detail", complaint_id=complaint_id)
-        return RedirectResponse(f"{url}#timeline", status_code=303)
+        with refused_by_service(session, shown=(422,)) as failed:
+            split.split(session, principal=principal, complaint_id=complaint_id, data=data)
+        if not failed:
+            url = request.app.url_path_for("staff_complaint_detail", complaint_id=complaint_id)
+            return RedirectResponse(f"{url}#timeline", status_code=303)
+        errors = {"split": failed.message}
     return _case_page(request, session, principal, complaint_id, failed="split", values=values, errors=errors,
                       status_code=422)
 
@@ -340,7 +340,7 @@ def publish_answer(request: Request, form: FormDep, session: SessionDep, complai
     """Publish (or correct) the question and answer under the document the case asks about."""
     values = form_values(form)
     data, errors = validate(questions.AnswerInput, {k: values.get(k, "") for k in ("public_question", "public_answer")})
-    if not errors:
+    if data is not None:
         with refused_by_service(session, shown=(409,)) as failed:
             questions.publish_answer(session, principal=principal, complaint_id=complaint_id, data=data)
         if failed:

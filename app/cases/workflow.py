@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from pydantic import Field, field_validator
 from sqlalchemy import update as sa_update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.accounts import audit
 from app.accounts.auth import PERMISSIONS, Principal
@@ -190,7 +190,7 @@ def _touch_commitments(session: Session, case: Complaint) -> None:
     """A commitment linked to this case shows the case's status: API readers syncing
     dialogues by updated_since must see the change."""
     linked = select(CommitmentLink.commitment_id).where(CommitmentLink.complaint_id == case.id)
-    session.execute(sa_update(Commitment).where(Commitment.id.in_(linked)).values(updated_at=utcnow()))
+    session.execute(sa_update(Commitment).where(col(Commitment.id).in_(linked)).values(updated_at=utcnow()))
 
 
 def _default_note(data: TransitionInput) -> str:

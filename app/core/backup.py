@@ -279,8 +279,8 @@ def _occupied(settings: Settings) -> str:
     else:
         engine = create_engine(settings.database_url)
         try:
-            with engine.connect() as conn:
-                if inspect(conn).get_table_names():
+            with engine.connect() as connection:
+                if inspect(connection).get_table_names():
                     found.append(make_url(settings.database_url).render_as_string())
         finally:
             engine.dispose()

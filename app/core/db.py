@@ -76,6 +76,10 @@ class _WriteGate:
     SQLite never has to wait, and processes take turns: a writer that waits announces itself
     (a shared lock on a second file), and a process about to write again lets it go first."""
 
+    _fd: int | None
+    _waiting: int | None
+    _probe: int | None
+
     def __init__(self, engine: Engine, database: str | None, wait_seconds: float):
         self._threads = threading.Lock()
         self._wait = wait_seconds
@@ -104,6 +108,7 @@ class _WriteGate:
             except BaseException:
                 self._threads.release()
                 raise
+        assert self._fd is not None and self._waiting is not None  # opened together by _open()
         if self._other_process_waits():
             time.sleep(0.002)  # its poll comes within a millisecond: let it have this turn
         fcntl.flock(self._waiting, fcntl.LOCK_SH)  # "a writer of this process is waiting"
@@ -121,6 +126,7 @@ class _WriteGate:
             fcntl.flock(self._waiting, fcntl.LOCK_UN)
 
     def _other_process_waits(self) -> bool:
+        assert self._probe is not None  # only called once _open() has run
         try:
             fcntl.flock(self._probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -248,6 +254,7 @@ class _Turn:
             if not self._held:
                 return
             self._held = False
+        assert self._lock is not None and self._loop is not None  # held: both were given
         if from_thread:
             self._loop.call_soon_threadsafe(self._lock.release)
         else:

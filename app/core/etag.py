@@ -59,6 +59,7 @@ class ETagMiddleware:
             chunks.append(message.get("body", b""))
             if message.get("more_body", False):
                 return
+            assert start is not None  # ASGI: the start message comes before any body
             await _finish(start, b"".join(chunks), request_headers, send, head=head)
 
         await self.app(scope, receive, wrapped)

@@ -19,6 +19,15 @@ from app.core.errors import Invalid, StorageUnavailable, TooLarge, UnsupportedTy
 from app.core.i18n import _
 from app.core.validation import strip_bidi
 
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as received: its bytes and the name it was sent with."""
+
+    data: bytes
+    filename: str
+
+
 # MIME type -> the extension the stored name gets.
 ALLOWED = {
     "application/pdf": "pdf",

@@ -143,6 +143,7 @@ def local_span(values: dict[str, str], *, end_required: bool = True) -> tuple[da
         errors["end"] = _("Giờ kết thúc phải sau giờ bắt đầu")
     if errors:
         return None, None, errors
+    assert day is not None and start is not None  # no errors: both were parsed
     return (datetime.combine(day, start, LOCAL_TZ), datetime.combine(day, end, LOCAL_TZ) if end else None, {})
 
 
@@ -184,7 +185,7 @@ def read_uploads(form: FormData, max_bytes: int, field: str = "files") -> list:
     the thread pool, and the form was parsed (spooled to disk) before the route began."""
     from starlette.datastructures import UploadFile
 
-    from app.disclosures.service import Upload
+    from app.core.files import Upload
 
     chosen = [f for f in form.getlist(field) if isinstance(f, UploadFile) and f.filename]
     if len(chosen) > MAX_FILES_PER_FORM:

@@ -61,6 +61,8 @@ _ = gettext
 class LazyString(str):
     """A message marked at import time and translated when shown (labels, error messages)."""
 
+    message: str
+
     def __new__(cls, message: str):
         obj = super().__new__(cls, message)
         obj.message = message

@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -34,7 +35,7 @@ def valid_key(key: str) -> bool:
     return KEY_PATTERN.fullmatch(key) is not None
 
 
-def fingerprint(payload: dict, file_hashes: list[str] = ()) -> str:
+def fingerprint(payload: dict, file_hashes: Sequence[str] = ()) -> str:
     """What was submitted, as a hash: the validated fields and the files' SHA-256."""
     canonical = json.dumps({"data": payload, "files": sorted(file_hashes)}, sort_keys=True, ensure_ascii=False,
                            default=str)

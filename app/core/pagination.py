@@ -7,12 +7,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import DateTime, literal, tuple_
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy.orm import Mapped, QueryableAttribute
 from sqlmodel import Session
 
 from app.core.errors import Invalid
@@ -33,14 +34,22 @@ def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, columns: list[ColumnElement]) -> list[Any]:
+# A model's column as `col(Model.attribute)` gives it (an InstrumentedAttribute at run time).
+OrderColumn = Mapped[Any]
+
+
+def _attributes(columns: Sequence[OrderColumn]) -> list[QueryableAttribute[Any]]:
+    return [cast(QueryableAttribute[Any], c) for c in columns]
+
+
+def decode_cursor(cursor: str, columns: Sequence[OrderColumn]) -> list[Any]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         values = json.loads(raw)
         if not isinstance(values, list) or len(values) != len(columns):
             raise ValueError
-        out = []
-        for col, v in zip(columns, values):
+        out: list[Any] = []
+        for col, v in zip(_attributes(columns), values):
             if isinstance(getattr(col.type, "impl", col.type), DateTime):
                 dt = datetime.fromisoformat(v)
                 if not 1900 <= dt.year <= 2200:
@@ -57,22 +66,24 @@ def decode_cursor(cursor: str, columns: list[ColumnElement]) -> list[Any]:
         raise Invalid(_("Con trỏ phân trang không hợp lệ"), fields={"cursor": "invalid"}) from None
 
 
-def paginate(session: Session, stmt, *, order: list[ColumnElement], descending: bool, limit: int,
+def paginate(session: Session, stmt, *, order: Sequence[OrderColumn], descending: bool, limit: int,
              cursor: str | None, key=None) -> Page:
     """Run `stmt` ordered by `order` (all the same direction; the last column unique)."""
     limit = max(1, min(int(limit), MAX_LIMIT))
+    columns = _attributes(order)
     if cursor:
         after = decode_cursor(cursor, order)
-        row = tuple_(*order)
+        row = tuple_(*columns)
         # Typed literals, so the values are bound exactly as the columns store them.
-        key_values = tuple_(*[literal(v, type_=c.type) for c, v in zip(order, after)])
+        key_values = tuple_(*[literal(v, type_=c.type) for c, v in zip(columns, after)])
         stmt = stmt.where(row < key_values if descending else row > key_values)
-    stmt = stmt.order_by(*[c.desc() if descending else c.asc() for c in order]).limit(limit + 1)
+    stmt = stmt.order_by(*[c.desc() if descending else c.asc() for c in columns]).limit(limit + 1)
     rows = list(session.exec(stmt).all())
     has_more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = None
     if has_more:
         last = rows[-1]
-        next_cursor = encode_cursor(key(last) if key else [getattr(last, c.key) for c in order])
+        # The ordering columns are the model's own columns, so their key is the attribute's name.
+        next_cursor = encode_cursor(key(last) if key else [getattr(last, c.key) for c in columns])
     return Page(rows, next_cursor)

@@ -188,9 +188,10 @@ def _too_large_message(max_bytes: int) -> str:
 
 
 async def _too_large(scope, receive, send, max_bytes: int) -> None:
-    from starlette.responses import JSONResponse, PlainTextResponse
+    from starlette.responses import JSONResponse, PlainTextResponse, Response
 
     msg = _too_large_message(max_bytes)
+    response: Response
     if scope["path"].startswith("/api/"):
         response = JSONResponse({"type": "about:blank", "title": "Payload too large", "status": 413, "detail": msg},
                                 status_code=413, media_type="application/problem+json")

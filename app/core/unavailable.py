@@ -11,8 +11,10 @@ import errno
 import logging
 import os
 import tempfile
+from collections.abc import Awaitable
+from typing import cast
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from app.core.i18n import N_
@@ -85,7 +87,8 @@ def install(app: FastAPI) -> None:
             fallback = previous[OperationalError if isinstance(exc, OperationalError) else InterfaceError]
             if fallback is None:
                 raise exc
-            return await fallback(request, exc)
+            # app.main registers only async handlers (Starlette's type also allows plain functions).
+            return await cast(Awaitable[Response], fallback(request, exc))
         return response(request, exc)
 
     for exc_type in (OperationalError, InterfaceError):

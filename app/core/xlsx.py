@@ -47,8 +47,10 @@ def setup_a4(ws: Worksheet, *, landscape: bool, title_rows: str, side_margin: fl
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0  # as many pages down as needed
+    assert ws.sheet_properties.pageSetUpPr is not None  # openpyxl always creates it
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_margins.left = ws.page_margins.right = side_margin
+    assert ws.oddFooter is not None  # openpyxl always creates it
     ws.oddFooter.center.text = PAGE_FOOTER
 
 

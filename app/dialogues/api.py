@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import case as sql_case
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.core.api import CONDITIONAL, INVALID, NOT_FOUND, Cursor, UpdatedSince, if_none_match, responses
 from app.core.deps import RowId, SessionDep
@@ -155,22 +155,23 @@ def _serialise(request: Request, session: Session, rows: list[tuple[Dialogue, da
     evidence: dict[int, list[DialogueFile]] = defaultdict(list)
     fixes: dict[int, int] = {}
     if published:
-        for q in session.exec(select(DialogueQuestion).where(DialogueQuestion.dialogue_id.in_(published))
-                              .order_by(DialogueQuestion.dialogue_id, DialogueQuestion.position)):
+        for q in session.exec(select(DialogueQuestion).where(col(DialogueQuestion.dialogue_id).in_(published))
+                              .order_by(col(DialogueQuestion.dialogue_id), col(DialogueQuestion.position))):
             questions[q.dialogue_id].append(q)
-        for c in session.exec(select(Commitment).where(Commitment.dialogue_id.in_(published)).order_by(Commitment.id)):
+        for c in session.exec(select(Commitment).where(col(Commitment.dialogue_id).in_(published))
+                              .order_by(col(Commitment.id))):
             commitments[c.dialogue_id].append(c)
-        for f in session.exec(select(DialogueFile).where(DialogueFile.dialogue_id.in_(published))
-                              .order_by(DialogueFile.id)):
+        for f in session.exec(select(DialogueFile).where(col(DialogueFile.dialogue_id).in_(published))
+                              .order_by(col(DialogueFile.id))):
             (evidence[f.commitment_update_id] if f.commitment_update_id else scans[f.dialogue_id]).append(f)
-    commitment_ids = [c.id for cs in commitments.values() for c in cs]
+    commitment_ids = [c.id for cs in commitments.values() for c in cs if c.id is not None]
     steps = progress_of(session, commitment_ids)
     linked = {cid: links.public_links(found) for cid, found in links.links_of(session, commitment_ids).items()}
     nothing = links.PublicLinks([], [])
     if ids:
-        fixes = dict(session.exec(select(DialogueCorrection.dialogue_id, func.count(DialogueCorrection.id))
-                                  .where(DialogueCorrection.dialogue_id.in_(ids))
-                                  .group_by(DialogueCorrection.dialogue_id)).all())
+        fixes = dict(session.exec(select(col(DialogueCorrection.dialogue_id), func.count(col(DialogueCorrection.id)))
+                                  .where(col(DialogueCorrection.dialogue_id).in_(ids))
+                                  .group_by(col(DialogueCorrection.dialogue_id))).all())
 
     def file_out(d: Dialogue, f: DialogueFile) -> FileOut:
         return FileOut(id=f.id, filename=f.filename, content_type=f.content_type, size=f.size, sha256=f.sha256,
@@ -178,6 +179,7 @@ def _serialise(request: Request, session: Session, rows: list[tuple[Dialogue, da
 
     out = []
     for d, changed in rows:
+        assert d.id is not None  # a stored row
         positions = {q.id: q.position for q in questions[d.id]}
         out.append(DialogueOut(
             id=d.id, title=d.title, topics=d.topics, starts_at=to_local(d.starts_at),
@@ -196,12 +198,13 @@ def _serialise(request: Request, session: Session, rows: list[tuple[Dialogue, da
                 overdue=overdue(c, today), done_on=c.done_on, drop_reason=c.drop_reason,
                 question_position=positions.get(c.question_id),
                 progress=[ProgressOut(on=s.on, note=s.note, status=s.status,
-                                      files=[file_out(d, f) for f in evidence[s.id]]) for s in steps[c.id]],
+                                      files=[file_out(d, f) for f in evidence[s.id]])
+                          for s in steps[c.id] if s.id is not None],
                 disclosures=[LinkedDisclosureOut(id=doc.id, title=doc.title, url=f"{base}/disclosures/{doc.id}")
                              for doc in linked.get(c.id, nothing).disclosures],
                 cases=[LinkedCaseOut(kind=k.kind, field=k.field, status=k.status, summary=k.summary)
                        for k in linked.get(c.id, nothing).cases])
-                for c in commitments[d.id]],
+                for c in commitments[d.id] if c.id is not None],
             corrections=fixes.get(d.id, 0),
             url=f"{base}/dialogues/{d.id}",
             updated_at=changed or d.updated_at,
@@ -228,10 +231,10 @@ def list_dialogues(
         stmt = stmt.where(Dialogue.status == status.value)
     if updated_since is not None:
         stmt = stmt.where(changed >= as_utc(updated_since))
-        page = paginate(session, stmt, order=[changed, Dialogue.id], descending=False, limit=limit, cursor=cursor,
+        page = paginate(session, stmt, order=[changed, col(Dialogue.id)], descending=False, limit=limit, cursor=cursor,
                         key=lambda row: [row[1], row[0].id])
     else:
-        page = paginate(session, stmt, order=[Dialogue.starts_at, Dialogue.id], descending=True, limit=limit,
+        page = paginate(session, stmt, order=[col(Dialogue.starts_at), col(Dialogue.id)], descending=True, limit=limit,
                         cursor=cursor, key=lambda row: [row[0].starts_at, row[0].id])
     return DialogueList(items=_serialise(request, session, [tuple(r) for r in page.items]),
                         next_cursor=page.next_cursor)

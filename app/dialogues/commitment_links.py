@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.accounts import audit
 from app.accounts.auth import Principal
@@ -57,7 +58,7 @@ def _resolve_disclosure(session: Session, ref: str) -> Disclosure | None:
         d = session.get(Disclosure, int(m.group(1)))
         return d if d is not None and d.published_at is not None else None
     found = list(session.exec(select(Disclosure).where(Disclosure.document_number == ref,
-                                                       Disclosure.published_at.is_not(None)).limit(2)))
+                                                       col(Disclosure.published_at).is_not(None)).limit(2)))
     return found[0] if len(found) == 1 else None
 
 
@@ -76,7 +77,7 @@ def link(session: Session, *, principal: Principal, commitment_id: int, ref: str
     ref = (ref or "").strip()
     if not ref:
         raise Invalid(_("Nhập mã hồ sơ hoặc số, địa chỉ của văn bản công khai"), fields={"ref": "required"})
-    target: dict[str, int] = {}
+    target: dict[str, Any] = {}  # complaint_id or disclosure_id, passed on to CommitmentLink
     case = _resolve_case(session, ref)
     if case is not None:
         if not principal.can("complaint:read"):
@@ -98,6 +99,7 @@ def link(session: Session, *, principal: Principal, commitment_id: int, ref: str
                                                     *[getattr(CommitmentLink, k) == v for k, v in target.items()])
                     ).first() is not None:
         raise Conflict(_("Cam kết đã được gắn với mục này"))
+    assert c.id is not None  # a stored row
     row = CommitmentLink(commitment_id=c.id, **target)
     try:
         with session.begin_nested():
@@ -139,11 +141,12 @@ def links_of(session: Session, commitment_ids: list[int]) -> dict[int, list[Link
     if not commitment_ids:
         return out
     stmt = (select(CommitmentLink, Complaint, Disclosure)
-            .outerjoin(Complaint, Complaint.id == CommitmentLink.complaint_id)
-            .outerjoin(Disclosure, Disclosure.id == CommitmentLink.disclosure_id)
-            .where(CommitmentLink.commitment_id.in_(commitment_ids))
-            .order_by(CommitmentLink.commitment_id, CommitmentLink.id))
+            .outerjoin(Complaint, col(Complaint.id) == col(CommitmentLink.complaint_id))
+            .outerjoin(Disclosure, col(Disclosure.id) == col(CommitmentLink.disclosure_id))
+            .where(col(CommitmentLink.commitment_id).in_(commitment_ids))
+            .order_by(col(CommitmentLink.commitment_id), col(CommitmentLink.id)))
     for lk, case, disclosure in session.exec(stmt):
+        assert lk.id is not None  # a stored row
         out[lk.commitment_id].append(LinkView(lk.id, lk.commitment_id, case, disclosure))
     return out
 
@@ -182,8 +185,8 @@ def commitments_serving(session: Session, *, complaint_id: int | None = None,
                         disclosure_id: int | None = None, public_only: bool = False) -> list[Commitment]:
     """The way back: the commitments a case or a disclosure carries out (of published
     dialogues only, for the public)."""
-    stmt = (select(Commitment).join(CommitmentLink, CommitmentLink.commitment_id == Commitment.id)
-            .join(Dialogue, Dialogue.id == Commitment.dialogue_id).order_by(Commitment.id))
+    stmt = (select(Commitment).join(CommitmentLink, col(CommitmentLink.commitment_id) == col(Commitment.id))
+            .join(Dialogue, col(Dialogue.id) == col(Commitment.dialogue_id)).order_by(col(Commitment.id)))
     if complaint_id is not None:
         stmt = stmt.where(CommitmentLink.complaint_id == complaint_id)
     else:

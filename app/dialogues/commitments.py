@@ -6,11 +6,12 @@ Links to the cases and disclosures that carry a commitment out: app/dialogues/co
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from pydantic import Field, field_validator
 from sqlalchemy import case as sql_case
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.accounts import audit
 from app.accounts.auth import Principal
@@ -59,6 +60,7 @@ def add_commitment(session: Session, *, principal: Principal, dialogue_id: int, 
     require_held(row)
     reason = correction_reason(row, reason)
     _check_commitment(session, row, data)
+    assert row.id is not None  # a stored row
     c = Commitment(dialogue_id=row.id, first_due_on=data.due_on, **data.model_dump())
     session.add(c)
     session.flush()
@@ -116,7 +118,7 @@ class ProgressInput(InputModel):
 
 
 def add_progress(session: Session, *, principal: Principal, commitment_id: int, data: ProgressInput,
-                 uploads: list = (), store: FileStore | None = None) -> CommitmentUpdate:
+                 uploads: Sequence = (), store: FileStore | None = None) -> CommitmentUpdate:
     """A dated step: what was done, the status after it, evidence files. Dropping a commitment
     needs the step's note as its reason; a finished or dropped commitment takes no more steps."""
     require_manager(principal)
@@ -130,12 +132,16 @@ def add_progress(session: Session, *, principal: Principal, commitment_id: int, 
         raise Invalid(_("Cam kết đang thực hiện không trở lại trạng thái chưa thực hiện"), fields={"status": "back"})
     uploads = list(uploads)
     for u in uploads:
+        assert store is not None  # callers pass the store with any upload
         files.check(data=u.data, filename=u.filename, max_bytes=store.max_bytes)
+    assert c.id is not None  # a stored row
     step = CommitmentUpdate(commitment_id=c.id, on=data.on, note=data.note, status=data.status.value,
                             actor=principal.actor.label[:120])
     session.add(step)
     session.flush()
+    assert row.id is not None and step.id is not None  # stored rows
     for u in uploads:
+        assert store is not None  # callers pass the store with any upload
         store_file(session, principal, row.id, step.id, u, store)
     before = c.status
     c.status = data.status.value
@@ -162,15 +168,16 @@ def get_commitment(session: Session, commitment_id: int, *, for_update: bool = F
 
 
 def commitments(session: Session, dialogue_id: int) -> list[Commitment]:
-    return list(session.exec(select(Commitment).where(Commitment.dialogue_id == dialogue_id).order_by(Commitment.id)))
+    return list(session.exec(select(Commitment).where(col(Commitment.dialogue_id) == dialogue_id)
+                             .order_by(col(Commitment.id))))
 
 
 def progress_of(session: Session, commitment_ids: list[int]) -> dict[int, list[CommitmentUpdate]]:
     """The steps of many commitments in one query, oldest first."""
     out: dict[int, list[CommitmentUpdate]] = {i: [] for i in commitment_ids}
     if commitment_ids:
-        for step in session.exec(select(CommitmentUpdate).where(CommitmentUpdate.commitment_id.in_(commitment_ids))
-                                 .order_by(CommitmentUpdate.on, CommitmentUpdate.id)):
+        for step in session.exec(select(CommitmentUpdate).where(col(CommitmentUpdate.commitment_id).in_(commitment_ids))
+                                 .order_by(col(CommitmentUpdate.on), col(CommitmentUpdate.id))):
             out[step.commitment_id].append(step)
     return out
 
@@ -181,9 +188,9 @@ def overdue(c: Commitment, today: date) -> bool:
 
 def open_commitments(session: Session, *, today: date, limit: int = 200) -> list[Commitment]:
     """Every open commitment of a published dialogue, overdue ones first, then by due date."""
-    is_overdue = sql_case((Commitment.due_on < today, 0), else_=1)
+    is_overdue = sql_case((col(Commitment.due_on) < today, 0), else_=1)
     return list(session.exec(
-        select(Commitment).join(Dialogue, Dialogue.id == Commitment.dialogue_id)
-        .where(Commitment.status.in_([s.value for s in OPEN_COMMITMENT_STATUSES]),
-               Dialogue.status == DialogueStatus.published)
-        .order_by(is_overdue, Commitment.due_on, Commitment.id).limit(limit)))
+        select(Commitment).join(Dialogue, col(Dialogue.id) == col(Commitment.dialogue_id))
+        .where(col(Commitment.status).in_([s.value for s in OPEN_COMMITMENT_STATUSES]),
+               col(Dialogue.status) == DialogueStatus.published)
+        .order_by(is_overdue, col(Commitment.due_on), col(Commitment.id)).limit(limit)))

@@ -10,7 +10,7 @@ import hmac
 import re
 from datetime import date
 
-from sqlmodel import Session, or_, select
+from sqlmodel import Session, col, or_, select
 
 from app.core.db import utcnow
 from app.core.errors import Invalid, NotFound
@@ -66,6 +66,8 @@ def follow(session: Session, *, email: str, base_url: str, dialogue_id: int | No
             raise NotFound(_("Không tìm thấy cam kết"))
         what = f'cam kết "{c.title}"'  # the mail is Vietnamese whatever the page's language
     else:
+        if dialogue_id is None:  # neither given: nothing to follow
+            raise NotFound(_("Không tìm thấy cuộc đối thoại"))
         d = dialogues.public_get(session, dialogue_id)
         what = f'cuộc đối thoại "{d.title}"'
     row = session.exec(select(Follow).where(Follow.email == email, Follow.dialogue_id == dialogue_id,
@@ -108,11 +110,12 @@ def _notify(session: Session, dialogue: Dialogue, *, base_url: str, subject: str
             commitment: Commitment | None = None) -> int:
     """Mail `text` to everyone who confirmed following the dialogue (or the commitment), once
     each even if they follow both, with the page's link and a one-click unsubscribe."""
-    who = Follow.dialogue_id == dialogue.id
+    who = col(Follow.dialogue_id) == dialogue.id
     if commitment is not None:
-        who = or_(Follow.commitment_id == commitment.id, who)
-    rows = session.exec(select(Follow).where(Follow.confirmed_at.is_not(None), Follow.unsubscribed_at.is_(None), who)
-                        .order_by(Follow.commitment_id.is_(None), Follow.id)).all()
+        who = or_(col(Follow.commitment_id) == commitment.id, who)
+    rows = session.exec(select(Follow).where(col(Follow.confirmed_at).is_not(None),
+                                             col(Follow.unsubscribed_at).is_(None), who)
+                        .order_by(col(Follow.commitment_id).is_(None), col(Follow.id))).all()
     page = f"{base_url.rstrip('/')}/dialogues/{dialogue.id}" + (f"#c-{commitment.id}" if commitment else "")
     topic = f"commitment:{commitment.id}" if commitment else f"dialogue:{dialogue.id}"
     seen: set[str] = set()

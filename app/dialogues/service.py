@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from pydantic import Field, field_validator, model_validator
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.accounts import audit
 from app.accounts.auth import Principal
@@ -192,6 +192,7 @@ def announce(session: Session, *, principal: Principal, dialogue_id: int) -> Not
     row.announced_on = local_today()
     row.notice_days = check.days_ahead
     touch(session, row)
+    assert row.id is not None  # a stored row
     audit.record(session, actor=principal.actor, action="dialogue.announce", entity_type="dialogue",
                  entity_id=row.id, after={"days_ahead": check.days_ahead, "rule": check.rule.label,
                                           "short_notice": check.short})
@@ -240,6 +241,7 @@ def attach_minutes_scan(session: Session, *, principal: Principal, dialogue_id: 
     row = get(session, dialogue_id)
     if row.status not in (DialogueStatus.held, DialogueStatus.published):
         raise Conflict(_("Chỉ đính kèm biên bản sau khi đối thoại đã diễn ra"))
+    assert row.id is not None  # a stored row
     return store_file(session, principal, row.id, None, upload, store)
 
 
@@ -257,9 +259,9 @@ def store_file(session: Session, principal: Principal, dialogue_id: int, update_
 
 
 def minutes_scans(session: Session, dialogue_id: int) -> list[DialogueFile]:
-    return list(session.exec(select(DialogueFile).where(DialogueFile.dialogue_id == dialogue_id,
-                                                        DialogueFile.commitment_update_id.is_(None))
-                             .order_by(DialogueFile.id)))
+    return list(session.exec(select(DialogueFile).where(col(DialogueFile.dialogue_id) == dialogue_id,
+                                                        col(DialogueFile.commitment_update_id).is_(None))
+                             .order_by(col(DialogueFile.id))))
 
 
 # Questions and answers -------------------------------------------------------------------------
@@ -291,6 +293,7 @@ def add_question(session: Session, *, principal: Principal, dialogue_id: int, da
     row = get(session, dialogue_id, for_update=True)
     require_held(row)
     reason = correction_reason(row, reason)
+    assert row.id is not None  # a stored row
     position = (session.exec(select(func.max(DialogueQuestion.position))
                              .where(DialogueQuestion.dialogue_id == row.id)).one() or 0) + 1
     q = DialogueQuestion(dialogue_id=row.id, position=position, **data.model_dump())
@@ -332,8 +335,8 @@ def get_question(session: Session, question_id: int) -> DialogueQuestion:
 
 
 def questions(session: Session, dialogue_id: int) -> list[DialogueQuestion]:
-    return list(session.exec(select(DialogueQuestion).where(DialogueQuestion.dialogue_id == dialogue_id)
-                             .order_by(DialogueQuestion.position)))
+    return list(session.exec(select(DialogueQuestion).where(col(DialogueQuestion.dialogue_id) == dialogue_id)
+                             .order_by(col(DialogueQuestion.position))))
 
 
 # Publishing the results ------------------------------------------------------------------------
@@ -360,6 +363,7 @@ def publish(session: Session, *, principal: Principal, dialogue_id: int) -> Dial
     row.results_published_on = local_today()
     touch(session, row)
     deadline = publication_deadline(session, row)
+    assert row.id is not None  # a stored row
     audit.record(session, actor=principal.actor, action="dialogue.publish", entity_type="dialogue", entity_id=row.id,
                  after={"on": row.results_published_on, "due_on": deadline.due_on, "rule": deadline.rule.label,
                         "late": row.results_published_on > deadline.due_on})
@@ -379,6 +383,7 @@ def correction_reason(row: Dialogue, reason: str) -> str:
 
 def record_correction(session: Session, principal: Principal, row: Dialogue, entity: str, before: dict,
                       reason: str) -> None:
+    assert row.id is not None  # a stored row
     session.add(DialogueCorrection(dialogue_id=row.id, entity=entity, reason=reason,
                                    before=json.dumps(before, ensure_ascii=False, default=str),
                                    actor=principal.actor.label[:120]))
@@ -387,20 +392,21 @@ def record_correction(session: Session, principal: Principal, row: Dialogue, ent
 
 
 def corrections(session: Session, dialogue_id: int) -> list[DialogueCorrection]:
-    return list(session.exec(select(DialogueCorrection).where(DialogueCorrection.dialogue_id == dialogue_id)
-                             .order_by(DialogueCorrection.id)))
+    return list(session.exec(select(DialogueCorrection).where(col(DialogueCorrection.dialogue_id) == dialogue_id)
+                             .order_by(col(DialogueCorrection.id))))
 
 
 # Reading ---------------------------------------------------------------------------------------
 
 def staff_list(session: Session, *, limit: int = 200) -> list[Dialogue]:
     """Every dialogue, the latest first (plans included)."""
-    return list(session.exec(select(Dialogue).order_by(Dialogue.starts_at.desc(), Dialogue.id.desc()).limit(limit)))
+    return list(session.exec(select(Dialogue).order_by(col(Dialogue.starts_at).desc(), col(Dialogue.id).desc())
+                             .limit(limit)))
 
 
 def public_list(session: Session, *, limit: int = 100) -> list[Dialogue]:
-    return list(session.exec(select(Dialogue).where(Dialogue.status.in_([s.value for s in PUBLIC_STATUSES]))
-                             .order_by(Dialogue.starts_at.desc(), Dialogue.id.desc()).limit(limit)))
+    return list(session.exec(select(Dialogue).where(col(Dialogue.status).in_([s.value for s in PUBLIC_STATUSES]))
+                             .order_by(col(Dialogue.starts_at).desc(), col(Dialogue.id).desc()).limit(limit)))
 
 
 def public_get(session: Session, dialogue_id: int) -> Dialogue:
@@ -422,9 +428,9 @@ def held_in_year(session: Session, year: int) -> YearCount:
     """Dialogues held (or with results published) in `year`, against the rule in force."""
     start = datetime(year, 1, 1, tzinfo=LOCAL_TZ)
     end = datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ)
-    held = session.exec(select(func.count(Dialogue.id)).where(
-        Dialogue.status.in_([DialogueStatus.held.value, DialogueStatus.published.value]),
-        Dialogue.starts_at >= start, Dialogue.starts_at < end)).one()
+    held = session.exec(select(func.count(col(Dialogue.id))).where(
+        col(Dialogue.status).in_([DialogueStatus.held.value, DialogueStatus.published.value]),
+        col(Dialogue.starts_at) >= start, col(Dialogue.starts_at) < end)).one()
     rule = get_rule(session, FREQUENCY_RULE, on=date(year, 12, 31))
     return YearCount(year, rule.value, held, rule)
 

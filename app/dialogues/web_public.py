@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from fastapi import APIRouter, Request
 from sqlalchemy import case as sql_case
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.core import downloads, ical
 from app.core.db import utcnow
@@ -43,9 +43,10 @@ def evidence_files(session: Session, dialogue_ids: list[int]) -> dict[int, list[
     """The evidence files of every progress step of these dialogues, by step, in one query."""
     out: dict[int, list[DialogueFile]] = defaultdict(list)
     if dialogue_ids:
-        for f in session.exec(select(DialogueFile).where(DialogueFile.dialogue_id.in_(dialogue_ids),
-                                                         DialogueFile.commitment_update_id.is_not(None))
-                              .order_by(DialogueFile.id)):
+        for f in session.exec(select(DialogueFile).where(col(DialogueFile.dialogue_id).in_(dialogue_ids),
+                                                         col(DialogueFile.commitment_update_id).is_not(None))
+                              .order_by(col(DialogueFile.id))):
+            assert f.commitment_update_id is not None  # only the steps' files are selected
             out[f.commitment_update_id].append(f)
     return out
 
@@ -53,17 +54,19 @@ def evidence_files(session: Session, dialogue_ids: list[int]) -> dict[int, list[
 def open_counts(session: Session, today) -> tuple[int, int]:
     """How many commitments of published dialogues are open, and how many of them overdue."""
     total, late = session.exec(
-        select(func.count(Commitment.id), func.coalesce(func.sum(sql_case((Commitment.due_on < today, 1), else_=0)), 0))
-        .join(Dialogue, Dialogue.id == Commitment.dialogue_id)
-        .where(Commitment.status.in_([s.value for s in OPEN_COMMITMENT_STATUSES]),
-               Dialogue.status == DialogueStatus.published)).one()
+        select(func.count(col(Commitment.id)),
+               func.coalesce(func.sum(sql_case((col(Commitment.due_on) < today, 1), else_=0)), 0))
+        .join(Dialogue, col(Dialogue.id) == col(Commitment.dialogue_id))
+        .where(col(Commitment.status).in_([s.value for s in OPEN_COMMITMENT_STATUSES]),
+               col(Dialogue.status) == DialogueStatus.published)).one()
     return int(total or 0), int(late or 0)
 
 
 def dialogues_by_id(session: Session, ids: set[int]) -> dict[int, Dialogue]:
     if not ids:
         return {}
-    return {d.id: d for d in session.exec(select(Dialogue).where(Dialogue.id.in_(sorted(ids))))}
+    return {d.id: d for d in session.exec(select(Dialogue).where(col(Dialogue.id).in_(sorted(ids))))
+            if d.id is not None}
 
 
 @router.get("/dialogues", name="public_dialogues")
@@ -86,13 +89,13 @@ def commitment_list(request: Request, session: SessionDep):
     today = local_today()
     rows = commitments.open_commitments(session, today=today, limit=OPEN_LIMIT + 1)
     more, rows = len(rows) > OPEN_LIMIT, rows[:OPEN_LIMIT]
-    steps = commitments.progress_of(session, [c.id for c in rows])
+    steps = commitments.progress_of(session, [c.id for c in rows if c.id is not None])
     total, late = open_counts(session, today) if more else (len(rows), sum(commitments.overdue(c, today) for c in rows))
     ctx = {
         "commitments": rows,
         "total": total,
         "late": late,
-        "latest": {c.id: (steps[c.id][-1] if steps[c.id] else None) for c in rows},
+        "latest": {c.id: (steps[c.id][-1] if steps[c.id] else None) for c in rows if c.id is not None},
         "dialogues": dialogues_by_id(session, {c.dialogue_id for c in rows}),
         "overdue": {c.id: (today - c.due_on).days for c in rows if commitments.overdue(c, today)},
         "today": today,
@@ -126,6 +129,7 @@ def dialogue_calendar(request: Request, session: SessionDep):
 @router.get("/dialogues/{dialogue_id}", name="public_dialogue")
 def dialogue_detail(request: Request, session: SessionDep, dialogue_id: RowId):
     d = dialogue_service.public_get(session, dialogue_id)
+    assert d.id is not None  # a stored row
     today = local_today()
     ctx: dict = {"d": d, "today": today, "online_link": http_url(d.online_url),
                  "published": d.status == DialogueStatus.published, "passed": d.starts_at <= utcnow(),
@@ -140,12 +144,13 @@ def dialogue_detail(request: Request, session: SessionDep, dialogue_id: RowId):
             question_numbers={q.id: q.position for q in questions},
             commitment_titles={c.id: c.title for c in dialogue_commitments},
             commitments=dialogue_commitments,
-            steps=commitments.progress_of(session, [c.id for c in dialogue_commitments]),
+            steps=commitments.progress_of(session, [c.id for c in dialogue_commitments if c.id is not None]),
             evidence=evidence_files(session, [d.id]),
             scans=dialogue_service.minutes_scans(session, d.id),
             overdue={c.id: (today - c.due_on).days for c in dialogue_commitments if commitments.overdue(c, today)},
             links={cid: links.public_links(found)
-                   for cid, found in links.links_of(session, [c.id for c in dialogue_commitments]).items()},
+                   for cid, found in links.links_of(session, [c.id for c in dialogue_commitments
+                                                              if c.id is not None]).items()},
         )
     return render(request, "public/dialogues/detail.html", ctx)
 

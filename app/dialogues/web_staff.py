@@ -18,6 +18,7 @@ from app.accounts.deps import require
 from app.core import downloads
 from app.core.deps import FormDep, RowId, SessionDep
 from app.core.errors import Invalid, NotFound
+from app.core.files import Upload
 from app.core.forms import field_errors, form_values, local_span, read_uploads, refused_by_service
 from app.core.i18n import _
 from app.core.templating import render
@@ -26,7 +27,6 @@ from app.core.validation import int_in_range
 from app.dialogues import commitment_links as links
 from app.dialogues import commitments, following
 from app.dialogues import service as dialogue_service
-from app.disclosures.service import Upload
 from app.legal.rules import get_rule
 from app.models.dialogue import (
     COMMITMENT_STATUS_LABELS,
@@ -108,7 +108,9 @@ def create(request: Request, form: FormDep, session: SessionDep, principal: Prin
     data, errors = _dialogue_input(values)
     if errors:
         return _plan_form(request, principal, session, values=values, errors=errors, status_code=422)
+    assert data is not None  # no errors: the input was valid
     row = dialogue_service.plan(session, principal=principal, data=data)
+    assert row.id is not None  # flushed by plan()
     return _url(request, row.id)
 
 
@@ -117,6 +119,7 @@ def create(request: Request, form: FormDep, session: SessionDep, principal: Prin
 def _page(request: Request, session: Session, principal: Principal, dialogue_id: int, *, failed: str = "",
           values: dict | None = None, errors: dict | None = None, status_code: int = 200):
     row = dialogue_service.get(session, dialogue_id)
+    assert row.id is not None  # a stored row
     dialogue_commitments = commitments.commitments(session, row.id)
     questions = dialogue_service.questions(session, row.id)
     today = local_today()
@@ -141,8 +144,8 @@ def _page(request: Request, session: Session, principal: Principal, dialogue_id:
         "question_numbers": {q.id: q.position for q in questions},
         "commitment_titles": {c.id: c.title for c in dialogue_commitments},
         "commitments": dialogue_commitments,
-        "progress": commitments.progress_of(session, [c.id for c in dialogue_commitments]),
-        "links": links.links_of(session, [c.id for c in dialogue_commitments]),
+        "progress": commitments.progress_of(session, [c.id for c in dialogue_commitments if c.id is not None]),
+        "links": links.links_of(session, [c.id for c in dialogue_commitments if c.id is not None]),
         "scans": dialogue_service.minutes_scans(session, row.id),
         "corrections": dialogue_service.corrections(session, row.id),
         "failed": failed,

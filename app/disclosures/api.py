@@ -137,12 +137,13 @@ class MethodBody(InputModel):
 
 def _serialise(request: Request, session: Session, rows: list[Disclosure]) -> list[DisclosureOut]:
     """Many disclosures with their methods and files in two queries (no N+1)."""
-    ids = [d.id for d in rows]
+    ids = [d.id for d in rows if d.id is not None]
     methods = disclosure_service.methods(session, ids)
     attachments = disclosure_service.attachments(session, ids)
     base = request.app.state.settings.public_base_url.rstrip("/")
     out = []
     for d in rows:
+        assert d.id is not None  # a stored row
         out.append(DisclosureOut(
             **{k: getattr(d, k) for k in DisclosureOut.model_fields if k not in ("tags", "methods", "attachments")},
             tags=[t.strip() for t in d.tags.split(",") if t.strip()],
@@ -206,6 +207,7 @@ def patch_disclosure(request: Request, session: SessionDep, disclosure_id: RowId
                      principal: Principal = require_api("disclosure:edit")):
     """Fields left out keep their value. On a published disclosure this creates a new version."""
     d = disclosure_service.get(session, disclosure_id, include_drafts=True)
+    assert d.id is not None  # a stored row
     current = {k: getattr(d, k) for k in disclosure_service.CONTENT_FIELDS}
     current.update(posted_on=d.posted_on, posting_ends_on=d.posting_ends_on)
     changes = body.model_dump(exclude_unset=True, exclude={"change_note"})

@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, column, func, literal, table, text
+from sqlalchemy import SQLColumnExpression, and_, column, func, literal, table, text
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, select
 
@@ -40,8 +40,8 @@ def _fts_query(tokens: list[str]) -> str:
     return " AND ".join(quoted)
 
 
-def match_clause(session: Session, *, table: str, id_column: ColumnElement, text_column: ColumnElement,
-                 query: str) -> ColumnElement | None:
+def match_clause(session: Session, *, table: str, id_column: SQLColumnExpression[Any],
+                 text_column: SQLColumnExpression[Any], query: str) -> ColumnElement | None:
     """A WHERE clause for rows whose text contains every word of `query`, or None for no words."""
     tokens = search_tokens(query)
     if not tokens:
@@ -80,8 +80,9 @@ def _decode(cursor: str) -> tuple[int, int]:
         raise Invalid(_("Con trỏ phân trang không hợp lệ"), fields={"cursor": "invalid"}) from None
 
 
-def ranked(session: Session, model: Any, *, where: list, title_column: ColumnElement, text_column: ColumnElement,
-           query: str, limit: int = 20, cursor: str | None = None, narrow: bool = False) -> SearchPage:
+def ranked(session: Session, model: Any, *, where: list, title_column: SQLColumnExpression[Any],
+           text_column: SQLColumnExpression[Any], query: str, limit: int = 20, cursor: str | None = None,
+           narrow: bool = False) -> SearchPage:
     """Rows of `model` (filtered by `where`) matching every word of `query`, the title's matches
     first, newest first in each group; keyset-paginated. `query` must have words. `narrow`:
     `where` keeps a small part of the rows (a year, a category), so the walk of the index is

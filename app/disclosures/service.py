@@ -4,19 +4,20 @@ Nothing is ever deleted: an amendment snapshots a new version, a withdrawal keep
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from pydantic import Field, field_validator, model_validator
-from sqlalchemy import and_, func
-from sqlmodel import Session, select
+from sqlalchemy import and_, func, inspect
+from sqlmodel import Session, col, select
 
 from app.accounts import audit
 from app.accounts.auth import Principal
 from app.core import files
 from app.core.db import utcnow
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
-from app.core.files import FileStore
+from app.core.files import FileStore, Upload
 from app.core.i18n import N_, _
 from app.core.pagination import Page, paginate
 from app.core.text import fold, search_tokens
@@ -69,7 +70,7 @@ class DisclosureInput(InputModel):
 
     @field_validator("tags", mode="before")
     @classmethod
-    def _split_tags(cls, v):
+    def _split_tags(cls, v: object) -> object:
         if isinstance(v, str):
             v = v.split(",")
         if isinstance(v, list):
@@ -112,17 +113,10 @@ class DisclosureInput(InputModel):
         return data
 
 
-@dataclass(frozen=True)
-class Upload:
-    """A file as received: its bytes and the name it was sent with."""
-
-    data: bytes
-    filename: str
-
-
 def _check_uploads(uploads: list[Upload], store: FileStore | None) -> None:
     """Refuse the whole change before anything is written if any file is not acceptable."""
     for u in uploads:
+        assert store is not None  # a caller that sends files gives the store
         files.check(data=u.data, filename=u.filename, max_bytes=store.max_bytes)
 
 
@@ -130,6 +124,7 @@ def _store_uploads(session: Session, principal: Principal, d: Disclosure, upload
                    store: FileStore | None) -> list[Attachment]:
     out = []
     for u in uploads:
+        assert store is not None and d.id is not None  # files come with the store; `d` is flushed
         stored = files.store(store.directory, data=u.data, filename=u.filename, max_bytes=store.max_bytes)
         att = Attachment(disclosure_id=d.id, version=d.version, filename=stored.filename,
                          content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
@@ -173,7 +168,7 @@ def _for_change(session: Session, disclosure_id: int) -> Disclosure:
     return d
 
 
-def create_draft(session: Session, *, principal: Principal, data: DisclosureInput, uploads: list[Upload] = (),
+def create_draft(session: Session, *, principal: Principal, data: DisclosureInput, uploads: Sequence[Upload] = (),
                  store: FileStore | None = None) -> Disclosure:
     """A new draft, with its files; nothing is public until it is published."""
     _require(principal, "disclosure:edit")
@@ -190,7 +185,7 @@ def create_draft(session: Session, *, principal: Principal, data: DisclosureInpu
 
 
 def update(session: Session, *, principal: Principal, disclosure_id: int, data: DisclosureInput,
-           change_note: str = "", uploads: list[Upload] = (), store: FileStore | None = None) -> Disclosure:
+           change_note: str = "", uploads: Sequence[Upload] = (), store: FileStore | None = None) -> Disclosure:
     """Edit a draft in place, or amend a published disclosure: one new version for the new
     text and any files added with it."""
     _require(principal, "disclosure:edit")
@@ -224,14 +219,18 @@ def update(session: Session, *, principal: Principal, disclosure_id: int, data: 
     audit.record(session, actor=principal.actor, action=action, entity_type="disclosure", entity_id=d.id,
                  before=before, after={**after, "attachments": _attachment_facts(atts)})
     if action == "disclosure.amend":
+        assert d.id is not None  # a stored row
         events.record(session, type="disclosure.amended", entity="disclosure", entity_id=d.id,
                       summary=f"Phiên bản {d.version}: {d.title}")
     return d
 
 
 def _snapshot_version(session: Session, d: Disclosure, principal: Principal, note: str) -> None:
+    assert d.id is not None  # a stored row
+    published_at = d.updated_at if d.version > 1 else d.published_at
+    assert published_at is not None  # version 1 is the publication: `publish` has just set its time
     session.add(DisclosureVersion(
-        disclosure_id=d.id, version=d.version, published_at=d.updated_at if d.version > 1 else d.published_at,
+        disclosure_id=d.id, version=d.version, published_at=published_at,
         change_note=note, created_by_id=principal.actor.user_id,
         **{k: getattr(d, k) for k in CONTENT_FIELDS},
     ))
@@ -275,6 +274,7 @@ def publish(session: Session, *, principal: Principal, disclosure_id: int) -> Di
     _touch(d)
     _snapshot_version(session, d, principal, NOTE_FIRST.message)
     # Publishing here is itself Art. 12(1)(b): the ward's website.
+    assert d.id is not None  # a stored row
     session.add(DisclosureMethod(disclosure_id=d.id, method=Method.website, used_on=today))
     session.flush()
     audit.record(session, actor=principal.actor, action="disclosure.publish", entity_type="disclosure",
@@ -299,6 +299,7 @@ def withdraw(session: Session, *, principal: Principal, disclosure_id: int, reas
     d.withdrawal_reason = reason[:2000]
     _touch(d)
     session.flush()
+    assert d.id is not None  # a stored row
     audit.record(session, actor=principal.actor, action="disclosure.withdraw", entity_type="disclosure",
                  entity_id=d.id, before={"status": DisclosureStatus.published},
                  after={"status": d.status, "reason": d.withdrawal_reason})
@@ -321,6 +322,7 @@ def record_method(session: Session, *, principal: Principal, disclosure_id: int,
         raise Invalid(_("Ngày thực hiện không được ở tương lai"), fields={"used_on": "future"})
     if d.issued_on and used_on < d.issued_on:
         raise Invalid(_("Ngày thực hiện không được trước ngày ban hành"), fields={"used_on": "before_issue"})
+    assert d.id is not None  # a stored row
     row = DisclosureMethod(disclosure_id=d.id, method=method, used_on=used_on, note=note.strip()[:300])
     session.add(row)
     _touch(d)
@@ -364,8 +366,8 @@ def _filtered(session: Session, stmt, *, q: str, category: str | None, year: int
         stmt = stmt.where(Disclosure.fiscal_year == year)
     if status:
         stmt = stmt.where(Disclosure.status == status)
-    clause = match_clause(session, table="disclosure", id_column=Disclosure.id,
-                          text_column=Disclosure.search_text, query=q or "")
+    clause = match_clause(session, table="disclosure", id_column=col(Disclosure.id),
+                          text_column=col(Disclosure.search_text), query=q or "")
     if clause is not None:
         stmt = stmt.where(clause)
     return stmt
@@ -391,12 +393,12 @@ def list_public(session: Session, *, q: str = "", category: str | None = None, y
     if search_tokens(q):
         where = [_is_public(), *([Disclosure.category == category] if category else []),
                  *([Disclosure.fiscal_year == year] if year else [])]
-        return ranked(session, Disclosure, where=where, title_column=Disclosure.title,
-                      text_column=Disclosure.search_text, query=q, limit=limit, cursor=cursor,
+        return ranked(session, Disclosure, where=where, title_column=col(Disclosure.title),
+                      text_column=col(Disclosure.search_text), query=q, limit=limit, cursor=cursor,
                       narrow=bool(category or year))
     stmt = select(Disclosure).where(_is_public())
     stmt = _filtered(session, stmt, q=q, category=category, year=year)
-    return paginate(session, stmt, order=[Disclosure.published_at, Disclosure.id], descending=True,
+    return paginate(session, stmt, order=[col(Disclosure.published_at), col(Disclosure.id)], descending=True,
                     limit=limit, cursor=cursor)
 
 
@@ -405,7 +407,7 @@ def list_changes(session: Session, *, updated_since: datetime, q: str = "", cate
     """Public disclosures changed since a time, oldest change first (for keeping a copy in sync)."""
     stmt = select(Disclosure).where(_is_public(), Disclosure.updated_at >= updated_since)
     stmt = _filtered(session, stmt, q=q, category=category, year=year)
-    return paginate(session, stmt, order=[Disclosure.updated_at, Disclosure.id], descending=False,
+    return paginate(session, stmt, order=[col(Disclosure.updated_at), col(Disclosure.id)], descending=False,
                     limit=limit, cursor=cursor)
 
 
@@ -413,14 +415,14 @@ def list_staff(session: Session, *, q: str = "", category: str | None = None, st
                limit: int = 30, cursor: str | None = None) -> Page[Disclosure]:
     """Every disclosure, drafts included, most recently changed first."""
     stmt = _filtered(session, select(Disclosure), q=q, category=category, year=None, status=status)
-    return paginate(session, stmt, order=[Disclosure.updated_at, Disclosure.id], descending=True,
+    return paginate(session, stmt, order=[col(Disclosure.updated_at), col(Disclosure.id)], descending=True,
                     limit=limit, cursor=cursor)
 
 
 def available_years(session: Session) -> list[int]:
     """Years that have public disclosures, newest first: one query, which walks the year index
     from value to value (a recursive skip: one probe a year, not a read of every row)."""
-    d = Disclosure.__table__
+    d = inspect(Disclosure).local_table
     public = and_(d.c.published_at.is_not(None), d.c.fiscal_year.is_not(None))
     first = select(func.max(d.c.fiscal_year).label("y")).where(public).cte("years", recursive=True)
     step = select(select(func.max(d.c.fiscal_year)).where(public, d.c.fiscal_year < first.c.y).scalar_subquery())\
@@ -431,7 +433,7 @@ def available_years(session: Session) -> list[int]:
 
 def versions(session: Session, disclosure_id: int) -> list[DisclosureVersion]:
     return list(session.exec(select(DisclosureVersion).where(DisclosureVersion.disclosure_id == disclosure_id)
-                             .order_by(DisclosureVersion.version.desc())))
+                             .order_by(col(DisclosureVersion.version).desc())))
 
 
 def get_version(session: Session, disclosure_id: int, version: int) -> DisclosureVersion:
@@ -445,8 +447,8 @@ def get_version(session: Session, disclosure_id: int, version: int) -> Disclosur
 def methods(session: Session, disclosure_ids: list[int]) -> dict[int, list[DisclosureMethod]]:
     out: dict[int, list[DisclosureMethod]] = {i: [] for i in disclosure_ids}
     if disclosure_ids:
-        for m in session.exec(select(DisclosureMethod).where(DisclosureMethod.disclosure_id.in_(disclosure_ids))
-                              .order_by(DisclosureMethod.used_on, DisclosureMethod.id)):
+        for m in session.exec(select(DisclosureMethod).where(col(DisclosureMethod.disclosure_id).in_(disclosure_ids))
+                              .order_by(col(DisclosureMethod.used_on), col(DisclosureMethod.id))):
             out[m.disclosure_id].append(m)
     return out
 
@@ -456,10 +458,10 @@ def attachments(session: Session, disclosure_ids: list[int], *, as_of_version: i
     """Files per disclosure; with `as_of_version`, only those that version had."""
     out: dict[int, list[Attachment]] = {i: [] for i in disclosure_ids}
     if disclosure_ids:
-        stmt = select(Attachment).where(Attachment.disclosure_id.in_(disclosure_ids))
+        stmt = select(Attachment).where(col(Attachment.disclosure_id).in_(disclosure_ids))
         if as_of_version is not None:
             stmt = stmt.where(Attachment.version <= as_of_version)
-        for a in session.exec(stmt.order_by(Attachment.id)):
+        for a in session.exec(stmt.order_by(col(Attachment.id))):
             out[a.disclosure_id].append(a)
     return out
 
@@ -470,31 +472,3 @@ def get_attachment(session: Session, disclosure_id: int, attachment_id: int, *, 
     if att is None or att.disclosure_id != disclosure_id:
         raise NotFound(_("Không tìm thấy tệp đính kèm"))
     return att
-
-
-def posting_ending_soon(session: Session, *, today: date | None = None) -> list[Disclosure]:
-    """Published postings whose period ends within the warning window (a rule)."""
-    today = today or local_today()
-    window = get_rule(session, "disclosure.posting_ending_soon", on=today).value
-    return list(session.exec(
-        select(Disclosure).where(Disclosure.status == DisclosureStatus.published,
-                                 Disclosure.posting_ends_on.is_not(None),
-                                 Disclosure.posting_ends_on >= today,
-                                 Disclosure.posting_ends_on <= today + timedelta(days=window))
-        .order_by(Disclosure.posting_ends_on).limit(50)
-    ))
-
-
-def counts_by_status(session: Session) -> dict[str, int]:
-    rows = session.exec(select(Disclosure.status, func.count()).group_by(Disclosure.status)).all()
-    return {s: n for s, n in rows}
-
-
-def late_count(session: Session) -> int:
-    return session.exec(select(func.count()).select_from(Disclosure).where(
-        Disclosure.status.in_(PUBLIC_STATUSES), Disclosure.late.is_(True))).one()
-
-
-def recent_drafts(session: Session, limit: int = 10) -> list[Disclosure]:
-    return list(session.exec(select(Disclosure).where(Disclosure.status == DisclosureStatus.draft)
-                             .order_by(Disclosure.updated_at.desc()).limit(limit)))

@@ -97,6 +97,7 @@ def disclosure_detail(request: Request, session: SessionDep, user: OptionalUser,
                       version: Annotated[int | None, Query(ge=1, le=100_000)] = None):
     """One disclosure: its current text (or an earlier version), files with SHA-256, methods."""
     d = disclosure_service.get(session, disclosure_id)
+    assert d.id is not None  # a stored row
     shown = disclosure_service.get_version(session, d.id, version) if version and version != d.version else None
     ctx = {
         "d": d,
@@ -117,6 +118,7 @@ def disclosure_detail(request: Request, session: SessionDep, user: OptionalUser,
 def disclosure_notice(request: Request, session: SessionDep, user: OptionalUser, disclosure_id: RowId):
     """A printable A4 notice for the headquarters board, with a QR code to the online page."""
     d = disclosure_service.get(session, disclosure_id)
+    assert d.id is not None  # a stored row
     settings = request.app.state.settings
     url = f"{settings.public_base_url.rstrip('/')}/disclosures/{d.id}"
     qr = segno.make(url, error="m").svg_inline(scale=4, title=_("Mã QR tới trang văn bản"))

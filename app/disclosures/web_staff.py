@@ -18,6 +18,7 @@ from app.core.i18n import _
 from app.core.templating import is_htmx, render
 from app.core.timeutil import local_today
 from app.dialogues import service as dialogues
+from app.disclosures import dashboard
 from app.disclosures import service as disclosure_service
 from app.legal import rules
 from app.models.disclosure import Category, Disclosure, DisclosureStatus
@@ -40,10 +41,10 @@ def staff_home(request: Request, session: SessionDep, principal: CurrentStaff):
     reception sessions and visitors still owed a written answer."""
     today = local_today()
     ctx = {
-        "counts": disclosure_service.counts_by_status(session),
-        "late_count": disclosure_service.late_count(session),
-        "ending_soon": disclosure_service.posting_ending_soon(session),
-        "drafts": disclosure_service.recent_drafts(session),
+        "counts": dashboard.counts_by_status(session),
+        "late_count": dashboard.late_count(session),
+        "ending_soon": dashboard.posting_ending_soon(session),
+        "drafts": dashboard.recent_drafts(session),
         "today": today,
         "principal": principal,
         "reception_today": (reception_schedule.sessions_between(session, today, today)
@@ -91,6 +92,7 @@ def create(request: Request, form: FormDep, session: SessionDep, principal: Prin
     data, errors = validate(disclosure_service.DisclosureInput, values)
     if errors:
         return _form_page(request, principal=principal, values=values, errors=errors, d=None, status_code=422)
+    assert data is not None  # no errors: the input was valid
     with refused_by_service(session, shown=UPLOAD_REFUSALS) as failed:
         d = disclosure_service.create_draft(
             session, principal=principal, data=data,
@@ -109,6 +111,7 @@ def detail(request: Request, session: SessionDep, disclosure_id: RowId, principa
 
 
 def _detail_context(session: Session, d: Disclosure, principal: Principal, **extra) -> dict:
+    assert d.id is not None  # a stored row
     return {
         "d": d,
         "principal": principal,
@@ -141,6 +144,7 @@ def update(request: Request, form: FormDep, session: SessionDep, disclosure_id: 
     if errors:
         values["change_note"] = change_note
         return _form_page(request, principal=principal, values=values, errors=errors, d=d, status_code=422)
+    assert data is not None and d.id is not None  # no errors: the input was valid; `d` is a stored row
     with refused_by_service(session, shown=UPLOAD_REFUSALS) as failed:
         disclosure_service.update(
             session, principal=principal, disclosure_id=d.id, data=data, change_note=change_note,

@@ -225,7 +225,7 @@ async def service_definition(request: Request, fmt: str) -> Response:
 
 
 async def get_requests(request: Request, fmt: str) -> Response:
-    params = {}
+    params: dict[str, list[str]] = {}
     for key, value in request.query_params.multi_items():
         params.setdefault(key, []).append(value)
     query = open311.parse_query(params, _secret(request))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.accounts import audit
 from app.models.event import Audience, PublicEvent
@@ -39,7 +39,9 @@ class EventPage:
 def since(session: Session, *, after: int, limit: int, audiences: set[Audience]) -> EventPage:
     """Events after id `after`, oldest first. `next_cursor` is where to resume: the last id
     returned, or `after` itself when nothing is new."""
-    rows = list(session.exec(select(PublicEvent).where(PublicEvent.id > after,
-                                                       PublicEvent.audience.in_([a.value for a in audiences]))
-                             .order_by(PublicEvent.id).limit(limit)))
-    return EventPage(rows, rows[-1].id if rows else after)
+    rows = list(session.exec(select(PublicEvent).where(col(PublicEvent.id) > after,
+                                                       col(PublicEvent.audience).in_([a.value for a in audiences]))
+                             .order_by(col(PublicEvent.id)).limit(limit)))
+    next_cursor = rows[-1].id if rows else after
+    assert next_cursor is not None  # a stored row has an id
+    return EventPage(rows, next_cursor)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.cases import privacy
 from app.cases.codes import format_code, normalise_code
@@ -123,6 +123,7 @@ def token_lookup(session: Session, secret: str, token: str) -> list[dict]:
     case = session.exec(select(Complaint).where(Complaint.tracking_code == normalise_code(token))).first()
     if case is None or not listable(case):
         raise Open311Error(404, _("Không tìm thấy yêu cầu với token này"))
+    assert case.id is not None  # a stored case
     return [{"service_request_id": request_id(case.id, secret), "token": format_code(case.tracking_code)}]
 
 
@@ -217,6 +218,7 @@ def parse_query(params: Mapping[str, list[str]], secret: str, *, now: datetime |
         end = now or utcnow()
         start = end - MAX_SPAN
     elif start is None:
+        assert end is not None  # both None is the branch above
         start = end - MAX_SPAN
     elif end is None:
         end = start + MAX_SPAN
@@ -229,22 +231,23 @@ def parse_query(params: Mapping[str, list[str]], secret: str, *, now: datetime |
 
 def list_requests(session: Session, settings: Settings, secret: str, query: RequestQuery) -> list[dict]:
     """Newest first, at most MAX_RESULTS; by id (in the order asked), or by the filters."""
-    base = select(Complaint).where(Complaint.kind.in_([k.value for k in LISTED_KINDS]), privacy.open_clause())
+    base = select(Complaint).where(col(Complaint.kind).in_([k.value for k in LISTED_KINDS]), privacy.open_clause())
     if query.case_ids is not None:
         if not query.case_ids:
             return []
-        by_id = {c.id: c for c in session.exec(base.where(Complaint.id.in_(query.case_ids)))}
+        by_id = {c.id: c for c in session.exec(base.where(col(Complaint.id).in_(query.case_ids)))}
         cases = [by_id[i] for i in query.case_ids if i in by_id]
         return request_views(session, settings, secret, cases)
     # The request time falls on the day the case was received: the dates narrow it in SQL.
+    assert query.start is not None and query.end is not None  # `parse_query` sets both when no id is given
     stmt = base.where(Complaint.received_on >= local_date(query.start), Complaint.received_on <= local_date(query.end))
     if query.codes:
-        stmt = stmt.where(Complaint.field.in_(sorted(query.codes)))
+        stmt = stmt.where(col(Complaint.field).in_(sorted(query.codes)))
     closed = [s.value for s in CLOSED_STATUSES]
     if query.statuses == {"open"}:
-        stmt = stmt.where(Complaint.status.not_in(closed))
+        stmt = stmt.where(col(Complaint.status).not_in(closed))
     elif query.statuses == {"closed"}:
-        stmt = stmt.where(Complaint.status.in_(closed))
+        stmt = stmt.where(col(Complaint.status).in_(closed))
     cases = [c for c in session.exec(stmt) if query.start <= requested_at(c) <= query.end]
     cases.sort(key=lambda c: (requested_at(c), c.id), reverse=True)
     return request_views(session, settings, secret, cases[:MAX_RESULTS])

@@ -153,6 +153,7 @@ def create_request(session: Session, settings: Settings, secret: str, data: inta
     """File the case (as the web form does: channel web, the intake rules, audit, first public
     step) and answer its public id, the sender's tracking code as the `token`, and a notice."""
     case = intake.file_case(session, data=data, channel="web", actor=actor, principal=principal)
+    assert case.id is not None  # flushed by file_case
     due = nearest_deadline(session, case)
     notice = _("%s đã tiếp nhận phản ánh.") % settings.ward_name
     if due:

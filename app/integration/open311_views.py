@@ -10,10 +10,11 @@ import hashlib
 import hmac
 import re
 from collections import defaultdict
-from datetime import datetime, time
+from datetime import date, datetime, time
+from typing import cast
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.cases import privacy, queries, views
 from app.config import Settings
@@ -112,7 +113,7 @@ def w3c(dt: datetime) -> str:
 def nearest_of(deadlines: list[CaseDeadline]) -> CaseDeadline | None:
     """The nearest open legal deadline among a case's (None while suspended)."""
     pending = [d for d in deadlines if not d.met and d.due_on is not None]
-    return min(pending, key=lambda d: d.due_on) if pending else None
+    return min(pending, key=lambda d: cast(date, d.due_on)) if pending else None  # pending: each has a date
 
 
 def nearest_deadline(session: Session, case: Complaint) -> CaseDeadline | None:
@@ -128,17 +129,19 @@ def deadlines_of(session: Session, cases: list[Complaint]) -> dict[int, list[Cas
         return {}
     clock = case_clock(session)
     pauses: dict[int, list[Pause]] = defaultdict(list)
-    rows = session.exec(select(ComplaintPause.complaint_id, ComplaintPause.start, ComplaintPause.end)
-                        .where(ComplaintPause.complaint_id.in_(sorted({c.id for c in cases})))
-                        .order_by(ComplaintPause.id)).all()
+    rows = session.exec(select(col(ComplaintPause.complaint_id), col(ComplaintPause.start), col(ComplaintPause.end))
+                        .where(col(ComplaintPause.complaint_id).in_(sorted({c.id for c in cases if c.id is not None})))
+                        .order_by(col(ComplaintPause.id))).all()
     for cid, start, end in rows:
         pauses[cid].append(Pause(start, end))
-    return {c.id: case_deadlines(c, tuple(pauses.get(c.id, ())), clock) for c in cases}
+    return {c.id: case_deadlines(c, tuple(pauses.get(c.id, ())), clock) for c in cases if c.id is not None}
 
 
 def deadline_notice(d: CaseDeadline) -> str:
+    assert d.deadline is not None  # an open deadline (`nearest_of`): it has a date
     stage = STAGE_LABELS.get(d.stage, d.stage)
-    return _("%(stage)s: hạn %(due)s (%(basis)s)") % {"stage": str(stage), "due": d.due_on.strftime("%d/%m/%Y"),
+    return _("%(stage)s: hạn %(due)s (%(basis)s)") % {"stage": str(stage),
+                                                       "due": d.deadline.due_on.strftime("%d/%m/%Y"),
                                                        "basis": d.deadline.rule.legal_basis}
 
 
@@ -166,6 +169,7 @@ def request_view(settings: Settings, secret: str, case: Complaint, updated: date
                  due: CaseDeadline | None) -> dict:
     """A case as GeoReport v2 shows it to anyone: built from an allow-list, nothing else. `due`:
     its nearest open deadline (`nearest_of`; none is shown once the case is closed)."""
+    assert case.id is not None  # a stored case
     closed = case.status in CLOSED_STATUSES
     due = None if closed else due
     place = located(case)
@@ -180,7 +184,8 @@ def request_view(settings: Settings, secret: str, case: Complaint, updated: date
         "service_notice": deadline_notice(due) if due else None,
         "requested_datetime": w3c(requested_at(case)),
         "updated_datetime": w3c(updated or case.created_at),
-        "expected_datetime": w3c(datetime.combine(due.due_on, time(23, 59, 59), LOCAL_TZ)) if due else None,
+        "expected_datetime": (w3c(datetime.combine(due.due_on, time(23, 59, 59), LOCAL_TZ))
+                              if due and due.due_on else None),
         "address": (case.place_address or None) if place else None,
         "address_id": None,
         "zipcode": None,
@@ -196,14 +201,15 @@ def _last_public_steps(session: Session, ids: list[int]) -> dict[int, datetime]:
     if not ids:
         return {}
     rows = session.exec(select(ComplaintEvent.complaint_id, func.max(ComplaintEvent.at))
-                        .where(ComplaintEvent.complaint_id.in_(ids), ComplaintEvent.public.is_(True))
-                        .group_by(ComplaintEvent.complaint_id)).all()
+                        .where(col(ComplaintEvent.complaint_id).in_(ids), col(ComplaintEvent.public).is_(True))
+                        .group_by(col(ComplaintEvent.complaint_id))).all()
     return {cid: at for cid, at in rows if at is not None}
 
 
 def request_views(session: Session, settings: Settings, secret: str, cases: list[Complaint]) -> list[dict]:
     """The cases' public views, in a fixed number of statements however many there are: their
     last public steps in one query, the deadlines of the open ones in bulk (`deadlines_of`)."""
-    updated = _last_public_steps(session, [c.id for c in cases])
+    updated = _last_public_steps(session, [c.id for c in cases if c.id is not None])
     due = deadlines_of(session, [c for c in cases if c.status not in CLOSED_STATUSES])
-    return [request_view(settings, secret, c, updated.get(c.id), nearest_of(due.get(c.id, []))) for c in cases]
+    return [request_view(settings, secret, c, updated.get(c.id), nearest_of(due.get(c.id, []))) for c in cases
+            if c.id is not None]

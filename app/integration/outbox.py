@@ -11,7 +11,7 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-from sqlmodel import Session, or_, select
+from sqlmodel import Session, col, or_, select
 
 from app.core.db import utcnow
 from app.models.outbox import OutboxMessage
@@ -44,7 +44,8 @@ def enqueue(session: Session, *, to: str, subject: str, body: str, topic: str = 
 
 
 def _due(now: datetime):
-    return (OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None), OutboxMessage.next_attempt_at <= now)
+    return (col(OutboxMessage.sent_at).is_(None), col(OutboxMessage.failed_at).is_(None),
+            col(OutboxMessage.next_attempt_at) <= now)
 
 
 def any_due(session: Session, *, now: datetime | None = None) -> bool:
@@ -64,7 +65,7 @@ def deliver_due(session: Session, smtp: SmtpSettings, *, now: datetime | None = 
     due = session.exec(
         select(OutboxMessage)
         .where(*_due(now))
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(batch)
+        .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id)).limit(batch)
     ).all()
     sent = 0
     for msg in due:
@@ -109,4 +110,5 @@ def _send(smtp: SmtpSettings, msg: OutboxMessage) -> None:
 
 def pending(session: Session) -> list[OutboxMessage]:
     return list(session.exec(select(OutboxMessage).where(
-        OutboxMessage.sent_at.is_(None), or_(OutboxMessage.failed_at.is_(None))).order_by(OutboxMessage.id)))
+        col(OutboxMessage.sent_at).is_(None), or_(col(OutboxMessage.failed_at).is_(None)))
+        .order_by(col(OutboxMessage.id))))

@@ -43,6 +43,7 @@ def create(request: Request, form: FormDep, session: SessionDep, principal: Prin
     if failed:
         return _list_page(request, session, principal, values={**values, "event_types": types},
                           errors=failed.errors(), status_code=422)
+    assert hook.id is not None  # flushed by create
     return _list_page(request, session, principal, secret=secret, new_id=hook.id)
 
 
@@ -50,6 +51,7 @@ def create(request: Request, form: FormDep, session: SessionDep, principal: Prin
 def webhook_page(request: Request, session: SessionDep, webhook_id: RowId,
                  principal: Principal = require("token:manage")):
     hook = webhooks.get(session, webhook_id)
+    assert hook.id is not None  # a stored row
     ctx = {"principal": principal, "hook": hook, "log": webhooks.deliveries(session, hook.id)}
     return render(request, "staff/webhooks/detail.html", ctx)
 

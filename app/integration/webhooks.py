@@ -23,13 +23,16 @@ import secrets
 import socket
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-from sqlmodel import Session, select
+from sqlalchemy import Row
+from sqlmodel import Session, col, select
 
 from app.accounts import audit
 from app.accounts.audit import Actor
@@ -63,7 +66,8 @@ def _addresses(host: str) -> list[Address]:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError, ValueError, OSError):
         return []
-    return list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos))
+    # An IP socket address: its host is a str (typeshed also allows the int of other families).
+    return list(dict.fromkeys(ipaddress.ip_address(cast(str, info[4][0]).split("%")[0]) for info in infos))
 
 
 # IPv6 prefixes whose last 32 bits are an IPv4 address a gateway connects to: NAT64's well-known
@@ -151,7 +155,7 @@ def create(session: Session, *, actor: Actor, key: str, name: str, url: str, eve
     if not wanted or any(t not in EVENT_TYPES for t in wanted):
         raise Invalid(_("Chọn ít nhất một loại sự kiện trong danh sách"), fields={"event_types": "invalid"})
     url = check_url(url, allow_loopback=allow_loopback)
-    last = session.exec(select(PublicEvent.id).order_by(PublicEvent.id.desc()).limit(1)).first() or 0
+    last = session.exec(select(PublicEvent.id).order_by(col(PublicEvent.id).desc()).limit(1)).first() or 0
     hook = Webhook(name=name, url=url, event_types=" ".join(wanted), secret_nonce=secrets.token_hex(16),
                    last_event_id=last)
     session.add(hook)
@@ -183,7 +187,7 @@ def revoke(session: Session, *, actor: Actor, webhook_id: int) -> Webhook:
 
 
 def list_webhooks(session: Session) -> list[Webhook]:
-    return list(session.exec(select(Webhook).order_by(Webhook.revoked_at.is_not(None), Webhook.id.desc())))
+    return list(session.exec(select(Webhook).order_by(col(Webhook.revoked_at).is_not(None), col(Webhook.id).desc())))
 
 
 # Deliveries ------------------------------------------------------------------------------------
@@ -196,9 +200,12 @@ def enqueue_new(session: Session, *, limit: int = 500) -> int:
     """Turn the change feed events each live webhook has not looked at yet into deliveries."""
     made = 0
     # Locked (PostgreSQL): a second process waits, then reads the moved cursor; no event is queued twice.
-    for hook in session.exec(select(Webhook).where(Webhook.revoked_at.is_(None)).with_for_update()).all():
-        new = session.exec(select(PublicEvent.id, PublicEvent.type).where(PublicEvent.id > hook.last_event_id)
-                           .order_by(PublicEvent.id).limit(limit)).all()
+    for hook in session.exec(select(Webhook).where(col(Webhook.revoked_at).is_(None)).with_for_update()).all():
+        assert hook.id is not None  # a stored row
+        # Stored events: their ids are never None (the column's type allows None only before a flush).
+        new = cast(Sequence[Row[int, str]], session.exec(
+            select(PublicEvent.id, PublicEvent.type).where(col(PublicEvent.id) > hook.last_event_id)
+            .order_by(col(PublicEvent.id)).limit(limit)).all())
         if not new:
             continue
         for event_id, event_type in new:
@@ -217,8 +224,8 @@ def any_work(session: Session) -> bool:
                        .limit(1)).first()
     if due is not None:
         return True
-    latest = session.exec(select(PublicEvent.id).order_by(PublicEvent.id.desc()).limit(1)).first() or 0
-    return session.exec(select(Webhook.id).where(Webhook.revoked_at.is_(None), Webhook.last_event_id < latest)
+    latest = session.exec(select(PublicEvent.id).order_by(col(PublicEvent.id).desc()).limit(1)).first() or 0
+    return session.exec(select(Webhook.id).where(col(Webhook.revoked_at).is_(None), Webhook.last_event_id < latest)
                         .limit(1)).first() is not None
 
 
@@ -325,13 +332,17 @@ def deliver_due(session: Session, *, key: str, allow_loopback: bool, now: dateti
     Returns how many were delivered."""
     now = now or utcnow()
     due = session.exec(select(WebhookDelivery, Webhook, PublicEvent)
-                       .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
-                       .join(PublicEvent, PublicEvent.id == WebhookDelivery.event_id)
+                       .join(Webhook, col(Webhook.id) == WebhookDelivery.webhook_id)
+                       .join(PublicEvent, col(PublicEvent.id) == WebhookDelivery.event_id)
                        .where(*_waiting(), WebhookDelivery.next_attempt_at <= now)
-                       .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(batch)
+                       .order_by(col(WebhookDelivery.next_attempt_at), col(WebhookDelivery.id)).limit(batch)
                        .with_for_update(skip_locked=True, of=WebhookDelivery)).all()
-    jobs = [_Job(delivery.id, hook.id, hook.url, secret_for(key, hook), event.type, payload(event, delivery.id))
-            for delivery, hook, event in due]
+    delivery: WebhookDelivery | None  # the outcomes' loop below reads it again, and may find none
+    jobs: list[_Job] = []
+    for delivery, hook, event in due:
+        assert delivery.id is not None and hook.id is not None  # stored rows
+        jobs.append(_Job(delivery.id, hook.id, hook.url, secret_for(key, hook), event.type,
+                         payload(event, delivery.id)))
     for delivery, _hook, _event in due:
         # A lease: another process (or this one after a restart) leaves it alone meanwhile, and
         # takes it up again if the outcome is never written. Receivers de-duplicate on the id.
@@ -376,6 +387,7 @@ def redeliver(session: Session, *, actor: Actor, delivery_id: int) -> WebhookDel
     hook = get(session, old.webhook_id)
     if hook.revoked_at is not None:
         raise Conflict(_("Địa chỉ nhận đã ngừng"))
+    assert hook.id is not None  # a stored row
     again = WebhookDelivery(webhook_id=hook.id, event_id=old.event_id)
     session.add(again)
     session.flush()
@@ -386,6 +398,6 @@ def redeliver(session: Session, *, actor: Actor, delivery_id: int) -> WebhookDel
 
 def deliveries(session: Session, webhook_id: int, *, limit: int = 50) -> list[tuple[WebhookDelivery, PublicEvent]]:
     """The latest deliveries of a webhook, newest first, with their events."""
-    return [tuple(r) for r in session.exec(
-        select(WebhookDelivery, PublicEvent).join(PublicEvent, PublicEvent.id == WebhookDelivery.event_id)
-        .where(WebhookDelivery.webhook_id == webhook_id).order_by(WebhookDelivery.id.desc()).limit(limit))]
+    return [(d, e) for d, e in session.exec(
+        select(WebhookDelivery, PublicEvent).join(PublicEvent, col(PublicEvent.id) == WebhookDelivery.event_id)
+        .where(WebhookDelivery.webhook_id == webhook_id).order_by(col(WebhookDelivery.id).desc()).limit(limit))]

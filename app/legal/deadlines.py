@@ -116,17 +116,35 @@ def case_clock(session: Session) -> CaseClock:
 
 
 class CaseFacts(Protocol):
-    """What the stage table reads of a case (a `Complaint`, or a case as it stood on a day)."""
+    """What the stage table reads of a case (a `Complaint`, or a case as it stood on a day);
+    read-only, so a frozen record of a past day qualifies."""
 
-    kind: str
-    channel: str
-    status: str
-    received_on: date
-    accepted_on: date | None
-    resolved_on: date | None
-    complex: bool
-    remote: bool
-    extensions: int
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def channel(self) -> str: ...
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def received_on(self) -> date: ...
+
+    @property
+    def accepted_on(self) -> date | None: ...
+
+    @property
+    def resolved_on(self) -> date | None: ...
+
+    @property
+    def complex(self) -> bool: ...
+
+    @property
+    def remote(self) -> bool: ...
+
+    @property
+    def extensions(self) -> int: ...
 
 
 @dataclass(frozen=True)

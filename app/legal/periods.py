@@ -101,7 +101,7 @@ def _add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28) + timedelta(days=1)
 
 
-def custom(start: date, end: date) -> Period:
+def custom(start: date | None, end: date | None) -> Period:
     """Any range of days from `start` to `end` (both included), at most 5 years long. Its `year`
     is the calendar year of its last day, its `code` is "custom"."""
     if start is None or end is None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import event
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.accounts import audit
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -61,8 +61,8 @@ class RuleBook:
 
     def __init__(self, session: Session, codes: Iterable[str]):
         self._versions: dict[tuple[str, str], list[RuleRef]] = defaultdict(list)
-        rows = session.exec(select(LegalRule).where(LegalRule.code.in_(sorted(set(codes))))
-                            .order_by(LegalRule.effective_from)).all()
+        rows = session.exec(select(LegalRule).where(col(LegalRule.code).in_(sorted(set(codes))))
+                            .order_by(col(LegalRule.effective_from))).all()
         for row in rows:
             self._versions[(row.code, row.variant)].append(RuleRef.of(row))
         self._picked: dict[tuple[str, date, str], RuleRef | None] = {}
@@ -129,8 +129,8 @@ def _require_manage(principal) -> None:
 
 
 def list_rules(session: Session) -> list[LegalRule]:
-    return list(session.exec(select(LegalRule).order_by(LegalRule.code, LegalRule.variant,
-                                                        LegalRule.effective_from.desc())))
+    return list(session.exec(select(LegalRule).order_by(col(LegalRule.code), col(LegalRule.variant),
+                                                        col(LegalRule.effective_from).desc())))
 
 
 def add_rule_version(session: Session, *, principal, code: str, value: int, unit: str, legal_basis: str,
@@ -138,7 +138,7 @@ def add_rule_version(session: Session, *, principal, code: str, value: int, unit
     """A new version of a rule from a date; the version before it ends the day before."""
     _require_manage(principal)
     versions = list(session.exec(select(LegalRule).where(LegalRule.code == code, LegalRule.variant == variant)
-                                 .order_by(LegalRule.effective_from.desc())))
+                                 .order_by(col(LegalRule.effective_from).desc())))
     if not versions:
         raise NotFound(_("Không có quy tắc '%s' trong bảng quy tắc") % code)
     errors = {}
@@ -174,7 +174,7 @@ def add_rule_version(session: Session, *, principal, code: str, value: int, unit
 
 def list_overrides(session: Session, *, since: date) -> list[CalendarOverride]:
     return list(session.exec(select(CalendarOverride).where(CalendarOverride.on >= since)
-                             .order_by(CalendarOverride.on)))
+                             .order_by(col(CalendarOverride.on))))
 
 
 def add_override(session: Session, *, principal, on: date, kind: str, reason: str,

@@ -68,6 +68,7 @@ def add_rule_version(request: Request, form: FormDep, session: SessionDep,
     if not re.fullmatch(r"[0-9]{1,5}", value):
         errors["value"] = _("Phải là một số nguyên")
     if not errors:
+        assert effective_from is not None  # no error: the date parsed
         code, _sep, variant = values.get("code", "").partition("|")
         with refused_by_service(session, shown=(422,)) as failed:
             rules.add_rule_version(session, principal=principal, code=code, variant=variant, value=int(value),
@@ -94,6 +95,7 @@ def add_override(request: Request, form: FormDep, session: SessionDep, principal
             reception_schedule.sync(session, actor=principal.actor)  # the schedule follows the calendar
         if not failed:
             return RedirectResponse(request.app.url_path_for("staff_rules") + "#calendar", status_code=303)
+        assert failed.exc is not None  # `failed` is truthy here
         errors[next(iter(failed.exc.fields), "on")] = failed.message
     return _rules_page(request, session, principal, errors={f"cal_{k}": v for k, v in errors.items()},
                        values=values, status_code=422)

@@ -146,10 +146,30 @@ class Complaint(SQLModel, table=True):
     status: str = Field(default=CaseStatus.received, max_length=20)
     complex: bool = False
     remote: bool = False
+    # A denunciation checked in several places (Art. 24(1) Law 25/2018: 10 working days, not 7),
+    # and one found especially complex (Decree 31/2019 Art. 3: a second extension is allowed).
+    several_places: bool = False
+    especially_complex: bool = False
     extensions: int = 0
     received_on: date
+    # The day of the acceptance decision (thụ lý) and its number: the resolution clock runs from it.
     accepted_on: date | None = None
+    acceptance_number: str = Field(default="", max_length=100)
     resolved_on: date | None = None
+    # A step an officer prepared for the leader to decide (accept, suspend, resume, terminate, extend).
+    proposed_action: str = Field(default="", max_length=20)
+    # A complaint's limitation (Art. 9 Law 02/2011): the day the complainant received or learned of
+    # the decision or act complained of, and why a complaint after the period is still accepted.
+    contested_on: date | None = None
+    late_reason: str = Field(default="", sa_type=Text)
+    # Duties after a decision: the denouncer told of the acceptance (Art. 29(3) Law 25/2018), the
+    # complaint decision sent (Art. 32 Law 02/2011), a denunciation's conclusion published (Art. 40).
+    notified_on: date | None = None
+    decision_sent_on: date | None = None
+    conclusion_published_on: date | None = None
+    # A complaint whose verification differs from the request needs a dialogue (Art. 30 Law 02/2011).
+    verification_differs: bool = False
+    dialogue_held_on: date | None = None
     # The nearest open deadline, kept up to date by the service: the inbox sorts on it.
     due_on: date | None = None
 
@@ -193,6 +213,9 @@ class ComplaintEvent(SQLModel, table=True):
     to_status: str = Field(max_length=20)
     note: str = Field(default="", sa_type=Text)
     public: bool = False
+    # A step taken by decision (accept, suspend, resume, terminate, extend, resolve): its number and date.
+    decision_number: str = Field(default="", max_length=100)
+    decided_on: date | None = None
 
 
 class ComplaintPause(SQLModel, table=True):

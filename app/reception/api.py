@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.accounts import audit
 from app.accounts.auth import Principal
@@ -132,9 +132,10 @@ class SessionList(BaseModel):
 
 def _session_outs(session: Session, rows: list[ReceptionSession], model=SessionOut, **extra) -> list:
     """Many sessions with their counts in one query (no N+1)."""
-    counts = visits.counts_for(session, [s.id for s in rows])
+    counts = visits.counts_for(session, [s.id for s in rows if s.id is not None])
     out = []
     for s in rows:
+        assert s.id is not None  # a stored row
         c = counts[s.id]
         out.append(model(
             id=s.id, starts_at=to_local(s.starts_at), ends_at=to_local(s.ends_at), host_name=s.host_name,
@@ -213,7 +214,7 @@ def list_sessions(
     if updated_since is not None:
         since = updated_since if updated_since.tzinfo else updated_since.replace(tzinfo=timezone.utc)
         stmt = stmt.where(ReceptionSession.updated_at >= since)
-    page = paginate(session, stmt, order=[ReceptionSession.starts_at, ReceptionSession.id], descending=False,
+    page = paginate(session, stmt, order=[col(ReceptionSession.starts_at), col(ReceptionSession.id)], descending=False,
                     limit=limit, cursor=cursor)
     return SessionList(items=_session_outs(session, page.items), next_cursor=page.next_cursor)
 
@@ -236,6 +237,7 @@ def get_session(session: SessionDep, session_id: RowId, principal: Principal = r
     each row is the register's, the full ID number included, and the read is audited. A
     denouncer's name, address, ID and representatives always read "[bảo mật]"."""
     row = reception_schedule.get_session_row(session, session_id)
+    assert row.id is not None  # a stored row
     rows = None
     if principal.can("reception:personal"):
         rows = [_visit_out(v, c, principal) for v, c in visits.visits_of(session, row.id)]

@@ -21,6 +21,7 @@ from datetime import date
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from app.core.xlsx import BORDER, font, setup_a4, table_style, to_bytes, write_text
 from app.reception.register import RegisterEntry
@@ -71,6 +72,7 @@ def register_workbook(entries: list[RegisterEntry], *, ward: str, start: date, e
     """Form 03 for the given rows (from `register.register_entries`), as .xlsx bytes."""
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new workbook's one sheet
     ws.title = "Sổ tiếp công dân"
     wb.properties.title = f"{TITLE} {_day(start)}–{_day(end)}"
 
@@ -86,9 +88,9 @@ def register_workbook(entries: list[RegisterEntry], *, ward: str, start: date, e
 
     top, sub = HEADER_ROWS
     col = 1
-    for number, heading, subs in COLUMNS:
+    for number, column_heading, subs in COLUMNS:
         last = col + len(subs) - 1
-        ws.cell(top, col, heading)
+        ws.cell(top, col, column_heading)
         ws.cell(NUMBER_ROW, col, f"({number})")
         if subs[0][0] is None:
             ws.merge_cells(start_row=top, start_column=col, end_row=sub, end_column=col)
@@ -123,6 +125,6 @@ def register_workbook(entries: list[RegisterEntry], *, ward: str, start: date, e
             if isinstance(value, date):
                 cell.number_format = "dd/mm/yyyy"
 
-    ws.freeze_panes = ws.cell(FIRST_DATA_ROW, 1)
+    ws.freeze_panes = ws.cell(FIRST_DATA_ROW, 1).coordinate
     setup_a4(ws, landscape=True, title_rows=f"{top}:{NUMBER_ROW}", side_margin=0.4)
     return to_bytes(wb)

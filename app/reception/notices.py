@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
-from sqlalchemy import func
-from sqlmodel import Session, or_, select
+from sqlalchemy import Select, func
+from sqlmodel import Session, col, or_, select
 
 from app.legal.deadlines import OPEN_INTAKE
 from app.models.complaint import Complaint
@@ -18,6 +19,8 @@ NOTICE_RULE = "reception.notification"
 # Outcomes after which the visitor is told in writing within the notice period (Decree 64/2014).
 NOTICE_OUTCOMES = frozenset({VisitOutcome.accepted, VisitOutcome.guided, VisitOutcome.transferred})
 
+_Stmt = TypeVar("_Stmt", bound=Select)  # a select of rows or of a count
+
 
 def notice_met(visit: ReceptionVisit, case: Complaint | None) -> bool:
     if visit.notice_due_on is None or visit.notified_on is not None:
@@ -26,17 +29,18 @@ def notice_met(visit: ReceptionVisit, case: Complaint | None) -> bool:
     return case is not None and case.status not in OPEN_INTAKE
 
 
-def _owed(stmt):
+def _owed(stmt: _Stmt) -> _Stmt:
     """Visits still owed a written answer (an accepted visit's case answers once out of intake)."""
     return (stmt.join(Complaint, isouter=True)
-            .where(ReceptionVisit.notice_due_on.is_not(None), ReceptionVisit.notified_on.is_(None),
-                   or_(ReceptionVisit.complaint_id.is_(None), Complaint.status.in_([str(s) for s in OPEN_INTAKE]))))
+            .where(col(ReceptionVisit.notice_due_on).is_not(None), col(ReceptionVisit.notified_on).is_(None),
+                   or_(col(ReceptionVisit.complaint_id).is_(None),
+                       col(Complaint.status).in_([str(s) for s in OPEN_INTAKE]))))
 
 
 def pending_notices(session: Session, *, limit: int = 50) -> list[tuple[ReceptionVisit, Complaint | None]]:
     """Visits still owed a written answer, the nearest deadline first."""
     rows = session.exec(_owed(select(ReceptionVisit, Complaint))
-                        .order_by(ReceptionVisit.notice_due_on, ReceptionVisit.id).limit(limit)).all()
+                        .order_by(col(ReceptionVisit.notice_due_on), col(ReceptionVisit.id)).limit(limit)).all()
     return [(v, c) for v, c in rows]
 
 
@@ -47,8 +51,8 @@ class NoticeCounts:
 
 
 def notice_counts(session: Session, today: date) -> NoticeCounts:
-    owed = session.exec(_owed(select(func.count(ReceptionVisit.id)).select_from(ReceptionVisit))).one()
-    overdue = session.exec(_owed(select(func.count(ReceptionVisit.id)).select_from(ReceptionVisit))
-                           .where(ReceptionVisit.notice_due_on < today)).one()
+    owed = session.exec(_owed(select(func.count(col(ReceptionVisit.id))).select_from(ReceptionVisit))).one()
+    overdue = session.exec(_owed(select(func.count(col(ReceptionVisit.id))).select_from(ReceptionVisit))
+                           .where(col(ReceptionVisit.notice_due_on) < today)).one()
     return NoticeCounts(owed, overdue)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.accounts import audit
 from app.accounts.auth import Principal
@@ -27,8 +27,8 @@ def register_rows(session: Session, start: date, end: date, *,
                   limit: int | None = None) -> list[tuple[ReceptionVisit, Complaint | None]]:
     """The register between two days, in register order, with each visit's case."""
     stmt = (select(ReceptionVisit, Complaint).join(Complaint, isouter=True)
-            .where(ReceptionVisit.visit_on >= start, ReceptionVisit.visit_on <= end)
-            .order_by(ReceptionVisit.register_year, ReceptionVisit.number))
+            .where(col(ReceptionVisit.visit_on) >= start, col(ReceptionVisit.visit_on) <= end)
+            .order_by(col(ReceptionVisit.register_year), col(ReceptionVisit.number)))
     if limit:
         stmt = stmt.limit(limit)
     return [(v, c) for v, c in session.exec(stmt).all()]
@@ -92,6 +92,7 @@ def register_entries(session: Session, *, principal: Principal, start: date, end
 
 def _entry(view: VisitView) -> RegisterEntry:
     v, case = view.visit, view.case
+    assert v.id is not None  # a stored row
     name_address = f"{view.name}\n{view.address}"
     if view.representatives:
         name_address += "\n" + _("Người đại diện: %s") % "; ".join(view.representatives)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from pydantic import Field, field_validator, model_validator
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.accounts import audit
 from app.accounts.audit import Actor
@@ -133,8 +133,8 @@ def _rule_dict(rule: ReceptionRule) -> dict:
 
 
 def list_rules(session: Session) -> list[ReceptionRule]:
-    return list(session.exec(select(ReceptionRule).order_by(ReceptionRule.effective_to.is_not(None),
-                                                            ReceptionRule.start_time, ReceptionRule.id)))
+    return list(session.exec(select(ReceptionRule).order_by(col(ReceptionRule.effective_to).is_not(None),
+                                                            col(ReceptionRule.start_time), col(ReceptionRule.id))))
 
 
 @dataclass(frozen=True)
@@ -167,7 +167,7 @@ def plan_sync(session: Session, *, today: date | None = None, horizon_days: int 
         return plan
     cal = work_calendar(session)
     existing = session.exec(select(ReceptionSession).where(
-        ReceptionSession.rule_id.in_([r.id for r in rules]), ReceptionSession.occurs_on >= start)).all()
+        col(ReceptionSession.rule_id).in_([r.id for r in rules]), col(ReceptionSession.occurs_on) >= start)).all()
     by_key = {(s.rule_id, s.occurs_on): s for s in existing}
     for rule in rules:
         day = start
@@ -326,7 +326,7 @@ def sessions_between(session: Session, start: date, end: date, *, host_role: str
     stmt = (select(ReceptionSession)
             .where(ReceptionSession.starts_at >= local_datetime(start, time.min),
                    ReceptionSession.starts_at < local_datetime(end + timedelta(days=1), time.min))
-            .order_by(ReceptionSession.starts_at, ReceptionSession.id).limit(limit))
+            .order_by(col(ReceptionSession.starts_at), col(ReceptionSession.id)).limit(limit))
     if host_role:
         stmt = stmt.where(ReceptionSession.host_role == host_role)
     return list(session.exec(stmt))

@@ -17,7 +17,7 @@ from datetime import date
 from pydantic import Field, field_validator
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.accounts import audit
 from app.accounts.auth import Principal
@@ -147,6 +147,7 @@ def log_visit(session: Session, *, principal: Principal, session_id: int, data: 
     ensure_open(session, principal, row)  # the first visit of a session that was not opened yet
     day = session_day(row)
     case = _case_for(session, principal, data, day) if data.outcome == VisitOutcome.accepted else None
+    assert row.id is not None  # a stored row
     visit = ReceptionVisit(
         session_id=row.id, register_year=day.year, number=0, visit_on=day, visitor_name=data.visitor_name,
         visitor_address=data.visitor_address, id_number=data.id_number, summary=data.summary,
@@ -260,6 +261,7 @@ def correct_visit(session: Session, *, principal: Principal, visit_id: int,
     problems = visit_problems({**visit.model_dump(), **changed})
     if problems:
         raise Invalid(next(iter(problems.values())), fields=problems)
+    assert visit.id is not None  # a stored row
     correction = ReceptionVisitCorrection(visit_id=visit.id, actor=principal.actor.label[:120],
                                           reason=data.reason[:500],
                                           before=json.dumps({k: getattr(visit, k) for k in changed},
@@ -276,8 +278,8 @@ def correct_visit(session: Session, *, principal: Principal, visit_id: int,
 
 
 def corrections_of(session: Session, visit_id: int) -> list[ReceptionVisitCorrection]:
-    return list(session.exec(select(ReceptionVisitCorrection).where(ReceptionVisitCorrection.visit_id == visit_id)
-                             .order_by(ReceptionVisitCorrection.id)))
+    return list(session.exec(select(ReceptionVisitCorrection).where(col(ReceptionVisitCorrection.visit_id) == visit_id)
+                             .order_by(col(ReceptionVisitCorrection.id))))
 
 
 def get_visit(session: Session, visit_id: int) -> ReceptionVisit:
@@ -301,7 +303,7 @@ def read_visit(session: Session, *, principal: Principal, visit_id: int) -> Visi
 
 def visits_of(session: Session, session_id: int) -> list[tuple[ReceptionVisit, Complaint | None]]:
     rows = session.exec(select(ReceptionVisit, Complaint).join(Complaint, isouter=True)
-                        .where(ReceptionVisit.session_id == session_id).order_by(ReceptionVisit.number)).all()
+                        .where(col(ReceptionVisit.session_id) == session_id).order_by(col(ReceptionVisit.number))).all()
     return [(v, c) for v, c in rows]
 
 
@@ -324,10 +326,11 @@ def counts_for(session: Session, session_ids: list[int]) -> dict[int, SessionCou
     out: dict[int, SessionCounts] = defaultdict(SessionCounts)
     if not session_ids:
         return out
+    # Five columns: SQLModel's select() is typed for four at most (fastapi/sqlmodel#271).
     rows = session.exec(
-        select(ReceptionVisit.session_id, ReceptionVisit.case_kind, ReceptionVisit.outcome,
-               func.count(), func.sum(ReceptionVisit.people_count))
-        .where(ReceptionVisit.session_id.in_(session_ids))
+        select(col(ReceptionVisit.session_id), col(ReceptionVisit.case_kind),  # type: ignore[call-overload]
+               col(ReceptionVisit.outcome), func.count(), func.sum(col(ReceptionVisit.people_count)))
+        .where(col(ReceptionVisit.session_id).in_(session_ids))
         .group_by(ReceptionVisit.session_id, ReceptionVisit.case_kind, ReceptionVisit.outcome)).all()
     for sid, kind, outcome, n, people in rows:
         c = out[sid]

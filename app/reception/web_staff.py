@@ -81,7 +81,7 @@ def _sessions_page(request: Request, session: Session, principal: Principal, *, 
         "last": last,
         "range_error": range_error,
         "sessions": rows,
-        "counts": visits.counts_for(session, [s.id for s in rows]),
+        "counts": visits.counts_for(session, [s.id for s in rows if s.id is not None]),
         "notices": notices.pending_notices(session) if principal.can("reception:register") else [],
         "notice_counts": notices.notice_counts(session, today) if principal.can("reception:register") else None,
         "values": values or {"day": today.isoformat(), "start": "07:30", "end": "11:30", "type": "ad_hoc",
@@ -98,6 +98,7 @@ def _session_input(values: dict) -> tuple[schedule.SessionInput | None, dict[str
     starts_at, ends_at, errors = local_span(values)
     fields = {k: values.get(k, "") for k in ("host_name", "host_role", "type", "place", "assisting_staff", "notes")}
     if not errors:
+        assert starts_at is not None and ends_at is not None  # no errors: both were parsed (the end is required)
         fields["starts_at"], fields["ends_at"] = starts_at.isoformat(), ends_at.isoformat()
     data, more = validate(schedule.SessionInput, fields)
     more = {("end" if k in ("__all__", "ends_at", "starts_at") else k): v for k, v in more.items()}
@@ -112,7 +113,9 @@ def create_session(request: Request, form: FormDep, session: SessionDep,
     data, errors = _session_input(values)
     if errors:
         return _sessions_page(request, session, principal, values=values, errors=errors, status_code=422)
+    assert data is not None  # no errors: the input was valid
     row = schedule.create_session(session, principal=principal, data=data)
+    assert row.id is not None  # flushed by create_session()
     return _to_session(request, row.id)
 
 
@@ -127,6 +130,7 @@ def _session_page(request: Request, session: Session, principal: Principal, sess
                   values: dict | None = None, errors: dict | None = None, failed: str = "", status_code: int = 200,
                   partial: str | None = None, saved: ReceptionVisit | None = None):
     row = schedule.get_session_row(session, session_id)
+    assert row.id is not None  # a stored row
     today = local_today()
     keeper = principal.can("reception:register")
     shown_visits = [identity.shown(v, c, principal) for v, c in visits.visits_of(session, row.id)] if keeper else []
@@ -173,6 +177,7 @@ def log_visit(request: Request, form: FormDep, session: SessionDep, session_id: 
     data, errors = validate(visits.VisitInput, values)
     errors = {**visits.visit_problems(values), **errors}
     if not errors:
+        assert data is not None  # no errors: the input was valid
         try:
             visit = visits.log_visit(session, principal=principal, session_id=session_id, data=data)
         except Invalid as exc:
@@ -242,6 +247,7 @@ def _visit_page(request: Request, session: Session, principal: Principal, visit_
                 values: dict | None = None, errors: dict | None = None, status_code: int = 200,
                 failed: str = ""):
     view = visits.read_visit(session, principal=principal, visit_id=visit_id)
+    assert view.visit.id is not None  # a stored row
     row = schedule.get_session_row(session, view.visit.session_id)
     shown_columns = [c for c in visits.CORRECTABLE if view.identity_visible or c not in visits.IDENTITY_COLUMNS]
     ctx = {

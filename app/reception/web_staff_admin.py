@@ -3,7 +3,7 @@ the register's print view (A4 landscape; the XLSX is /api/v1/reception/register.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
@@ -54,7 +54,8 @@ def _rules_page(request: Request, session: Session, principal: Principal, *, val
 @router.post("/rules", name="staff_reception_rule_create")
 def create_rule(request: Request, form: FormDep, session: SessionDep,
                 principal: Principal = require("reception:schedule")):
-    values = form_values(form, date_fields=("effective_from", "effective_to"))
+    # The form's text values, echoed back to the form with the weekdays' list.
+    values: dict[str, Any] = form_values(form, date_fields=("effective_from", "effective_to"))
     values.pop("weekdays", None)
     weekdays = [d for d in form.getlist("weekdays") if isinstance(d, str)][:7]
     fields = {k: values.get(k, "") for k in ("host_name", "host_role", "type", "place", "start_time", "end_time",
@@ -70,6 +71,7 @@ def create_rule(request: Request, form: FormDep, session: SessionDep,
     if errors:
         errors = {("end_time" if k == "__all__" else k): v for k, v in errors.items()}
         return _rules_page(request, session, principal, values=values, errors=errors, status_code=422)
+    assert data is not None  # no errors: the input was valid
     schedule.create_rule(session, principal=principal, data=data)
     return RedirectResponse(request.app.url_path_for("staff_reception_rules"), status_code=303)
 

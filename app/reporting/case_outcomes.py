@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from sqlalchemy import and_, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.core.errors import NotFound
 from app.legal.deadlines import INTAKE_STAGES, OPEN_INTAKE, CaseClock, case_deadlines
@@ -102,16 +102,18 @@ class CaseJudge:
 
 def case_rows(session: Session, w: Window, cohort) -> list[tuple[int, CaseRow]]:
     """The cases of `cohort`, with what their timeline says happened by the end (one query)."""
-    leaving = and_(ComplaintEvent.from_status.in_(INTAKE), ComplaintEvent.to_status.not_in(INTAKE))
-    events = (select(ComplaintEvent.complaint_id.label("cid"),
-                     func.sum(flag(and_(leaving, ComplaintEvent.at < w.cutoff))).label("left_intake"),
-                     func.sum(flag(and_(ComplaintEvent.action == "extend", ComplaintEvent.at < w.cutoff)))
+    leaving = and_(col(ComplaintEvent.from_status).in_(INTAKE), col(ComplaintEvent.to_status).not_in(INTAKE))
+    events = (select(col(ComplaintEvent.complaint_id).label("cid"),
+                     func.sum(flag(and_(leaving, col(ComplaintEvent.at) < w.cutoff))).label("left_intake"),
+                     func.sum(flag(and_(col(ComplaintEvent.action) == "extend", col(ComplaintEvent.at) < w.cutoff)))
                      .label("extensions"))
-              .join(Complaint, Complaint.id == ComplaintEvent.complaint_id).where(*cohort)
-              .group_by(ComplaintEvent.complaint_id).subquery())
+              .join(Complaint, col(Complaint.id) == ComplaintEvent.complaint_id).where(*cohort)
+              .group_by(col(ComplaintEvent.complaint_id)).subquery())
+    # Ten columns: SQLModel's select() is typed for four at most (fastapi/sqlmodel#271).
     rows = session.exec(
-        select(Complaint.id, Complaint.kind, Complaint.channel, Complaint.received_on, Complaint.accepted_on,
-               Complaint.resolved_on, Complaint.complex, Complaint.remote, events.c.left_intake, events.c.extensions)
+        select(Complaint.id, Complaint.kind, Complaint.channel, Complaint.received_on,  # type: ignore[call-overload]
+               Complaint.accepted_on, Complaint.resolved_on, Complaint.complex, Complaint.remote, events.c.left_intake,
+               events.c.extensions)
         .outerjoin(events, events.c.cid == Complaint.id).where(*cohort)).all()
     return [(r[0], CaseRow(r[1], r[2], r[3], r[4], r[5], bool(r[6]), bool(r[7]), as_int(r[8]) > 0, as_int(r[9])))
             for r in rows]
@@ -120,8 +122,8 @@ def case_rows(session: Session, w: Window, cohort) -> list[tuple[int, CaseRow]]:
 def case_pauses(session: Session, w: Window, cohort) -> dict[int, list[Pause]]:
     """Suspensions of the cases of `cohort` that had begun by the end (one query)."""
     out: dict[int, list[Pause]] = defaultdict(list)
-    rows = session.exec(select(ComplaintPause.complaint_id, ComplaintPause.start, ComplaintPause.end)
-                        .join(Complaint, Complaint.id == ComplaintPause.complaint_id)
+    rows = session.exec(select(col(ComplaintPause.complaint_id), col(ComplaintPause.start), col(ComplaintPause.end))
+                        .join(Complaint, col(Complaint.id) == ComplaintPause.complaint_id)
                         .where(*cohort, ComplaintPause.start <= w.last_day)).all()
     for cid, start, end in rows:
         out[cid].append(Pause(start, end))

@@ -24,10 +24,11 @@ import zipfile
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, time
+from typing import Any
 
 from sqlalchemy import case as sql_case
 from sqlalchemy import func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.cases import privacy
 from app.core.timeutil import LOCAL_TZ, local_today, to_local
@@ -87,11 +88,14 @@ def disclosures_csv(session: Session, base_url: str) -> bytes:
     for disclosure_id, method in session.exec(select(DisclosureMethod.disclosure_id, DisclosureMethod.method)):
         methods[disclosure_id].add(method)
     # Only the columns the file needs: not the bodies and search text of thousands of documents.
-    rows = session.exec(select(Disclosure.id, Disclosure.title, Disclosure.category, Disclosure.document_number,
-                               Disclosure.issuing_body, Disclosure.issued_on, Disclosure.published_at,
-                               Disclosure.publish_deadline_on, Disclosure.late, Disclosure.posted_on,
-                               Disclosure.posting_ends_on, Disclosure.status, Disclosure.version)
-                        .where(Disclosure.published_at.is_not(None)).order_by(Disclosure.id))
+    # Thirteen columns: SQLModel's select() is typed for four at most (fastapi/sqlmodel#271), and its
+    # rows as plain tuples; they are SQLAlchemy rows, read here by column name.
+    rows: Iterable[Any] = session.exec(
+        select(Disclosure.id, Disclosure.title, Disclosure.category,  # type: ignore[call-overload, misc]
+               Disclosure.document_number, Disclosure.issuing_body, Disclosure.issued_on, Disclosure.published_at,
+               Disclosure.publish_deadline_on, Disclosure.late, Disclosure.posted_on,
+               Disclosure.posting_ends_on, Disclosure.status, Disclosure.version)
+        .where(col(Disclosure.published_at).is_not(None)).order_by(Disclosure.id))
     header = ["id", "title", "category", "art11_item", "document_number", "issuing_body", "issued_on",
               "published_on", "publish_deadline_on", "late", "posted_on", "posting_ends_on", "status", "version",
               "methods", "url"]
@@ -109,11 +113,13 @@ def cases_csv(session: Session, today: date | None = None) -> bytes:
     span, cells = stats_cases.case_cells(session, today=today)
     cells.freeze()  # the page's counts as it publishes them
     month = _month(session, Complaint.received_on)
+    # Nine columns: SQLModel's select() is typed for four at most (fastapi/sqlmodel#271).
     rows = session.exec(
-        select(month, Complaint.kind, Complaint.field, Complaint.channel, func.count(Complaint.id),
-               func.sum(sql_case((Complaint.status.in_(LEFT_INTAKE), 1), else_=0)),
-               func.sum(sql_case((Complaint.status.in_(RESOLVED), 1), else_=0)),
-               func.count(Complaint.satisfaction), func.sum(Complaint.satisfaction))
+        select(month, Complaint.kind, Complaint.field, Complaint.channel,  # type: ignore[call-overload]
+               func.count(col(Complaint.id)),
+               func.sum(sql_case((col(Complaint.status).in_(LEFT_INTAKE), 1), else_=0)),
+               func.sum(sql_case((col(Complaint.status).in_(RESOLVED), 1), else_=0)),
+               func.count(col(Complaint.satisfaction)), func.sum(Complaint.satisfaction))
         .where(stats_cases.OPEN_CASE, Complaint.received_on < _first_of_month(today))
         .group_by(month, Complaint.kind, Complaint.field, Complaint.channel)).all()
     received: dict[tuple, int] = defaultdict(int)
@@ -197,11 +203,12 @@ def reception_csv(session: Session, today: date | None = None) -> bytes:
         held[m][0] += 1
         held[m][1] += role == "chairman"
     month = _month(session, ReceptionVisit.visit_on)
-    visits = session.exec(select(month, ReceptionVisit.case_kind, ReceptionVisit.outcome, func.count(ReceptionVisit.id),
-                                 func.sum(ReceptionVisit.people_count))
+    # Five columns: SQLModel's select() is typed for four at most (fastapi/sqlmodel#271).
+    visits = session.exec(select(month, ReceptionVisit.case_kind, ReceptionVisit.outcome,  # type: ignore[call-overload]
+                                 func.count(col(ReceptionVisit.id)), func.sum(ReceptionVisit.people_count))
                           .outerjoin(Complaint, Complaint.id == ReceptionVisit.complaint_id)
                           .where(ReceptionVisit.case_kind != privacy.DENUNCIATION, ReceptionVisit.visit_on < first,
-                                 or_(Complaint.id.is_(None), privacy.open_clause()))
+                                 or_(col(Complaint.id).is_(None), privacy.open_clause()))
                           .group_by(month, ReceptionVisit.case_kind, ReceptionVisit.outcome)).all()
     months = sorted(set(held) | {v[0] for v in visits})
     by_month: dict[str, list] = defaultdict(list)
@@ -218,13 +225,15 @@ def reception_csv(session: Session, today: date | None = None) -> bytes:
 
 def dialogues_csv(session: Session, base_url: str) -> bytes:
     public = [s.value for s in (DialogueStatus.announced, DialogueStatus.held, DialogueStatus.published)]
-    questions = dict(session.exec(select(DialogueQuestion.dialogue_id, func.count(DialogueQuestion.id))
-                                  .group_by(DialogueQuestion.dialogue_id)).all())
-    commitments = dict(session.exec(select(Commitment.dialogue_id, func.count(Commitment.id))
-                                    .group_by(Commitment.dialogue_id)).all())
+    questions: dict[int | None, int] = dict(  # looked up by `Dialogue.id`, an `int | None` to the type checker
+        session.exec(select(DialogueQuestion.dialogue_id, func.count(col(DialogueQuestion.id)))
+                     .group_by(col(DialogueQuestion.dialogue_id))).all())
+    commitments: dict[int | None, int] = dict(
+        session.exec(select(Commitment.dialogue_id, func.count(col(Commitment.id)))
+                     .group_by(col(Commitment.dialogue_id))).all())
     header = ["id", "title", "starts_at", "format", "status", "announced_on", "notice_days", "attendance",
               "results_published_on", "questions", "commitments", "url"]
-    rows = session.exec(select(Dialogue).where(Dialogue.status.in_(public)).order_by(Dialogue.starts_at))
+    rows = session.exec(select(Dialogue).where(col(Dialogue.status).in_(public)).order_by(col(Dialogue.starts_at)))
     return _csv(header, ([
         d.id, d.title, to_local(d.starts_at).isoformat(), d.format, d.status, d.announced_on, d.notice_days,
         d.attendance if d.status in ("held", "published") else None, d.results_published_on,
@@ -235,10 +244,11 @@ def dialogues_csv(session: Session, base_url: str) -> bytes:
 
 def commitments_csv(session: Session, base_url: str) -> bytes:
     today = local_today()
-    steps = dict(session.exec(select(CommitmentUpdate.commitment_id, func.count(CommitmentUpdate.id))
-                              .group_by(CommitmentUpdate.commitment_id)).all())
-    rows = session.exec(select(Commitment).join(Dialogue, Dialogue.id == Commitment.dialogue_id)
-                        .where(Dialogue.status == DialogueStatus.published).order_by(Commitment.id))
+    steps: dict[int | None, int] = dict(  # looked up by `Commitment.id`, an `int | None` to the type checker
+        session.exec(select(CommitmentUpdate.commitment_id, func.count(col(CommitmentUpdate.id)))
+                     .group_by(col(CommitmentUpdate.commitment_id))).all())
+    rows = session.exec(select(Commitment).join(Dialogue, col(Dialogue.id) == Commitment.dialogue_id)
+                        .where(Dialogue.status == DialogueStatus.published).order_by(col(Commitment.id)))
     header = ["id", "dialogue_id", "title", "owner_department", "first_due_on", "due_on", "status", "done_on",
               "overdue", "progress_steps", "url"]
     return _csv(header, ([

@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, not_, or_
 from sqlalchemy import case as when
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.core.timeutil import local_today
 from app.dialogues import service as dialogue_service
@@ -132,9 +132,10 @@ class CaseFigures:
 def case_figures(session: Session, w: Window, *, clock: CaseClock | None = None) -> CaseFigures:
     p = w.period
     cohort = (Complaint.received_on >= p.start, Complaint.received_on <= p.end)
-    rated = and_(Complaint.satisfaction.is_not(None), Complaint.rated_at.is_not(None), Complaint.rated_at < w.cutoff)
+    rated = and_(col(Complaint.satisfaction).is_not(None), col(Complaint.rated_at).is_not(None),
+                 col(Complaint.rated_at) < w.cutoff)
     accepted, ratings, average = session.exec(
-        select(func.sum(flag(and_(Complaint.accepted_on.is_not(None), Complaint.accepted_on <= w.last_day))),
+        select(func.sum(flag(and_(col(Complaint.accepted_on).is_not(None), col(Complaint.accepted_on) <= w.last_day))),
                func.count(when((rated, Complaint.id))), func.avg(when((rated, Complaint.satisfaction))))
         .where(*cohort)).one()
     judge = CaseJudge(w, clock or case_clock(session), case_pauses(session, w, cohort))
@@ -201,10 +202,12 @@ def reception_figures(session: Session, w: Window, *, today: date) -> ReceptionF
         .where(ReceptionSession.status == SessionStatus.held, ReceptionSession.starts_at >= w.since,
                ReceptionSession.starts_at < w.until)
         .group_by(ReceptionSession.host_role)).all())
-    group = ReceptionVisit.people_count >= GROUP_MIN
+    group = col(ReceptionVisit.people_count) >= GROUP_MIN
+    # Six columns: SQLModel's select() is typed for four at most (fastapi/sqlmodel#271).
     rows = session.exec(
-        select(ReceptionVisit.case_kind, ReceptionVisit.outcome, func.count(), func.sum(ReceptionVisit.people_count),
-               func.sum(flag(group)), func.sum(when((group, ReceptionVisit.people_count), else_=0)))
+        select(ReceptionVisit.case_kind, ReceptionVisit.outcome, func.count(),  # type: ignore[call-overload]
+               func.sum(ReceptionVisit.people_count), func.sum(flag(group)),
+               func.sum(when((group, ReceptionVisit.people_count), else_=0)))
         .where(ReceptionVisit.visit_on >= p.start, ReceptionVisit.visit_on <= p.end)
         .group_by(ReceptionVisit.case_kind, ReceptionVisit.outcome)).all()
     weeks = [wk for wk in chairman_weeks(session, p, today=today) if wk.counted]
@@ -254,10 +257,10 @@ def _item_counts(category: Category) -> dict[str, int]:
 
 
 def disclosure_figures(session: Session, w: Window, *, book: RuleBook | None = None) -> DisclosureFigures:
-    in_period = (Disclosure.published_at.is_not(None), Disclosure.published_at >= w.since,
-                 Disclosure.published_at < w.until)
-    late = Disclosure.late.is_(True)
-    undated = Disclosure.publish_deadline_on.is_(None)
+    in_period = (col(Disclosure.published_at).is_not(None), col(Disclosure.published_at) >= w.since,
+                 col(Disclosure.published_at) < w.until)
+    late = col(Disclosure.late).is_(True)
+    undated = col(Disclosure.publish_deadline_on).is_(None)
     rows = session.exec(
         select(Disclosure.category, func.count(), func.sum(flag(late)), func.sum(flag(and_(not_(late), undated))))
         .where(*in_period).group_by(Disclosure.category)).all()
@@ -276,7 +279,7 @@ def disclosure_figures(session: Session, w: Window, *, book: RuleBook | None = N
         setattr(figures, key, sum(item[key] for item in figures.by_item.values()))
     for method, n in session.exec(
             select(DisclosureMethod.method, func.count(func.distinct(DisclosureMethod.disclosure_id)))
-            .join(Disclosure, Disclosure.id == DisclosureMethod.disclosure_id).where(*in_period)
+            .join(Disclosure, col(Disclosure.id) == DisclosureMethod.disclosure_id).where(*in_period)
             .group_by(DisclosureMethod.method)).all():
         figures.methods[method] = as_int(n)
     figures.short_postings = _short_postings(session, in_period, book or RuleBook(session, {POSTING_RULE}))
@@ -287,12 +290,13 @@ def _short_postings(session: Session, in_period, book: RuleBook) -> int:
     """Timed postings whose end comes before the posting rule's period (in force on the day of
     posting) has run. Grouped by the two dates: one row per distinct posting, not per document."""
     rows = session.exec(
-        select(Disclosure.posted_on, Disclosure.posting_ends_on, func.count())
-        .where(*in_period, Disclosure.category.in_([c.value for c in TIMED_POSTING]),
-               Disclosure.posted_on.is_not(None), Disclosure.posting_ends_on.is_not(None))
-        .group_by(Disclosure.posted_on, Disclosure.posting_ends_on)).all()
+        select(col(Disclosure.posted_on), col(Disclosure.posting_ends_on), func.count())
+        .where(*in_period, col(Disclosure.category).in_([c.value for c in TIMED_POSTING]),
+               col(Disclosure.posted_on).is_not(None), col(Disclosure.posting_ends_on).is_not(None))
+        .group_by(col(Disclosure.posted_on), col(Disclosure.posting_ends_on))).all()
     short = 0
     for posted_on, ends_on, n in rows:
+        assert posted_on is not None and ends_on is not None  # the query keeps only rows with both dates
         rule = book.find(POSTING_RULE, posted_on)
         if rule is not None and (ends_on - posted_on).days < rule.value:
             short += as_int(n)
@@ -335,20 +339,20 @@ class DialogueFigures:
 
 
 def _held_between(since: datetime, until: datetime):
-    return (Dialogue.status.in_(HELD_DIALOGUE), Dialogue.starts_at >= since, Dialogue.starts_at < until)
+    return (col(Dialogue.status).in_(HELD_DIALOGUE), Dialogue.starts_at >= since, Dialogue.starts_at < until)
 
 
 def dialogue_figures(session: Session, w: Window) -> DialogueFigures:
     p = w.period
     in_period = _held_between(w.since, w.until)
-    count = select(func.count(Dialogue.id))
+    count = select(func.count(col(Dialogue.id)))
     held = session.exec(count.where(*in_period)).one()
     year_start = containing(p.end, "Y").start
     held_ytd = session.exec(count.where(*_held_between(midnight(year_start), w.until))).one()
     per_year = dialogue_service.held_in_year(session, p.year).required
     questions, answered = session.exec(
-        select(func.count(DialogueQuestion.id), func.sum(flag(DialogueQuestion.answer != "")))
-        .join(Dialogue, Dialogue.id == DialogueQuestion.dialogue_id).where(*in_period)).one()
+        select(func.count(col(DialogueQuestion.id)), func.sum(flag(DialogueQuestion.answer != "")))
+        .join(Dialogue, col(Dialogue.id) == DialogueQuestion.dialogue_id).where(*in_period)).one()
     figures = DialogueFigures(
         held=as_int(held), held_year_to_date=as_int(held_ytd), required_per_year=per_year,
         required=per_year if p.official else (per_year * p.days * 2 + 365) // (365 * 2),
@@ -358,20 +362,20 @@ def dialogue_figures(session: Session, w: Window) -> DialogueFigures:
 
 
 def _commitments(session: Session, w: Window, figures: DialogueFigures) -> None:
-    dropped = (select(CommitmentUpdate.commitment_id.label("cid"), func.min(CommitmentUpdate.on).label("on"))
+    dropped = (select(col(CommitmentUpdate.commitment_id).label("cid"), func.min(CommitmentUpdate.on).label("on"))
                .where(CommitmentUpdate.status == CommitmentStatus.dropped)
-               .group_by(CommitmentUpdate.commitment_id).subquery())
+               .group_by(col(CommitmentUpdate.commitment_id)).subquery())
     # Both conditions are false, never NULL, for a commitment without the date (NOT must hold).
-    done = and_(Commitment.status == CommitmentStatus.done, Commitment.done_on.is_not(None),
-                Commitment.done_on <= w.last_day)
+    done = and_(col(Commitment.status) == CommitmentStatus.done, col(Commitment.done_on).is_not(None),
+                col(Commitment.done_on) <= w.last_day)
     was_dropped = and_(dropped.c.on.is_not(None), dropped.c.on <= w.last_day)
-    overdue = and_(not_(or_(done, was_dropped)), Commitment.due_on < w.judged_on)
+    overdue = and_(not_(or_(done, was_dropped)), col(Commitment.due_on) < w.judged_on)
     total, n_done, n_dropped, n_overdue = session.exec(
-        select(func.count(Commitment.id), func.sum(flag(done)), func.sum(flag(was_dropped)),
+        select(func.count(col(Commitment.id)), func.sum(flag(done)), func.sum(flag(was_dropped)),
                func.sum(flag(overdue)))
-        .join(Dialogue, Dialogue.id == Commitment.dialogue_id)
+        .join(Dialogue, col(Dialogue.id) == Commitment.dialogue_id)
         .outerjoin(dropped, dropped.c.cid == Commitment.id)
-        .where(Dialogue.status.in_(HELD_DIALOGUE), Dialogue.starts_at < w.cutoff)).one()
+        .where(col(Dialogue.status).in_(HELD_DIALOGUE), Dialogue.starts_at < w.cutoff)).one()
     figures.commitments, figures.commitments_done = as_int(total), as_int(n_done)
     figures.commitments_dropped, figures.commitments_overdue = as_int(n_dropped), as_int(n_overdue)
     figures.commitments_open = figures.commitments - figures.commitments_done - figures.commitments_dropped

@@ -61,7 +61,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import and_, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.core.timeutil import local_today
 from app.dialogues import service as dialogue_service
@@ -134,11 +134,11 @@ class DisclosureStats:
 
 
 def _disclosures(session: Session, span: Span, window: periodic.Window) -> DisclosureStats:
-    late = Disclosure.late.is_(True)
-    undated = and_(Disclosure.late.is_(False), Disclosure.publish_deadline_on.is_(None))
+    late = col(Disclosure.late).is_(True)
+    undated = and_(col(Disclosure.late).is_(False), col(Disclosure.publish_deadline_on).is_(None))
     rows = grouped(session, span.bucket_of_times(Disclosure.published_at), [],
                     [flag(late), flag(undated)],
-                    (Disclosure.published_at.is_not(None), *span.times_in(Disclosure.published_at)))
+                    (col(Disclosure.published_at).is_not(None), *span.times_in(Disclosure.published_at)))
     months = [DisclosureRow() for _m in span.months]
     for m, n, n_late, n_undated in rows:
         n, n_late, n_undated = as_int(n), as_int(n_late), as_int(n_undated)
@@ -239,10 +239,10 @@ class DialogueStats:
 def _dialogues(session: Session, span: Span) -> DialogueStats:
     rows = [DialogueRow() for _m in span.months]
     for m, n in grouped(session, span.bucket_of_times(Dialogue.starts_at), [], [],
-                         (Dialogue.status.in_(HELD_DIALOGUE), *span.times_in(Dialogue.starts_at))):
+                         (col(Dialogue.status).in_(HELD_DIALOGUE), *span.times_in(Dialogue.starts_at))):
         rows[m].held = as_int(n)
-    commitments = (select(Commitment.due_on, Commitment.status, Commitment.done_on)
-                   .join(Dialogue, Dialogue.id == Commitment.dialogue_id)
+    commitments = (select(col(Commitment.due_on), col(Commitment.status), col(Commitment.done_on))
+                   .join(Dialogue, col(Dialogue.id) == Commitment.dialogue_id)
                    .where(Dialogue.status == DialogueStatus.published).subquery())
     rows_due = grouped(
         session, span.bucket_of_dates(commitments.c.due_on), [],

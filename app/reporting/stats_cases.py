@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import and_, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.cases import privacy
 from app.core.timeutil import local_today
@@ -227,11 +227,12 @@ def _judge_cases(session: Session, span: Span, months: list[CaseRow], kinds: dic
     window = periodic.Window(periods.custom(span.start, end), end, end + timedelta(days=1))
     # Open at the end: received by then and not resolved by then, and open now or changed since
     # (one filed away since was still open then; the judge tells from its timeline).
-    open_at_end = and_(Complaint.received_on <= end, or_(Complaint.resolved_on.is_(None), Complaint.resolved_on > end),
-                       or_(Complaint.status.in_(OPEN_STATUSES), Complaint.resolved_on.is_not(None),
-                           Complaint.updated_at >= midnight(end + timedelta(days=1))))
-    cohort = (or_(and_(Complaint.accepted_on.is_not(None), *span.dates_in(Complaint.accepted_on)),
-                  and_(Complaint.resolved_on.is_not(None), *span.dates_in(Complaint.resolved_on)),
+    open_at_end = and_(col(Complaint.received_on) <= end,
+                       or_(col(Complaint.resolved_on).is_(None), col(Complaint.resolved_on) > end),
+                       or_(col(Complaint.status).in_(OPEN_STATUSES), col(Complaint.resolved_on).is_not(None),
+                           col(Complaint.updated_at) >= midnight(end + timedelta(days=1))))
+    cohort = (or_(and_(col(Complaint.accepted_on).is_not(None), *span.dates_in(Complaint.accepted_on)),
+                  and_(col(Complaint.resolved_on).is_not(None), *span.dates_in(Complaint.resolved_on)),
                   open_at_end),)
     shielded = set(session.exec(select(Complaint.id).where(*cohort, privacy.protected_clause())))
     judge = case_outcomes.CaseJudge(window, case_clock(session), case_outcomes.case_pauses(session, window, cohort))
@@ -287,7 +288,7 @@ def _ratings(session: Session, span: Span) -> tuple[list[int], list[int]]:
     counts = [0] * len(span.months)
     points = [0] * len(span.months)
     rows = grouped(session, span.bucket_of_times(Complaint.rated_at), [], [Complaint.satisfaction],
-                    (Complaint.satisfaction.is_not(None), Complaint.rated_at.is_not(None), OPEN_CASE,
+                    (col(Complaint.satisfaction).is_not(None), col(Complaint.rated_at).is_not(None), OPEN_CASE,
                      *span.times_in(Complaint.rated_at)))
     for m, n, total in rows:
         counts[m], points[m] = as_int(n), as_int(total)

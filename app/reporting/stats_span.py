@@ -123,7 +123,9 @@ def grouped(session: Session, bucket, keys: list, sums: list, where: tuple) -> l
                    *[s.label(f"s{i}") for i, s in enumerate(sums)]).where(*where).subquery()
     k_cols = [inner.c[f"k{i}"] for i in range(len(keys))]
     s_cols = [func.sum(inner.c[f"s{i}"]) for i in range(len(sums))]
-    rows = session.exec(select(inner.c.m, *k_cols, func.count(), *s_cols).group_by(inner.c.m, *k_cols)).all()
+    # Columns given as lists: SQLModel's select() is typed for up to four given one by one (fastapi/sqlmodel#271).
+    rows = session.exec(select(inner.c.m, *k_cols, func.count(), *s_cols)  # type: ignore[call-overload]
+                        .group_by(inner.c.m, *k_cols)).all()
     return [tuple(r) for r in rows]
 
 

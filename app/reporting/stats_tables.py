@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from typing import cast
 
 from app.core import i18n
 from app.reporting import stats
@@ -33,7 +34,7 @@ def fmt_count(value: int | Count) -> str:
     """A count as published: '<3' and 'ẩn' for the withheld ones (see `withholding.Count`)."""
     if isinstance(value, Count) and value.shown is None:
         return str(value)
-    return fmt_int(number(value))
+    return fmt_int(cast(int, number(value)))  # not None: a withheld count returned above
 
 
 def fmt_percent(share: float | None) -> str:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.core.i18n import _
-from app.models.complaint import CHANNEL_LABELS, KIND_LABELS, CaseKind
+from app.models.complaint import CHANNEL_LABELS, KIND_LABELS, CaseKind, Channel
 from app.models.disclosure import CATEGORY_LABELS, METHOD_LABELS, Category, Method
 from app.reporting import stats, stats_cases, withholding
-from app.reporting.stats_charts import bar_chart, monthly_summary
+from app.reporting.stats_charts import Chart, bar_chart, monthly_summary
 from app.reporting.stats_span import Span
 from app.reporting.stats_tables import (
     NO_DATA,
@@ -106,7 +106,8 @@ def _disclosure_section(st: stats.Stats) -> tuple[Section, list[Headline], list[
         _("Biểu đồ cột ngang tỷ lệ văn bản theo hình thức công khai. Mọi con số có trong bảng ngay sau biểu đồ."),
         [(str(METHOD_LABELS[Method(r.method)]), [(r.share or 0, "main")], None, fmt_percent(r.share))
          for r in d.methods if r.disclosures], percent=True, labels_above=True)
-    blocks = [[monthly_chart, monthly], [items], [methods_chart, methods] if methods_chart.rows else [methods]]
+    blocks: list[list[Chart | Table]] = [[monthly_chart, monthly], [items],
+                                         [methods_chart, methods] if methods_chart.rows else [methods]]
     section = Section("cong-khai", _("Công khai thông tin"), _(
         "Văn bản đăng trên Cổng thông tin của phường. Đúng hạn: đăng chậm nhất %(days)d ngày làm việc sau ngày "
         "ban hành; văn bản không ghi ngày ban hành thì không có hạn và không tính vào tỷ lệ. Văn bản đã thu "
@@ -201,7 +202,7 @@ def _case_section(st: stats.Stats) -> tuple[Section, list[Headline], list[Table]
     channels = Table(
         "cases-by-channel", _("Đơn tiếp nhận trong 12 tháng, theo kênh"),
         [_("Kênh tiếp nhận"), _("Số đơn"), _("Tỷ lệ (%)")],
-        [[Cell(str(CHANNEL_LABELS.get(ch, ch)), header=True), count_cell(n), percent_cell(share)]
+        [[Cell(str(CHANNEL_LABELS.get(Channel(ch), ch)), header=True), count_cell(n), percent_cell(share)]
          for ch, n, share in c.by_channel])
     kinds = dict(c.by_kind)
     measures = [

@@ -36,7 +36,7 @@ def _page(request: Request, session) -> tuple[View, Markup]:
     every visitor (base.html adds who is logged in, the CSRF token and the language switch)."""
     today = local_today()
     st = _figures(request, session, today)
-    held = getattr(request.app.state, "stats_pages", None)
+    held: tuple[stats.Stats, dict[str, tuple[View, Markup]]] | None = getattr(request.app.state, "stats_pages", None)
     if held is None or held[0] is not st:
         held = request.app.state.stats_pages = (st, {})
     locale = i18n.get_locale()

@@ -62,7 +62,7 @@ def _chosen(year: str | None, code: str | None, start: str | None, end: str | No
             errors["year"] = _("Năm báo cáo phải từ %(a)d đến %(b)d") % {"a": periods.MIN_YEAR, "b": periods.MAX_YEAR}
     days = {}
     for name, raw in (("from", start), ("to", end)):
-        days[name] = parse_date(raw) if (raw or "").strip() else None
+        days[name] = parse_date(raw) if raw and raw.strip() else None
         if (raw or "").strip() and days[name] is None:
             errors[name] = _("Ngày không hợp lệ (dd/mm/yyyy)")
     if errors:

@@ -334,7 +334,7 @@ def _narrow(sums: list[Sum], lo: dict, hi: dict, holding: dict, start=None) -> b
     return True
 
 
-def _solved(sums: list[Sum], unknown: list, lo: dict) -> dict | None:
+def _solved(sums: list[Sum], unknown: Iterable[Hashable], lo: dict) -> dict | None:
     """The unknown cells the sums fix, with the values they fix them to given the known cells
     (`lo` = their value): those whose row of the reduced row echelon form of the sums over the
     unknown cells holds no other unknown. None when the sums contradict each other."""

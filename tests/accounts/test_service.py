@@ -171,7 +171,7 @@ def test_end_all_sessions_of_an_account(session):
     assert users.end_user_sessions(session, principal=admin, user_id=user.id) == 3
     session.commit()
     assert all(sessions.user_for_session(session, c) is None for c in cookies)
-    assert sessions.live_sessions(session, user.id) == []
+    assert sessions.live_sessions(session, user) == []
 
 
 def test_single_session_setting_ends_the_other_sessions(session):

@@ -6,7 +6,7 @@ from datetime import date
 
 from app.accounts.audit import Actor
 from app.cases import intake, workflow
-from app.disclosures.service import Upload
+from app.core.files import Upload
 from tests import factories
 
 CITIZEN = Actor("citizen", client_addr="203.0.113.9")

@@ -281,7 +281,7 @@ def test_no_personal_data_on_the_tracking_page_or_the_api(client, session):
         workflow.transition(session, principal=who, complaint_id=case.id,
                             data=workflow.TransitionInput(action=action, **fields))
         session.commit()
-    assert any("anhxa" in e.actor for e in queries.timeline(session, case.id, public_only=True))
+    assert any("anhxa" in e.actor for e in queries.timeline(session, case, public_only=True))
     token = factories.csrf(client, "/track")
     responses = [
         client.post("/track", data={"code": case.tracking_code, "csrf_token": token}),

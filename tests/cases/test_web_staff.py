@@ -292,7 +292,7 @@ def test_transitions_through_the_forms(client, session, login):
     _fresh(session, case)
     assert case.status == "classified" and case.kind == "petition" and case.field == "environment"
 
-    events = len(queries.timeline(session, case.id, public_only=False))
+    events = len(queries.timeline(session, case, public_only=False))
     r = _post_action(client, case.id, "refuse", reason="")  # the reason is required
     assert r.status_code == 422 and "Trường này là bắt buộc" in r.text
     assert 'id="f-refuse-reason"' in r.text and "aria-invalid" in r.text
@@ -300,13 +300,13 @@ def test_transitions_through_the_forms(client, session, login):
                      public_summary="y")
     assert r.status_code == 403  # officers do not resolve
     _fresh(session, case)
-    assert case.status == "classified" and len(queries.timeline(session, case.id, public_only=False)) == events
+    assert case.status == "classified" and len(queries.timeline(session, case, public_only=False)) == events
 
     r = _post_action(client, case.id, "guide", guidance_number="12/PHD", note="Đề nghị gửi tới Trung tâm")
     assert r.status_code == 303
     _fresh(session, case)
     assert case.status == "guided" and case.guidance_number == "12/PHD"
-    [last] = queries.timeline(session, case.id, public_only=True)[-1:]
+    [last] = queries.timeline(session, case, public_only=True)[-1:]
     assert last.note == "Đề nghị gửi tới Trung tâm" and last.public
 
 

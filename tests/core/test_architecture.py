@@ -137,6 +137,13 @@ def test_templates_name_routes_instead_of_spelling_paths():
     assert spelled == [], "use url_for('route_name', ...) or static_url('file'):\n" + "\n".join(spelled)
 
 
+def test_the_app_passes_mypy():
+    """Types of app/ (configuration in pyproject.toml: pydantic's plugin, stubs for what has them)."""
+    result = subprocess.run([sys.executable, "-m", "mypy", "--no-incremental", "--cache-dir", "/dev/null"],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_the_code_passes_ruff():
     """pycodestyle, pyflakes, import order and naming, as configured in pyproject.toml."""
     result = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "."], cwd=ROOT,

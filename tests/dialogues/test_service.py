@@ -8,10 +8,10 @@ from pydantic import ValidationError
 from sqlmodel import select
 
 from app.core.errors import Conflict, Forbidden, Invalid
+from app.core.files import Upload
 from app.core.timeutil import LOCAL_TZ, local_today
 from app.dialogues import commitments
 from app.dialogues import service as dialogue_service
-from app.disclosures.service import Upload
 from app.models.dialogue import Dialogue, DialogueCorrection
 from tests import factories
 

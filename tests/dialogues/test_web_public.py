@@ -12,11 +12,11 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import event
 
+from app.core.files import Upload
 from app.core.pdf import simple_pdf
 from app.core.timeutil import LOCAL_TZ, local_today
 from app.dialogues import commitments
 from app.dialogues import service as dialogue_service
-from app.disclosures.service import Upload
 from tests import factories
 from tests.dialogues.test_service import dialogue_input
 

@@ -233,8 +233,8 @@ def test_staff_without_case_rights_never_see_a_linked_case_code(client, session,
 
 
 def test_staff_check_the_signed_scan_before_publishing(client, session, login, settings):
+    from app.core.files import Upload
     from app.dialogues import service as dialogue_service
-    from app.disclosures.service import Upload
     from tests.dialogues.test_web_public import held, pdf
 
     leader = factories.principal(session, "leader")

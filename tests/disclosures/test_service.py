@@ -8,6 +8,7 @@ from sqlmodel import select
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound, UnsupportedType
 from app.core.files import FileStore
 from app.core.timeutil import local_today
+from app.disclosures import dashboard
 from app.disclosures import service as disclosure_service
 from app.legal.rules import work_calendar
 from app.models.audit import AuditEvent
@@ -236,7 +237,7 @@ def test_posting_ending_soon(session, publisher):
     d.posting_ends_on = local_today() + timedelta(days=2)
     far = factories.published(session, publisher)
     session.flush()
-    soon = disclosure_service.posting_ending_soon(session)
+    soon = dashboard.posting_ending_soon(session)
     assert [x.id for x in soon] == [d.id] and far.id not in [x.id for x in soon]
 
 
