@@ -228,6 +228,10 @@ DEMO_CASES = [
     ("feedback", "Đèn chiếu sáng ngõ 12 Văn Phú bị hỏng",
      "Ba bóng đèn trong ngõ 12 hỏng hơn một tuần, buổi tối rất tối.",
      "urban_order", "Nguyễn Văn An", "an@example.org", ["classify", "accept", "start", "resolve", "close"]),
+    # Awaiting the leader: the officer has proposed to accept it (the inbox's "chờ lãnh đạo quyết định").
+    ("petition", "Đề nghị bổ sung thùng rác công cộng ở vườn hoa Văn La",
+     "Vườn hoa đông người đi bộ buổi tối nhưng không có thùng rác.", "environment", "Vũ Thị Lan", "", ["classify",
+                                                                                                        "propose"]),
     ("petition", "Đề nghị lắp gờ giảm tốc trước trường mầm non", "Xe máy đi nhanh trước cổng trường giờ tan học.",
      "urban_order", "Trần Thị Bình", "", ["classify", "accept", "start"]),
     ("complaint", "Khiếu nại quyết định xử phạt vi phạm trật tự xây dựng",
@@ -263,8 +267,11 @@ def seed_cases(session: Session, users: dict) -> None:
                           "note": "Đề nghị gửi kiến nghị tới Trung tâm phục vụ hành chính công"},
                 "resolve": {"decision_number": "45/TB-UBND", "decided_on": local_today(), "result": "Đã thay bóng đèn",
                             "public_summary": "UBND phường đã thay 3 bóng đèn LED trong ngõ 12."},
+                "propose": {"proposal": "accept", "note": "Đủ điều kiện thụ lý, đề nghị lãnh đạo quyết định."},
             }.get(step, {}))
-            actor = leader if step in ("resolve",) else officer
+            if step in workflow.DECISIONS:
+                fields = {"decision_number": f"{case.id:02d}/QĐ-UBND", "decided_on": local_today()}
+            actor = leader if step in ("resolve", *workflow.DECISIONS) else officer
             workflow.transition(session, principal=actor, complaint_id=case.id,
                                 data=workflow.TransitionInput(action=step, **fields))
 
@@ -282,7 +289,7 @@ DEMO_VISITS = [
     {"visitor_name": "Nguyễn Thị Mai", "visitor_address": "TDP 7, phường Phú La", "id_number": "001180054321",
      "summary": "Đề nghị sửa mặt đường ngõ 23 bị lún sau khi thi công cấp nước", "case_kind": "petition",
      "people_count": 7, "representatives": ["Nguyễn Thị Mai", "Lê Văn Tâm"], "outcome": "transferred",
-     "transferred_to": "Ban quản lý dự án quận", "transfer_number": "31/PC-UBND"},
+     "transferred_to": "Công ty Nước sạch Hà Đông", "transfer_number": "31/PC-UBND"},
     {"visitor_name": "Phạm Quốc Việt", "visitor_address": "Số 2 ngõ 9 Phú Lương", "id_number": "",
      "summary": "Hỏi thủ tục đăng ký thường trú cho con mới sinh", "case_kind": "petition", "outcome": "guided",
      "guided_to": "Công an phường Phú La", "guidance_number": "05/HD-TCD"},

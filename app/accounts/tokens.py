@@ -16,12 +16,14 @@ from app.accounts.auth import SCOPES, Principal, hash_secret, principal_for_user
 from app.core.db import utcnow
 from app.core.errors import Conflict, Invalid, NotFound
 from app.core.i18n import _
+from app.core.validation import limit, register_limits
 from app.models.user import ApiToken, StaffUser
 
-TOKEN_NAME_MAX = 100
 RATE_LIMIT_RANGE = (1, 100_000)
 # A token's last use is written at most this often: not a database write on every call.
 LAST_USE_PRECISION = timedelta(minutes=1)
+
+register_limits("api_token", ApiToken)  # the form's name, as the table stores it
 
 
 def _check_token_fields(name: str, scopes: list[str], rate_limit: int) -> None:
@@ -44,7 +46,7 @@ def create_token(session: Session, *, actor: Actor, name: str, scopes: list[str]
         raise Invalid(_("Cần ít nhất một phạm vi (--scope) hoặc một người dùng (--user)"),
                       fields={"scopes": "required"})
     token = "mb_" + secrets.token_urlsafe(32)
-    row = ApiToken(name=name.strip()[:TOKEN_NAME_MAX], token_hash=hash_secret(token),
+    row = ApiToken(name=name.strip()[:limit(ApiToken, "name")], token_hash=hash_secret(token),
                    scopes=" ".join(sorted(set(scopes))), user_id=user.id if user else None, rate_limit=rate_limit)
     session.add(row)
     session.flush()

@@ -87,7 +87,8 @@ def end_own_sessions(request: Request, form: FormDep, session: SessionDep, princ
 def _list_page(request: Request, session: Session, principal: Principal, *, done: str = "", reset: tuple | None = None,
                failed: int | None = None, errors: dict | None = None, status_code: int = 200):
     ctx = {"principal": principal, "users": users.list_users(session), "done": done, "reset": reset,
-           "failed": failed, "errors": errors or {}, "min_length": passwords.MIN_LENGTH}
+           "failed": failed, "errors": errors or {}, "min_length": passwords.MIN_LENGTH,
+           "max_length": passwords.MAX_LENGTH}
     return render(request, "staff/accounts/list.html", ctx, status_code=status_code, headers=NO_STORE)
 
 

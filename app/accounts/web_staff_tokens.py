@@ -26,7 +26,7 @@ def _page(request: Request, session: Session, principal: Principal, *, new_token
     owners = token_owners(session, tokens)
     ctx = {"principal": principal, "tokens": tokens, "owners": owners, "new_token": new_token, "failed": failed,
            "values": values or {"rate_limit": "600"}, "errors": errors or {},
-           "scopes": [(k, str(v)) for k, v in SCOPE_LABELS.items()], "limits": RATE_LIMIT_RANGE}
+           "scopes": [(k, str(v)) for k, v in SCOPE_LABELS.items()], "rate_limits": RATE_LIMIT_RANGE}
     headers = {"Cache-Control": "no-store"} if new_token else None  # the token must not stay in a cache
     return render(request, "staff/tokens.html", ctx, status_code=status_code, headers=headers)
 

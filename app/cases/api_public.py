@@ -72,6 +72,9 @@ class PublicCase(BaseModel):
     outcome: OutcomeOut | None
     can_rate: bool = Field(description="the sender may now rate the answer (once, after resolution)")
     satisfaction: int | None = Field(description="the sender's rating of the answer, 1–5")
+    appeal_until: date | None = Field(default=None, description="a complaint resolved at first instance: the last day "
+                                      "to complain to the next level (30 days from receiving the decision, 45 in "
+                                      "remote areas; Art. 33 Law 02/2011)")
 
 
 class FiledCase(PublicCase):

@@ -5,16 +5,17 @@ on it, read in one call so the door runs no query."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlmodel import Session, select
 
 from app.accounts.auth import Principal
-from app.cases import privacy, queries
+from app.cases import periods, privacy, queries
 from app.cases.privacy import CaseView
 from app.core.errors import Forbidden, NotFound
 from app.core.i18n import _
 from app.dialogues import commitment_links
-from app.legal.deadlines import CaseDeadline
+from app.legal.deadlines import CaseDeadline, Deadline
 from app.models.complaint import Complaint, ComplaintAttachment, ComplaintEvent
 from app.models.dialogue import Commitment
 from app.models.disclosure import Disclosure
@@ -37,6 +38,9 @@ class CaseFile:
     visit: ReceptionVisit | None
     commitments: list[Commitment]
     about: Disclosure | None
+    limitation_ends: date | None  # a complaint's last day to complain, when it says the contested day
+    appeal: Deadline | None  # a resolved complaint: the last day to complain again
+    posted_until: date | None  # a denunciation's published conclusion: posted until
 
     @property
     def case(self) -> Complaint:
@@ -65,6 +69,9 @@ def read(session: Session, *, principal: Principal, complaint_id: int) -> CaseFi
         visit=session.exec(select(ReceptionVisit).where(ReceptionVisit.complaint_id == case.id)).first(),
         commitments=commitment_links.commitments_serving(session, complaint_id=case.id),
         about=session.get(Disclosure, case.disclosure_id) if case.disclosure_id else None,
+        limitation_ends=periods.limitation_ends(session, case),
+        appeal=periods.appeal_window(session, case),
+        posted_until=periods.conclusion_posted_until(session, case),
     )
 
 

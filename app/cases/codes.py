@@ -15,6 +15,10 @@ CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
 CODE_LENGTH = 13
 
 
+# What a typed tracking code may be before it is normalised (spaces and dashes included).
+CODE_INPUT_MAX_LENGTH = 64
+
+
 def new_tracking_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 

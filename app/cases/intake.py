@@ -24,7 +24,7 @@ from app.core.errors import Forbidden, Invalid
 from app.core.files import FileStore, Upload
 from app.core.i18n import N_, _
 from app.core.timeutil import local_today
-from app.core.validation import InputModel, check_date_range
+from app.core.validation import InputModel, check_date_range, limit, register_limits
 from app.models.complaint import (
     ANONYMOUS_ALLOWED,
     CaseField,
@@ -48,22 +48,30 @@ def id_number(value: str) -> str:
     return value
 
 
+# A letter's text (a Text column: the limit is the input's, written once here).
+CONTENT_MAX_LENGTH = 20_000
+
+
 class CaseInput(InputModel):
     """A letter as filed by a resident (web, API) or entered by staff for them."""
 
     kind: CaseKind
-    subject: str = Field(min_length=5, max_length=300)
-    content: str = Field(min_length=10, max_length=20_000)
+    subject: str = Field(min_length=5, max_length=limit(Complaint, "subject"))
+    content: str = Field(min_length=10, max_length=CONTENT_MAX_LENGTH)
     field: CaseField = CaseField.other
-    address: str = Field(default="", max_length=300, description="where it happens")
+    address: str = Field(default="", max_length=limit(Complaint, "place_address"), description="where it happens")
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
     anonymous: bool = False
-    sender_name: str = Field(default="", max_length=200)
-    sender_address: str = Field(default="", max_length=300)
-    sender_phone: str = Field(default="", max_length=30)
-    sender_email: str = Field(default="", max_length=200)
-    sender_id_number: str = Field(default="", max_length=20)
+    sender_name: str = Field(default="", max_length=limit(Complaint, "sender_name"))
+    sender_address: str = Field(default="", max_length=limit(Complaint, "sender_address"))
+    sender_phone: str = Field(default="", max_length=limit(Complaint, "sender_phone"))
+    sender_email: str = Field(default="", max_length=limit(Complaint, "sender_email"))
+    sender_id_number: str = Field(default="", max_length=limit(Complaint, "sender_id_number"))
+    contested_on: date | None = Field(default=None, description="a complaint: the day the sender received or "
+                                      "learned of the decision or act complained of (90-day limit, Art. 9 Law 02/2011)")
+
+    _contested_on = field_validator("contested_on")(lambda cls, v: check_date_range(v))
 
     @field_validator("subject", "content", "address", "sender_name", "sender_address", "sender_phone",
                      "sender_email", "sender_id_number", mode="before")
@@ -102,6 +110,10 @@ class CaseInput(InputModel):
         return self
 
 
+register_limits("case", CaseInput)
+register_limits("complaint", Complaint)  # what staff enter besides the letter (PAKN code, reference, department)
+
+
 def file_case(session: Session, *, data: CaseInput, channel: str, actor: Actor, uploads: Sequence[Upload] = (),
               store: FileStore | None = None, principal: Principal | None = None, pakn_code: str = "",
               external_ref: str = "", received_on: date | None = None, disclosure_id: int | None = None) -> Complaint:
@@ -119,6 +131,9 @@ def file_case(session: Session, *, data: CaseInput, channel: str, actor: Actor, 
     received_on = check_date_range(received_on) or today
     if received_on > today:
         raise Invalid(_("Ngày nhận không được ở tương lai"), fields={"received_on": "future"})
+    if data.contested_on is not None and data.contested_on > received_on:
+        raise Invalid(_("Ngày nhận hoặc biết quyết định bị khiếu nại không được sau ngày gửi đơn"),
+                      fields={"contested_on": "after_received"})
     case = Complaint(
         tracking_code=unique_code(session), kind=data.kind.value, channel=channel, pakn_code=pakn_code[:40],
         external_ref=external_ref[:100], anonymous=data.anonymous, sender_name=data.sender_name,
@@ -127,6 +142,7 @@ def file_case(session: Session, *, data: CaseInput, channel: str, actor: Actor, 
         place_address=data.address, latitude=data.latitude, longitude=data.longitude, field=data.field.value,
         received_on=received_on, identity_protected=data.kind == CaseKind.denunciation,
         disclosure_id=question_about(session, data.kind, disclosure_id),
+        contested_on=data.contested_on if data.kind == CaseKind.complaint else None,
     )
     session.add(case)
     session.flush()

@@ -117,6 +117,7 @@ class InboxFilters:
     unassigned: bool = False
     overdue: bool = False
     due_by: date | None = None  # due from today up to this date (both included)
+    proposed: bool = False  # an officer's proposal awaits the leader's decision
 
 
 def due_by_for(session: Session, today: date, working_days: int) -> date:
@@ -137,6 +138,8 @@ def _filtered(stmt, f: InboxFilters, today: date):
         stmt = stmt.where(col(Complaint.assignee_id).is_(None))
     elif f.assignee_id is not None:
         stmt = stmt.where(Complaint.assignee_id == f.assignee_id)
+    if f.proposed:
+        stmt = stmt.where(Complaint.proposed_action != "")
     if f.overdue:
         stmt = stmt.where(col(Complaint.due_on) < today)
     if f.due_by is not None:
@@ -203,6 +206,7 @@ def inbox(session: Session, filters: InboxFilters, *, today: date, limit: int = 
 class Dashboard:
     overdue: int
     due_this_week: int
+    proposed: int
     week_ends_on: date
     by_status: dict[str, int] = field(default_factory=dict)
     by_kind: dict[str, int] = field(default_factory=dict)
@@ -214,10 +218,11 @@ def dashboard(session: Session, *, today: date) -> Dashboard:
     count = select(func.count()).select_from(Complaint)
     overdue = session.exec(count.where(col(Complaint.due_on) < today)).one()
     this_week = session.exec(count.where(col(Complaint.due_on) >= today, col(Complaint.due_on) <= week_end)).one()
+    proposed = session.exec(count.where(Complaint.proposed_action != "")).one()
     by_status = dict(session.exec(select(Complaint.status, func.count()).group_by(Complaint.status)).all())
     by_kind = dict(session.exec(select(Complaint.kind, func.count()).group_by(Complaint.kind)).all())
     return Dashboard(
-        overdue=overdue, due_this_week=this_week, week_ends_on=week_end,
+        overdue=overdue, due_this_week=this_week, proposed=proposed, week_ends_on=week_end,
         by_status={s.value: by_status[s.value] for s in CaseStatus if by_status.get(s.value)},
         by_kind={k.value: by_kind.get(k.value, 0) for k in CaseKind},
     )

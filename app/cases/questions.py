@@ -15,7 +15,7 @@ from app.cases.queries import for_change
 from app.core.db import utcnow
 from app.core.errors import Conflict, Forbidden, Invalid
 from app.core.i18n import _
-from app.core.validation import InputModel
+from app.core.validation import InputModel, register_limits
 from app.integration import events
 from app.models.complaint import CaseKind, Complaint
 from app.models.disclosure import Disclosure
@@ -51,6 +51,9 @@ class AnswerInput(InputModel):
     @classmethod
     def _strip(cls, v):
         return v.strip() if isinstance(v, str) else v
+
+
+register_limits("answer", AnswerInput)
 
 
 def publish_answer(session: Session, *, principal: Principal, complaint_id: int, data: AnswerInput) -> Complaint:

@@ -18,7 +18,7 @@ from app.cases.queries import by_tracking_code, for_change
 from app.core.db import utcnow
 from app.core.errors import Conflict, Invalid
 from app.core.i18n import _
-from app.core.validation import InputModel
+from app.core.validation import InputModel, register_limits
 from app.models.complaint import CaseStatus, Complaint
 
 RATEABLE = {CaseStatus.resolved, CaseStatus.closed}
@@ -44,6 +44,9 @@ class RatingInput(InputModel):
     comment: str = Field(default="", max_length=2000)
     rating_key: str = Field(default="", max_length=20, description="the rating key the sender was given at filing "
                                                                   "(and in the mail announcing the result)")
+
+
+register_limits("rating", RatingInput)
 
 
 def can_rate(case: Complaint) -> bool:

@@ -11,20 +11,24 @@ from sqlmodel import Session
 from app.accounts import audit
 from app.accounts.auth import Principal
 from app.cases.codes import format_code, unique_code
+from app.cases.intake import CONTENT_MAX_LENGTH
 from app.cases.privacy import IDENTITY_FIELDS
 from app.cases.queries import attachments, for_change
 from app.cases.questions import unpublish_if_protected
 from app.cases.trail import notify_sender, record_step, refresh_due
 from app.core.errors import Conflict, Forbidden, Invalid
 from app.core.i18n import N_, _
-from app.core.validation import InputModel
+from app.core.validation import InputModel, limit, register_limits
 from app.models.complaint import ANONYMOUS_ALLOWED, CaseKind, CaseStatus, Complaint, ComplaintAttachment
 
 
 class SplitPart(InputModel):
     kind: CaseKind
-    subject: str = Field(min_length=5, max_length=300)
-    content: str = Field(min_length=10, max_length=20_000)
+    subject: str = Field(min_length=5, max_length=limit(Complaint, "subject"))
+    content: str = Field(min_length=10, max_length=CONTENT_MAX_LENGTH)
+
+
+register_limits("split_part", SplitPart)
 
 
 class SplitInput(InputModel):

@@ -4,6 +4,8 @@ the mail to the sender (through the outbox) and the change feed."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlmodel import Session
 
 from app.accounts.audit import Actor
@@ -26,11 +28,14 @@ from app.models.event import Audience
 
 
 def record_step(session: Session, case: Complaint, actor: Actor, action: str, from_status: str, to_status: str,
-                note: str, *, public: bool) -> ComplaintEvent:
-    """A step on the case's timeline (`public`: shown on the tracking page)."""
+                note: str, *, public: bool, decision_number: str = "",
+                decided_on: date | None = None) -> ComplaintEvent:
+    """A step on the case's timeline (`public`: shown on the tracking page); a decision's step
+    carries the decision's number and date."""
     assert case.id is not None  # flushed before its first step
     e = ComplaintEvent(complaint_id=case.id, at=utcnow(), actor=actor.label[:120], action=action,
-                       from_status=from_status, to_status=to_status, note=note[:5000], public=public)
+                       from_status=from_status, to_status=to_status, note=note[:5000], public=public,
+                       decision_number=decision_number, decided_on=decided_on)
     session.add(e)
     case.updated_at = e.at
     return e

@@ -11,14 +11,14 @@ from datetime import date
 
 from sqlmodel import Session
 
-from app.cases import queries
+from app.cases import periods, queries
 from app.cases.codes import format_code
 from app.cases.rating import can_rate
 from app.core.timeutil import local_today
 from app.models.complaint import CaseStatus, Complaint
 
 PUBLIC_OUTCOME_STATUSES = {CaseStatus.resolved, CaseStatus.closed, CaseStatus.guided, CaseStatus.transferred,
-                           CaseStatus.filed, CaseStatus.refused}
+                           CaseStatus.filed, CaseStatus.refused, CaseStatus.terminated}
 
 
 def public_outcome(case: Complaint) -> dict | None:
@@ -72,4 +72,5 @@ def public_view(session: Session, case: Complaint, *, today: date | None = None)
         "outcome": public_outcome(case),
         "can_rate": can_rate(case),
         "satisfaction": case.satisfaction,
+        "appeal_until": appeal.due_on if (appeal := periods.appeal_window(session, case)) else None,
     }

@@ -22,7 +22,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from app.accounts.audit import Actor
 from app.accounts.deps import OptionalUser
 from app.cases import intake, queries, questions, rating
-from app.cases.codes import format_code
+from app.cases.codes import CODE_INPUT_MAX_LENGTH, format_code
 from app.cases.forms import validate_case
 from app.cases.views import public_view
 from app.core import idempotency
@@ -93,7 +93,7 @@ def create(request: Request, form: FormDep, session: SessionDep, user: OptionalU
         return render(request, "errors/error.html",
                       {"status": 400, "message": _("Không thể tiếp nhận đơn này. Vui lòng tải lại trang và thử lại.")},
                       status_code=400)
-    values = form_values(form)
+    values = form_values(form, date_fields=("contested_on",))
     values.pop(HONEYPOT, None)
     key = values.pop(IDEMPOTENCY_FIELD, "") or idempotency.new_key()  # a form from before keys still works
     document = _about(session, values.pop("about", None))
@@ -167,14 +167,14 @@ def _track_page(request: Request, *, code: str = "", view: dict | None = None, e
                 status_code: int = 200, headers: dict | None = None, rating_errors: dict | None = None,
                 rating_values: dict | None = None, thanks: bool = False):
     ctx = {"code": code, "view": view, "error": error, "rating_errors": rating_errors or {},
-           "rating_values": rating_values or {}, "thanks": thanks}
+           "rating_values": rating_values or {}, "thanks": thanks, "code_max": CODE_INPUT_MAX_LENGTH}
     return render(request, "public/complaints/track.html", ctx, status_code=status_code,
                   headers={**NO_STORE, **(headers or {})})
 
 
 def _lookup(request: Request, session: SessionDep, code: str):
     """Show the case for `code`; every unknown or malformed code gets the same 404."""
-    code = code.strip()[:64]
+    code = code.strip()[:CODE_INPUT_MAX_LENGTH]
     if not code:
         return _track_page(request, error=_("Vui lòng nhập mã tra cứu"), status_code=422)
     try:
@@ -206,7 +206,7 @@ def track_rate(request: Request, form: FormDep, session: SessionDep, user: Optio
     """The sender rates the answer (1–5 and a comment), once, after resolution, with the rating
     key they were given at filing."""
     values = form_values(form)
-    code = values.get("code", "")[:64]
+    code = values.get("code", "")[:CODE_INPUT_MAX_LENGTH]
     data, errors = validate(rating.RatingInput, {k: values.get(k, "") for k in ("rating", "comment", "rating_key")})
     try:
         hit_track(request.app, client_addr(request))

@@ -59,7 +59,7 @@ def _labels(mapping: dict) -> list[tuple[str, str]]:
 # Inbox ----------------------------------------------------------------------------------------------
 
 def _filters(principal: Principal, *, kind: str | None, status: str | None, field: str | None, department: str,
-             assignee: str, overdue: str, due_within: str, session: Session, today: date):
+             assignee: str, overdue: str, due_within: str, session: Session, today: date, proposed: str = ""):
     """The inbox's filters from the query (unknown values are ignored), and their cleaned echo."""
     kind = kind if kind in CaseKind.__members__ else None
     status = status if status in CaseStatus.__members__ else None
@@ -75,12 +75,14 @@ def _filters(principal: Principal, *, kind: str | None, status: str | None, fiel
     else:
         assignee = ""
     is_overdue = overdue in ("1", "true", "on")
+    is_proposed = proposed in ("1", "true", "on")
     days = int_in_range(due_within, 1, queries.MAX_DUE_WITHIN)
     filters = queries.InboxFilters(kind=kind, status=status, field=field, department=department or None,
                              assignee_id=assignee_id, unassigned=unassigned, overdue=is_overdue,
-                             due_by=queries.due_by_for(session, today, days) if days else None)
+                             due_by=queries.due_by_for(session, today, days) if days else None, proposed=is_proposed)
     echo = {"kind": kind or "", "status": status or "", "field": field or "", "department": department,
-            "assignee": assignee, "overdue": "1" if is_overdue else "", "due_within": str(days or "")}
+            "assignee": assignee, "overdue": "1" if is_overdue else "", "due_within": str(days or ""),
+            "proposed": "1" if is_proposed else ""}
     return filters, echo
 
 
@@ -121,12 +123,13 @@ def complaint_list(request: Request, session: SessionDep, principal: Principal =
                    assignee: Annotated[str, Query(max_length=12)] = "",
                    overdue: Annotated[str, Query(max_length=5)] = "",
                    due_within: Annotated[str, Query(max_length=4)] = "",
+                   proposed: Annotated[str, Query(max_length=5)] = "",
                    assigned: Annotated[str, Query(max_length=4)] = "",
                    cursor: Annotated[str | None, Query(max_length=500)] = None):
     """The inbox: nearest deadline first, with filters, a dashboard and bulk assignment."""
     filters, echo = _filters(principal, kind=kind, status=status, field=field, department=department,
                              assignee=assignee, overdue=overdue, due_within=due_within, session=session,
-                             today=local_today())
+                             today=local_today(), proposed=proposed)
     done = int_in_range(assigned, 0, 10_000)
     report = {"done": done, "failed": []} if done is not None else None
     return _inbox_page(request, session, principal, echo=echo, filters=filters, cursor=cursor, report=report)
@@ -186,7 +189,7 @@ def intake_form(request: Request, principal: Principal = require("complaint:inta
 def intake_letter(request: Request, form: FormDep, session: SessionDep,
                   principal: Principal = require("complaint:intake")):
     """Enter a letter for a walk-in, post or phone sender, or one transferred or from the national portal."""
-    values = form_values(form, date_fields=("received_on",))
+    values = form_values(form, date_fields=("received_on", "contested_on"))
     extra = {k: values.pop(k, "").strip() for k in INTAKE_EXTRA}
     data, errors = validate_case(values)
     if extra["channel"] not in {c.value for c in STAFF_CHANNELS}:
@@ -261,6 +264,9 @@ def _case_page(request: Request, session: Session, principal: Principal, complai
         "visit": cf.visit,
         "commitments": cf.commitments,
         "about": cf.about,
+        "limitation_ends": cf.limitation_ends,
+        "appeal": cf.appeal,
+        "posted_until": cf.posted_until,
         "values": values or {},
     }
     return render(request, "staff/complaints/detail.html", ctx, status_code=status_code)
@@ -285,7 +291,7 @@ def complaint_action(request: Request, form: FormDep, session: SessionDep, compl
                            principal: Principal = require("complaint:read")):
     """Apply one workflow action. Not for this role: 403; not from this status: 409 (error page);
     missing or wrong fields: the case page again with the messages, the input kept (422)."""
-    values = form_values(form, date_fields=("decided_on",))
+    values = form_values(form, date_fields=("decided_on", "done_on", "contested_on"))
     action = values.get("action", "")
     rule = workflow.TRANSITIONS.get(action)
     if rule is not None and not principal.can(rule.permission):

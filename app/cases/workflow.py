@@ -7,35 +7,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from pydantic import Field, field_validator
 from sqlalchemy import update as sa_update
 from sqlmodel import Session, col, select
 
 from app.accounts import audit
-from app.accounts.auth import PERMISSIONS, Principal
+from app.accounts.auth import Principal
+from app.cases import effects
 from app.cases.codes import format_code
-from app.cases.privacy import is_protected
+from app.cases.intake import CONTENT_MAX_LENGTH
 from app.cases.queries import for_change, get
-from app.cases.questions import unpublish_if_protected
 from app.cases.trail import feed, notify_sender, record_step, refresh_due
 from app.core.db import utcnow
 from app.core.errors import AppError, Conflict, Forbidden, Invalid
 from app.core.i18n import _
 from app.core.timeutil import local_today
-from app.core.validation import InputModel, check_date_range
+from app.core.validation import InputModel, check_date_range, limit, register_limits
+from app.legal.deadlines import MAX_EXTENSIONS
 from app.models.complaint import (
-    ANONYMOUS_ALLOWED,
     CaseField,
     CaseKind,
     CaseStatus,
     Complaint,
-    ComplaintEvent,
-    ComplaintPause,
 )
 from app.models.dialogue import Commitment, CommitmentLink
-from app.models.user import Role, StaffUser
 
 
 @dataclass(frozen=True)
@@ -48,9 +45,16 @@ class Transition:
 
 
 S = CaseStatus
+# Decisions of the person with authority (the chairman, or the leader he delegates): they start
+# and stop the clocks, each with its number and date (Art. 27–29 Law 02/2011, Art. 29–36 Law
+# 25/2018). Officers prepare them (`propose`); a leader decides.
+DECIDE = "complaint:resolve"
+DECISION = ("decision_number", "decided_on")
 TRANSITIONS: dict[str, Transition] = {
     "classify": Transition(frozenset({S.received, S.classified}), S.classified, "complaint:handle"),
-    "accept": Transition(frozenset({S.classified}), S.accepted, "complaint:handle"),
+    "propose": Transition(frozenset({S.classified, S.accepted, S.in_progress, S.suspended}), None,
+                          "complaint:handle", ("proposal",), public=False),
+    "accept": Transition(frozenset({S.classified}), S.accepted, DECIDE, DECISION),
     "guide": Transition(frozenset({S.classified}), S.guided, "complaint:handle", ("guidance_number",)),
     "transfer": Transition(frozenset({S.classified}), S.transferred, "complaint:handle",
                            ("transfer_body", "transfer_number")),
@@ -58,17 +62,26 @@ TRANSITIONS: dict[str, Transition] = {
     "refuse": Transition(frozenset({S.classified}), S.refused, "complaint:handle", ("reason",)),
     "assign": Transition(frozenset({S.accepted, S.in_progress, S.suspended}), None, "complaint:assign",
                          ("assignee_id",), public=False),
+    "notify": Transition(frozenset({S.accepted, S.in_progress, S.suspended, S.resolved, S.closed}), None,
+                         "complaint:handle", ("done_on",)),
     "start": Transition(frozenset({S.accepted}), S.in_progress, "complaint:handle"),
-    "suspend": Transition(frozenset({S.accepted, S.in_progress}), S.suspended, "complaint:handle", ("reason",)),
-    "resume": Transition(frozenset({S.suspended}), None, "complaint:handle"),
-    "extend": Transition(frozenset({S.accepted, S.in_progress}), None, "complaint:resolve", ("decision_number",)),
-    "resolve": Transition(frozenset({S.in_progress}), S.resolved, "complaint:resolve",
+    "dialogue": Transition(frozenset({S.in_progress}), None, "complaint:handle", ("done_on", "note"), public=False),
+    "suspend": Transition(frozenset({S.accepted, S.in_progress}), S.suspended, DECIDE, ("reason", *DECISION)),
+    "resume": Transition(frozenset({S.suspended}), None, DECIDE, DECISION),
+    "extend": Transition(frozenset({S.accepted, S.in_progress}), None, DECIDE, DECISION),
+    "terminate": Transition(frozenset({S.accepted, S.in_progress, S.suspended}), S.terminated, DECIDE,
+                            ("reason", *DECISION)),
+    "resolve": Transition(frozenset({S.in_progress}), S.resolved, DECIDE,
                           ("decision_number", "decided_on", "result", "public_summary")),
-    "close": Transition(frozenset({S.resolved, S.guided, S.transferred, S.filed, S.refused}), S.closed,
+    "send_decision": Transition(frozenset({S.resolved, S.closed}), None, "complaint:handle", ("done_on",)),
+    "publish_conclusion": Transition(frozenset({S.resolved, S.closed}), None, "complaint:handle", ("done_on",)),
+    "close": Transition(frozenset({S.resolved, S.guided, S.transferred, S.filed, S.refused, S.terminated}), S.closed,
                         "complaint:handle"),
-    "reopen": Transition(frozenset({S.resolved, S.closed}), S.in_progress, "complaint:resolve", ("reason",)),
+    "reopen": Transition(frozenset({S.resolved, S.closed}), S.in_progress, DECIDE, ("reason",)),
 }
-MAX_DENUNCIATION_EXTENSIONS = 2
+# The steps a leader decides (and an officer may propose).
+DECISIONS = ("accept", "suspend", "resume", "terminate", "extend")
+MAX_DENUNCIATION_EXTENSIONS = MAX_EXTENSIONS
 
 
 def _why_not_extend(case: Complaint) -> str | None:
@@ -79,9 +92,24 @@ def _why_not_extend(case: Complaint) -> str | None:
     return None
 
 
+def _only(kind: CaseKind, done: str) -> Callable[[Complaint], str | None]:
+    """A duty of one kind of case, done once (the date it was done is stored in `done`)."""
+    def why_not(case: Complaint) -> str | None:
+        if case.kind != kind:
+            return _("Thao tác này không áp dụng cho loại đơn này")
+        if getattr(case, done) is not None:
+            return _("Việc này đã được ghi nhận")
+        return None
+    return why_not
+
+
 # What an action needs of the case besides its status: the reason it is refused, or None.
 CONDITIONS: dict[str, Callable[[Complaint], str | None]] = {
     "extend": _why_not_extend,  # denunciations only, at most twice
+    "notify": _only(CaseKind.denunciation, "notified_on"),
+    "send_decision": _only(CaseKind.complaint, "decision_sent_on"),
+    "publish_conclusion": _only(CaseKind.denunciation, "conclusion_published_on"),
+    "dialogue": _only(CaseKind.complaint, "dialogue_held_on"),
 }
 
 
@@ -91,6 +119,8 @@ def can_act(principal: Principal, case: Complaint, action: str) -> bool:
     rule = TRANSITIONS.get(action)
     if rule is None or case.status not in rule.sources or not principal.can(rule.permission):
         return False
+    if action == "propose" and principal.can(DECIDE):
+        return False  # who decides does not propose to themselves
     condition = CONDITIONS.get(action)
     return condition is None or condition(case) is None
 
@@ -105,21 +135,31 @@ class TransitionInput(InputModel):
     field: CaseField | None = None
     complex: bool | None = None
     remote: bool | None = None
-    department: str = Field(default="", max_length=120)
+    several_places: bool | None = None
+    especially_complex: bool | None = None
+    verification_differs: bool | None = None
+    contested_on: date | None = None
+    late_reason: str = Field(default="", max_length=5000)
+    proposal: str = Field(default="", max_length=20)
+    department: str = Field(default="", max_length=limit(Complaint, "department"))
     assignee_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
-    guidance_number: str = Field(default="", max_length=100)
-    transfer_body: str = Field(default="", max_length=200)
-    transfer_number: str = Field(default="", max_length=100)
+    guidance_number: str = Field(default="", max_length=limit(Complaint, "guidance_number"))
+    transfer_body: str = Field(default="", max_length=limit(Complaint, "transfer_body"))
+    transfer_number: str = Field(default="", max_length=limit(Complaint, "transfer_number"))
     reason: str = Field(default="", max_length=5000)
-    decision_number: str = Field(default="", max_length=100)
+    decision_number: str = Field(default="", max_length=limit(Complaint, "decision_number"))
     decided_on: date | None = None
-    result: str = Field(default="", max_length=20_000)
+    done_on: date | None = None
+    result: str = Field(default="", max_length=CONTENT_MAX_LENGTH)
     public_summary: str = Field(default="", max_length=5000)
 
-    @field_validator("decided_on")
+    @field_validator("decided_on", "done_on", "contested_on")
     @classmethod
     def _plausible(cls, v):
         return check_date_range(v)
+
+
+register_limits("transition", TransitionInput)
 
 
 def transition(session: Session, *, principal: Principal, complaint_id: int, data: TransitionInput) -> Complaint:
@@ -133,21 +173,29 @@ def transition(session: Session, *, principal: Principal, complaint_id: int, dat
     case = for_change(session, complaint_id)
     if case.status not in rule.sources:
         raise Conflict(_("Không thể thực hiện thao tác này khi đơn đang ở trạng thái hiện tại"))
+    condition = CONDITIONS.get(data.action)
+    refused = condition(case) if condition else None
+    if refused:
+        raise Conflict(refused)
     missing = {name: "required" for name in rule.required if getattr(data, name) in (None, "")}
     if missing:
         raise Invalid(_("Thiếu thông tin bắt buộc cho thao tác này"), fields=missing)
     before = {"status": case.status}
-    target = rule.target
     today = local_today()
-    handler = getattr(_Effects, data.action, None)
-    if handler:
-        target = handler(session, case, data, principal, today) or target
+    if data.action in DECISIONS or data.action == "resolve":
+        effects.check_decision_day(session, case, data, today)
+    target = effects.apply(session, case, data, principal, today) or rule.target
     from_status = case.status
     if target:
         case.status = target
+    if data.action != "propose" and (data.action in DECISIONS or case.status != from_status):
+        case.proposed_action = ""  # decided, or overtaken by another step
     note = data.note.strip() or _default_note(data)
     public = rule.public if data.public is None else (data.public and rule.public)
-    record_step(session, case, principal.actor, data.action, from_status, case.status, note, public=public)
+    decided = data.action in DECISIONS or data.action == "resolve"
+    record_step(session, case, principal.actor, data.action, from_status, case.status, note, public=public,
+                decision_number=data.decision_number if decided else "",
+                decided_on=data.decided_on if decided else None)
     refresh_due(session, case)
     if public:
         notify_sender(session, case, note)
@@ -199,106 +247,3 @@ def _default_note(data: TransitionInput) -> str:
         if value:
             return str(value)
     return ""
-
-
-class _Effects:
-    """What each action does beyond moving the status (called by `transition`)."""
-
-    @staticmethod
-    def classify(session, case, data, principal, today):
-        if data.kind:
-            case.kind = data.kind.value
-            case.identity_protected = case.identity_protected or case.kind == CaseKind.denunciation
-            unpublish_if_protected(case)
-            if case.anonymous and case.kind not in ANONYMOUS_ALLOWED:
-                raise Invalid(_("Đơn giấu tên không được phân loại là khiếu nại hoặc tố cáo"),
-                              fields={"kind": "anonymous_not_allowed"})
-        if data.field:
-            case.field = data.field.value
-        if data.complex is not None:
-            case.complex = data.complex
-        if data.remote is not None:
-            case.remote = data.remote
-
-    @staticmethod
-    def accept(session, case, data, principal, today):
-        case.accepted_on = today
-        if principal.user is not None and principal.user.role == Role.leader:
-            case.resolver_id = principal.user.id
-
-    @staticmethod
-    def guide(session, case, data, principal, today):
-        case.guidance_number = data.guidance_number
-
-    @staticmethod
-    def transfer(session, case, data, principal, today):
-        case.transfer_body, case.transfer_number = data.transfer_body, data.transfer_number
-
-    @staticmethod
-    def file(session, case, data, principal, today):
-        case.reason = data.reason
-
-    refuse = file
-
-    @staticmethod
-    def assign(session, case, data, principal, today):
-        assignee = session.get(StaffUser, data.assignee_id)
-        if assignee is None or not assignee.is_active or "complaint:handle" not in PERMISSIONS.get(assignee.role, ()):
-            raise Invalid(_("Không tìm thấy cán bộ được giao"), fields={"assignee_id": "unknown"})
-        case.assignee_id = assignee.id
-        case.department = data.department or case.department
-        if principal.user is not None and principal.user.role == Role.leader:
-            case.resolver_id = principal.user.id
-
-    @staticmethod
-    def start(session, case, data, principal, today):
-        if case.assignee_id is None and is_protected(case):
-            # Who may see a denouncer is the leader's decision, not a handler's own.
-            raise Conflict(_("Đơn tố cáo cần được lãnh đạo giao cán bộ xử lý trước"))
-        if case.assignee_id is None and principal.user is not None:
-            case.assignee_id = principal.user.id
-
-    @staticmethod
-    def suspend(session, case, data, principal, today):
-        case.reason = data.reason
-        session.add(ComplaintPause(complaint_id=case.id, start=today))
-
-    @staticmethod
-    def resume(session, case, data, principal, today):
-        pause = session.exec(select(ComplaintPause).where(ComplaintPause.complaint_id == case.id,
-                                                          ComplaintPause.end.is_(None))).first()
-        if pause is not None:
-            if pause.start >= today:
-                session.delete(pause)  # suspended and resumed the same day: no day was paused
-            else:
-                pause.end = today - timedelta(days=1)
-        last = session.exec(select(ComplaintEvent).where(ComplaintEvent.complaint_id == case.id,
-                                                         ComplaintEvent.action == "suspend")
-                            .order_by(ComplaintEvent.id.desc())).first()
-        return last.from_status if last else S.in_progress
-
-    @staticmethod
-    def extend(session, case, data, principal, today):
-        refused = _why_not_extend(case)
-        if refused:
-            raise Conflict(refused)
-        case.extensions += 1
-        case.complex = True
-        case.decision_number = data.decision_number
-
-    @staticmethod
-    def resolve(session, case, data, principal, today):
-        if data.decided_on > today:
-            raise Invalid(_("Ngày quyết định không được ở tương lai"), fields={"decided_on": "future"})
-        if case.accepted_on and data.decided_on < case.accepted_on:
-            raise Invalid(_("Ngày quyết định không được trước ngày thụ lý"), fields={"decided_on": "before_acceptance"})
-        case.decision_number, case.decided_on = data.decision_number, data.decided_on
-        case.result, case.public_summary = data.result, data.public_summary
-        case.resolved_on = today
-
-    @staticmethod
-    def reopen(session, case, data, principal, today):
-        if case.accepted_on is None or case.decided_on is None:
-            raise Conflict(_("Chỉ mở lại được đơn đã thụ lý và đã có quyết định giải quyết"))
-        case.reason = data.reason
-        case.resolved_on = None

@@ -18,6 +18,7 @@ from app.core.i18n import N_
 from app.core.static_files import static_url
 from app.core.text import highlight, render_markdown
 from app.core.timeutil import to_local
+from app.core.validation import limits
 from app.models.complaint import (
     CASE_STATUS_LABELS,
     CHANNEL_LABELS,
@@ -159,6 +160,9 @@ def url_for(context, name: str, /, **path_params) -> str:
 env.globals.update(
     url_for=url_for,
     static_url=static_url,
+    # The longest text of a form's field, from the schema that checks it:
+    # field("title", ..., maxlength=limits.disclosure.title) (app/core/validation.py, register_limits).
+    limits=limits,
     CATEGORIES=list(Category),
     METHODS=list(Method),
     category_label=lambda k: label(CATEGORY_LABELS, k),

@@ -7,33 +7,26 @@ any of its commitments (a progress step changes the commitment), so `updated_sin
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import case as sql_case
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from app.core.api import CONDITIONAL, INVALID, NOT_FOUND, Cursor, UpdatedSince, if_none_match, responses
 from app.core.deps import RowId, SessionDep
-from app.core.pagination import paginate
-from app.core.timeutil import as_utc, local_today, to_local
+from app.core.timeutil import local_today, to_local
 from app.dialogues import commitment_links as links
+from app.dialogues import queries
 from app.dialogues import service as dialogue_service
 from app.dialogues.commitments import overdue, progress_of
 from app.models.dialogue import (
-    PUBLIC_STATUSES,
-    Commitment,
     CommitmentStatus,
     Dialogue,
-    DialogueCorrection,
     DialogueFile,
     DialogueFormat,
-    DialogueQuestion,
     DialogueStatus,
     DialogueTrigger,
 )
@@ -132,46 +125,19 @@ class DialogueList(BaseModel):
     next_cursor: str | None
 
 
-def _changed_at():
-    """The later of the dialogue's own change and its commitments' latest change."""
-    latest = (select(func.max(Commitment.updated_at)).where(Commitment.dialogue_id == Dialogue.id)
-              .correlate(Dialogue).scalar_subquery())
-    return sql_case((latest > Dialogue.updated_at, latest), else_=Dialogue.updated_at)
-
-
-def _public():
-    return Dialogue.status.in_([s.value for s in PUBLIC_STATUSES])
-
-
 def _serialise(request: Request, session: Session, rows: list[tuple[Dialogue, datetime]]) -> list[DialogueOut]:
     """Many dialogues with their results in six queries, whatever the page's size (no N+1)."""
     base = request.app.state.settings.public_base_url.rstrip("/")
     today = local_today()
-    ids = [d.id for d, _changed in rows]
-    published = [d.id for d, _changed in rows if d.status == DialogueStatus.published]
-    questions: dict[int, list[DialogueQuestion]] = defaultdict(list)
-    commitments: dict[int, list[Commitment]] = defaultdict(list)
-    scans: dict[int, list[DialogueFile]] = defaultdict(list)
-    evidence: dict[int, list[DialogueFile]] = defaultdict(list)
-    fixes: dict[int, int] = {}
-    if published:
-        for q in session.exec(select(DialogueQuestion).where(col(DialogueQuestion.dialogue_id).in_(published))
-                              .order_by(col(DialogueQuestion.dialogue_id), col(DialogueQuestion.position))):
-            questions[q.dialogue_id].append(q)
-        for c in session.exec(select(Commitment).where(col(Commitment.dialogue_id).in_(published))
-                              .order_by(col(Commitment.id))):
-            commitments[c.dialogue_id].append(c)
-        for f in session.exec(select(DialogueFile).where(col(DialogueFile.dialogue_id).in_(published))
-                              .order_by(col(DialogueFile.id))):
-            (evidence[f.commitment_update_id] if f.commitment_update_id else scans[f.dialogue_id]).append(f)
+    ids = [d.id for d, _changed in rows if d.id is not None]
+    published = [d.id for d, _changed in rows if d.id is not None and d.status == DialogueStatus.published]
+    results = queries.results_of(session, published)
+    questions, commitments, scans, evidence = results.questions, results.commitments, results.scans, results.evidence
     commitment_ids = [c.id for cs in commitments.values() for c in cs if c.id is not None]
     steps = progress_of(session, commitment_ids)
     linked = {cid: links.public_links(found) for cid, found in links.links_of(session, commitment_ids).items()}
     nothing = links.PublicLinks([], [])
-    if ids:
-        fixes = dict(session.exec(select(col(DialogueCorrection.dialogue_id), func.count(col(DialogueCorrection.id)))
-                                  .where(col(DialogueCorrection.dialogue_id).in_(ids))
-                                  .group_by(col(DialogueCorrection.dialogue_id))).all())
+    fixes = queries.correction_counts(session, ids)
 
     def file_out(d: Dialogue, f: DialogueFile) -> FileOut:
         return FileOut(id=f.id, filename=f.filename, content_type=f.content_type, size=f.size, sha256=f.sha256,
@@ -225,17 +191,8 @@ def list_dialogues(
     """Announced, held and published dialogues (never a planned one). Without `updated_since`:
     latest start first. With it: every dialogue changed since then (a commitment's progress
     counts as a change of its dialogue), oldest change first, for keeping a copy in sync."""
-    changed = _changed_at()
-    stmt = select(Dialogue, changed.label("changed_at")).where(_public())
-    if status is not None:
-        stmt = stmt.where(Dialogue.status == status.value)
-    if updated_since is not None:
-        stmt = stmt.where(changed >= as_utc(updated_since))
-        page = paginate(session, stmt, order=[changed, col(Dialogue.id)], descending=False, limit=limit, cursor=cursor,
-                        key=lambda row: [row[1], row[0].id])
-    else:
-        page = paginate(session, stmt, order=[col(Dialogue.starts_at), col(Dialogue.id)], descending=True, limit=limit,
-                        cursor=cursor, key=lambda row: [row[0].starts_at, row[0].id])
+    page = queries.public_page(session, status=status.value if status is not None else None,
+                               updated_since=updated_since, limit=limit, cursor=cursor)
     return DialogueList(items=_serialise(request, session, [tuple(r) for r in page.items]),
                         next_cursor=page.next_cursor)
 
@@ -245,5 +202,5 @@ def list_dialogues(
 def get_dialogue(request: Request, session: SessionDep, dialogue_id: RowId):
     """A planned (not yet announced) or unknown dialogue: 404."""
     d = dialogue_service.public_get(session, dialogue_id)
-    changed = session.exec(select(_changed_at()).where(Dialogue.id == d.id)).one()
-    return _serialise(request, session, [(d, changed)])[0]
+    assert d.id is not None  # a stored row
+    return _serialise(request, session, [(d, queries.changed_at(session, d.id))])[0]

@@ -39,6 +39,8 @@ _DISCLOSURE_URL = re.compile(r"/disclosures/(\d{1,9})(?:[/?#].*)?$")
 # and a denunciation protects its sender: neither is shown beside a public commitment.
 LINKABLE_KINDS = (CaseKind.petition, CaseKind.feedback)
 
+REF_MAX_LENGTH = 300  # what the link form takes: a tracking code, a page's address, a document's number
+
 
 @dataclass(frozen=True)
 class LinkView:
@@ -90,7 +92,7 @@ def link(session: Session, *, principal: Principal, commitment_id: int, ref: str
                           fields={"ref": "kind"})
         target = {"complaint_id": case.id}
     else:
-        disclosure = _resolve_disclosure(session, ref[:300])
+        disclosure = _resolve_disclosure(session, ref[:REF_MAX_LENGTH])
         if disclosure is None:
             raise Invalid(_("Không tìm thấy hồ sơ (mã tra cứu) hoặc văn bản công khai nào ứng với nội dung đã nhập"),
                           fields={"ref": "not_found"})
@@ -110,6 +112,14 @@ def link(session: Session, *, principal: Principal, commitment_id: int, ref: str
     _changed(session, c)
     audit.record(session, actor=principal.actor, action="commitment.link", entity_type="commitment",
                  entity_id=c.id, after=target)
+    return row
+
+
+def own_link(session: Session, commitment_id: int, link_id: int) -> CommitmentLink:
+    """The link a form names, if it is this commitment's."""
+    row = session.get(CommitmentLink, link_id)
+    if row is None or row.commitment_id != commitment_id:
+        raise Invalid(_("Liên kết không thuộc cam kết này"), fields={"link_id": "other"})
     return row
 
 

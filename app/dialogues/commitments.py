@@ -20,7 +20,7 @@ from app.core.errors import Conflict, Invalid, NotFound
 from app.core.files import FileStore
 from app.core.i18n import _
 from app.core.timeutil import local_date, local_today
-from app.core.validation import InputModel, check_date_range, one_line, stripped
+from app.core.validation import InputModel, check_date_range, limit, one_line, register_limits, stripped
 from app.dialogues.service import (
     correction_reason,
     get,
@@ -44,13 +44,16 @@ from app.models.dialogue import (
 
 
 class CommitmentInput(InputModel):
-    title: str = Field(min_length=5, max_length=300)
-    owner_department: str = Field(min_length=2, max_length=200)
+    title: str = Field(min_length=5, max_length=limit(Commitment, "title"))
+    owner_department: str = Field(min_length=2, max_length=limit(Commitment, "owner_department"))
     due_on: date
     question_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
 
     _one = one_line("title", "owner_department")
     _due = field_validator("due_on")(lambda cls, v: check_date_range(v))
+
+
+register_limits("commitment", CommitmentInput)
 
 
 def add_commitment(session: Session, *, principal: Principal, dialogue_id: int, data: CommitmentInput,
@@ -117,6 +120,9 @@ class ProgressInput(InputModel):
     _on = field_validator("on")(lambda cls, v: check_date_range(v))
 
 
+register_limits("progress", ProgressInput)
+
+
 def add_progress(session: Session, *, principal: Principal, commitment_id: int, data: ProgressInput,
                  uploads: Sequence = (), store: FileStore | None = None) -> CommitmentUpdate:
     """A dated step: what was done, the status after it, evidence files. Dropping a commitment
@@ -148,7 +154,7 @@ def add_progress(session: Session, *, principal: Principal, commitment_id: int, 
     if data.status == CommitmentStatus.done:
         c.done_on = data.on
     if data.status == CommitmentStatus.dropped:
-        c.drop_reason = data.note[:1000]
+        c.drop_reason = data.note[:limit(Commitment, "drop_reason")]
     touch(session, c)
     touch(session, row)  # the dialogue's results changed: API readers syncing by updated_since see it
     audit.record(session, actor=principal.actor, action="commitment.progress", entity_type="commitment",

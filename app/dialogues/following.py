@@ -16,6 +16,7 @@ from app.core.db import utcnow
 from app.core.errors import Invalid, NotFound
 from app.core.i18n import _
 from app.core.timeutil import to_local
+from app.core.validation import register_limits
 from app.dialogues import service as dialogues
 from app.dialogues.commitments import get_commitment
 from app.integration import outbox
@@ -29,6 +30,8 @@ from app.models.dialogue import (
 )
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
+
+register_limits("follow", Follow)  # the follow forms' address, as the table stores it
 
 
 def _key(session: Session) -> bytes:

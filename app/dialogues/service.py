@@ -25,7 +25,7 @@ from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.files import FileStore
 from app.core.i18n import _
 from app.core.timeutil import LOCAL_TZ, local_date, local_today
-from app.core.validation import InputModel, check_date_range, one_line, stripped
+from app.core.validation import InputModel, check_date_range, limit, one_line, register_limits, stripped
 from app.integration import events
 from app.legal.deadlines import Deadline, deadline_after
 from app.legal.rules import RuleRef, get_rule
@@ -67,16 +67,16 @@ def touch(session: Session, row) -> None:
 # Planning --------------------------------------------------------------------------------------
 
 class DialogueInput(InputModel):
-    title: str = Field(min_length=5, max_length=300)
-    topics: str = Field(min_length=5, max_length=5000)
+    title: str = Field(min_length=5, max_length=limit(Dialogue, "title"))
+    topics: str = Field(min_length=5, max_length=5000)  # stored as text: the limit is this schema's
     starts_at: datetime
     ends_at: datetime | None = None
-    place: str = Field(default="", max_length=300)
-    online_url: str = Field(default="", max_length=500)
+    place: str = Field(default="", max_length=limit(Dialogue, "place"))
+    online_url: str = Field(default="", max_length=limit(Dialogue, "online_url"))
     format: DialogueFormat = DialogueFormat.in_person
-    organised_with: str = Field(default="", max_length=500)
-    chair: str = Field(min_length=2, max_length=200)
-    invited_groups: str = Field(default="", max_length=5000)
+    organised_with: str = Field(default="", max_length=limit(Dialogue, "organised_with"))
+    chair: str = Field(min_length=2, max_length=limit(Dialogue, "chair"))
+    invited_groups: str = Field(default="", max_length=5000)  # stored as text
     trigger: DialogueTrigger = DialogueTrigger.annual_plan
 
     _one = one_line("title", "place", "online_url", "organised_with", "chair")
@@ -107,6 +107,11 @@ class DialogueInput(InputModel):
         if self.format in (DialogueFormat.online, DialogueFormat.hybrid) and not self.online_url:
             raise ValueError("online_url_required")
         return self
+
+
+# The forms' limits (templates: limits.dialogue.title); a correction's reason, as its table stores it.
+register_limits("dialogue", DialogueInput)
+register_limits("dialogue_correction", DialogueCorrection)
 
 
 FIELDS = ("title", "topics", "starts_at", "ends_at", "place", "online_url", "format", "organised_with", "chair",
@@ -150,7 +155,8 @@ def update(session: Session, *, principal: Principal, dialogue_id: int, data: Di
     if row.status != DialogueStatus.planned:
         if row.starts_at != before["starts_at"]:
             row.notice_days = notice_check(session, row).days_ahead  # the notice for the new time
-        record_correction(session, principal, row, f"dialogue:{row.id}", before, reason[:500])
+        record_correction(session, principal, row, f"dialogue:{row.id}", before,
+                          reason[:limit(DialogueCorrection, "reason")])
     touch(session, row)
     audit.record(session, actor=principal.actor, action="dialogue.update", entity_type="dialogue", entity_id=row.id,
                  before=before, after=_snapshot(row))
@@ -207,6 +213,9 @@ class HeldInput(InputModel):
     minutes: str = Field(default="", max_length=100_000)
 
 
+register_limits("dialogue_held", HeldInput)
+
+
 def record_held(session: Session, *, principal: Principal, dialogue_id: int, data: HeldInput,
                 reason: str = "") -> Dialogue:
     """Attendance and the minutes' text. After publication this corrects them: the reason is
@@ -258,6 +267,21 @@ def store_file(session: Session, principal: Principal, dialogue_id: int, update_
     return f
 
 
+def get_file(session: Session, dialogue_id: int, file_id: int) -> DialogueFile:
+    """A file of this dialogue (a signed scan or a step's evidence), whatever its state."""
+    f = session.get(DialogueFile, file_id)
+    if f is None or f.dialogue_id != dialogue_id:
+        raise NotFound(_("Không tìm thấy tệp đính kèm"))
+    return f
+
+
+def public_file(session: Session, dialogue_id: int, file_id: int) -> DialogueFile:
+    """A file residents may download: the dialogue's results (scans, evidence) are published."""
+    if public_get(session, dialogue_id).status != DialogueStatus.published:
+        raise NotFound(_("Không tìm thấy tệp đính kèm"))
+    return get_file(session, dialogue_id, file_id)
+
+
 def minutes_scans(session: Session, dialogue_id: int) -> list[DialogueFile]:
     return list(session.exec(select(DialogueFile).where(col(DialogueFile.dialogue_id) == dialogue_id,
                                                         col(DialogueFile.commitment_update_id).is_(None))
@@ -267,10 +291,11 @@ def minutes_scans(session: Session, dialogue_id: int) -> list[DialogueFile]:
 # Questions and answers -------------------------------------------------------------------------
 
 class QuestionInput(InputModel):
-    asked_by: str = Field(min_length=2, max_length=200, description="a group, or a person who agreed to be named")
-    content: str = Field(min_length=5, max_length=10_000)
+    asked_by: str = Field(min_length=2, max_length=limit(DialogueQuestion, "asked_by"),
+                          description="a group, or a person who agreed to be named")
+    content: str = Field(min_length=5, max_length=10_000)  # stored as text: the limit is this schema's
     answer: str = Field(default="", max_length=20_000)
-    answered_by: str = Field(default="", max_length=200)
+    answered_by: str = Field(default="", max_length=limit(DialogueQuestion, "answered_by"))
 
     _one = one_line("asked_by", "answered_by")
     _strip = stripped("content", "answer")
@@ -280,6 +305,9 @@ class QuestionInput(InputModel):
         if self.answer and not self.answered_by:
             raise ValueError("answered_by_required")
         return self
+
+
+register_limits("question", QuestionInput)
 
 
 def require_held(row: Dialogue) -> None:
@@ -378,7 +406,7 @@ def correction_reason(row: Dialogue, reason: str) -> str:
     if row.status == DialogueStatus.published and len(reason) < 5:
         raise Invalid(_("Kết quả đã công bố: cần ghi lý do đính chính (ít nhất 5 ký tự)"),
                       fields={"reason": "required"})
-    return reason[:500]
+    return reason[:limit(DialogueCorrection, "reason")]
 
 
 def record_correction(session: Session, principal: Principal, row: Dialogue, entity: str, before: dict,

@@ -6,25 +6,19 @@ A planned dialogue is never shown; before the results are published only the ann
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Request
-from sqlalchemy import case as sql_case
-from sqlalchemy import func
-from sqlmodel import Session, col, select
 
 from app.core import downloads, ical
 from app.core.db import utcnow
 from app.core.deps import RowId, SessionDep
-from app.core.errors import NotFound
-from app.core.i18n import _
 from app.core.templating import http_url, render
 from app.core.timeutil import local_today
 from app.dialogues import commitment_links as links
-from app.dialogues import commitments
+from app.dialogues import commitments, queries
 from app.dialogues import service as dialogue_service
-from app.models.dialogue import OPEN_COMMITMENT_STATUSES, Commitment, Dialogue, DialogueFile, DialogueStatus
+from app.models.dialogue import Dialogue, DialogueStatus
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,36 +33,6 @@ def ends_at(d: Dialogue) -> datetime:
     return d.ends_at or d.starts_at + DEFAULT_DURATION
 
 
-def evidence_files(session: Session, dialogue_ids: list[int]) -> dict[int, list[DialogueFile]]:
-    """The evidence files of every progress step of these dialogues, by step, in one query."""
-    out: dict[int, list[DialogueFile]] = defaultdict(list)
-    if dialogue_ids:
-        for f in session.exec(select(DialogueFile).where(col(DialogueFile.dialogue_id).in_(dialogue_ids),
-                                                         col(DialogueFile.commitment_update_id).is_not(None))
-                              .order_by(col(DialogueFile.id))):
-            assert f.commitment_update_id is not None  # only the steps' files are selected
-            out[f.commitment_update_id].append(f)
-    return out
-
-
-def open_counts(session: Session, today) -> tuple[int, int]:
-    """How many commitments of published dialogues are open, and how many of them overdue."""
-    total, late = session.exec(
-        select(func.count(col(Commitment.id)),
-               func.coalesce(func.sum(sql_case((col(Commitment.due_on) < today, 1), else_=0)), 0))
-        .join(Dialogue, col(Dialogue.id) == col(Commitment.dialogue_id))
-        .where(col(Commitment.status).in_([s.value for s in OPEN_COMMITMENT_STATUSES]),
-               col(Dialogue.status) == DialogueStatus.published)).one()
-    return int(total or 0), int(late or 0)
-
-
-def dialogues_by_id(session: Session, ids: set[int]) -> dict[int, Dialogue]:
-    if not ids:
-        return {}
-    return {d.id: d for d in session.exec(select(Dialogue).where(col(Dialogue.id).in_(sorted(ids))))
-            if d.id is not None}
-
-
 @router.get("/dialogues", name="public_dialogues")
 def dialogue_list(request: Request, session: SessionDep):
     """Announced dialogues still to come (soonest first), then the others (latest first)."""
@@ -78,7 +42,7 @@ def dialogue_list(request: Request, session: SessionDep):
     upcoming.sort(key=lambda d: (d.starts_at, d.id))
     shown = {d.id for d in upcoming}
     past = [d for d in rows if d.id not in shown]
-    open_total, open_late = open_counts(session, local_today())
+    open_total, open_late = queries.open_counts(session, local_today())
     ctx = {"upcoming": upcoming, "past": past, "open_total": open_total, "open_late": open_late}
     return render(request, "public/dialogues/list.html", ctx)
 
@@ -90,13 +54,14 @@ def commitment_list(request: Request, session: SessionDep):
     rows = commitments.open_commitments(session, today=today, limit=OPEN_LIMIT + 1)
     more, rows = len(rows) > OPEN_LIMIT, rows[:OPEN_LIMIT]
     steps = commitments.progress_of(session, [c.id for c in rows if c.id is not None])
-    total, late = open_counts(session, today) if more else (len(rows), sum(commitments.overdue(c, today) for c in rows))
+    total, late = (queries.open_counts(session, today) if more
+                   else (len(rows), sum(commitments.overdue(c, today) for c in rows)))
     ctx = {
         "commitments": rows,
         "total": total,
         "late": late,
         "latest": {c.id: (steps[c.id][-1] if steps[c.id] else None) for c in rows if c.id is not None},
-        "dialogues": dialogues_by_id(session, {c.dialogue_id for c in rows}),
+        "dialogues": queries.dialogues_by_id(session, {c.dialogue_id for c in rows}),
         "overdue": {c.id: (today - c.due_on).days for c in rows if commitments.overdue(c, today)},
         "today": today,
         "more": more,
@@ -145,7 +110,7 @@ def dialogue_detail(request: Request, session: SessionDep, dialogue_id: RowId):
             commitment_titles={c.id: c.title for c in dialogue_commitments},
             commitments=dialogue_commitments,
             steps=commitments.progress_of(session, [c.id for c in dialogue_commitments if c.id is not None]),
-            evidence=evidence_files(session, [d.id]),
+            evidence=queries.evidence_files(session, [d.id]),
             scans=dialogue_service.minutes_scans(session, d.id),
             overdue={c.id: (today - c.due_on).days for c in dialogue_commitments if commitments.overdue(c, today)},
             links={cid: links.public_links(found)
@@ -158,9 +123,6 @@ def dialogue_detail(request: Request, session: SessionDep, dialogue_id: RowId):
 @router.get("/dialogues/{dialogue_id}/files/{file_id}", name="public_dialogue_file")
 def dialogue_file(request: Request, session: SessionDep, dialogue_id: RowId, file_id: RowId):
     """A signed minutes scan or a progress step's evidence, once the results are published."""
-    d = dialogue_service.public_get(session, dialogue_id)
-    f = session.get(DialogueFile, file_id)
-    if d.status != DialogueStatus.published or f is None or f.dialogue_id != d.id:
-        raise NotFound(_("Không tìm thấy tệp đính kèm"))
+    f = dialogue_service.public_file(session, dialogue_id, file_id)
     return downloads.stored_file(request.app.state.settings.files_dir, sha256=f.sha256, filename=f.filename,
                                  content_type=f.content_type, cache=downloads.PUBLIC)

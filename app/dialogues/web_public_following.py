@@ -8,18 +8,20 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 
 from app.core.deps import RowId, SessionDep
-from app.core.errors import Invalid
+from app.core.forms import refused_by_service
 from app.core.i18n import _
 from app.core.ratelimit import limiter_for
 from app.core.security import client_addr
 from app.core.templating import render
+from app.core.validation import limit
 from app.dialogues import following
+from app.models.dialogue import Follow
 
 router = APIRouter(include_in_schema=False)
 
 FOLLOW_LIMIT, FOLLOW_WINDOW = 10, 600  # follow requests per client per 10 minutes
 NO_STORE = {"Cache-Control": "no-store"}
-Email = Annotated[str, Form(max_length=200)]
+Email = Annotated[str, Form(max_length=limit(Follow, "email"))]
 Token = Annotated[str, Query(alias="t", max_length=64)]
 
 
@@ -30,11 +32,10 @@ def _message(request: Request, title: str, message: str, *, status_code: int = 2
 
 def _follow(request: Request, session, email: str, back: str, **target):
     limiter_for(request.app).hit(f"follow:{client_addr(request)}", FOLLOW_LIMIT, FOLLOW_WINDOW)
-    try:
+    with refused_by_service(session, shown=(422,)) as failed:
         following.follow(session, email=email, base_url=request.app.state.settings.public_base_url, **target)
-    except Invalid as exc:
-        session.rollback()
-        return _message(request, _("Chưa đăng ký được"), exc.message, status_code=422, back=back)
+    if failed:
+        return _message(request, _("Chưa đăng ký được"), failed.message, status_code=failed.status_code, back=back)
     return _message(request, _("Kiểm tra hộp thư"),
                     _("Chúng tôi đã gửi thư xác nhận tới %s. Bấm đường dẫn trong thư để bắt đầu nhận tiến độ.")
                     % email.strip().lower(), back=back)

@@ -17,7 +17,7 @@ from app.accounts.auth import Principal
 from app.accounts.deps import require
 from app.core import downloads
 from app.core.deps import FormDep, RowId, SessionDep
-from app.core.errors import Invalid, NotFound
+from app.core.errors import Invalid
 from app.core.files import Upload
 from app.core.forms import field_errors, form_values, local_span, read_uploads, refused_by_service
 from app.core.i18n import _
@@ -32,9 +32,7 @@ from app.models.dialogue import (
     COMMITMENT_STATUS_LABELS,
     FORMAT_LABELS,
     TRIGGER_LABELS,
-    CommitmentLink,
     Dialogue,
-    DialogueFile,
     DialogueStatus,
 )
 
@@ -146,6 +144,7 @@ def _page(request: Request, session: Session, principal: Principal, dialogue_id:
         "commitments": dialogue_commitments,
         "progress": commitments.progress_of(session, [c.id for c in dialogue_commitments if c.id is not None]),
         "links": links.links_of(session, [c.id for c in dialogue_commitments if c.id is not None]),
+        "ref_max": links.REF_MAX_LENGTH,
         "scans": dialogue_service.minutes_scans(session, row.id),
         "corrections": dialogue_service.corrections(session, row.id),
         "failed": failed,
@@ -171,9 +170,7 @@ def dialogue_page(request: Request, session: SessionDep, dialogue_id: RowId,
 def dialogue_file(request: Request, session: SessionDep, dialogue_id: RowId, file_id: RowId,
                   principal: Principal = require("staff:access")):
     """A signed scan or evidence file, before publication too: staff check it before publishing."""
-    f = session.get(DialogueFile, file_id)
-    if f is None or f.dialogue_id != dialogue_id:
-        raise NotFound(_("Không tìm thấy tệp đính kèm"))
+    f = dialogue_service.get_file(session, dialogue_id, file_id)
     return downloads.stored_file(request.app.state.settings.files_dir, sha256=f.sha256, filename=f.filename,
                                  content_type=f.content_type, cache=downloads.PRIVATE)
 
@@ -295,9 +292,8 @@ def _link(request, session, principal, dialogue_id, values, files):
 
 def _unlink(request, session, principal, dialogue_id, values, files):
     commitment = _own_commitment(session, dialogue_id, values)
-    link = session.get(CommitmentLink, _row_id(values, "link_id"))
-    if link is None or link.commitment_id != commitment.id:
-        raise Invalid(_("Liên kết không thuộc cam kết này"), fields={"link_id": "other"})
+    assert commitment.id is not None  # a stored row
+    link = links.own_link(session, commitment.id, _row_id(values, "link_id"))
     links.unlink(session, principal=principal, link_id=link.id, reason=values.get("reason", ""))
 
 

@@ -29,9 +29,10 @@ from app.core.api import (
 )
 from app.core.deps import RowId, SessionDep
 from app.core.timeutil import as_utc
-from app.core.validation import InputModel
+from app.core.validation import InputModel, limit
+from app.disclosures import search
 from app.disclosures import service as disclosure_service
-from app.models.disclosure import Category, Disclosure, DisclosureStatus, Method
+from app.models.disclosure import Category, Disclosure, DisclosureMethod, DisclosureStatus, DisclosureVersion, Method
 
 router = APIRouter(prefix="/api/v1/disclosures", tags=["disclosures"])
 
@@ -110,19 +111,19 @@ class DisclosurePatch(InputModel):
     or the fiscal year; the other fields cannot be null. The limits are the service's DisclosureInput's,
     which checks the merged result."""
 
-    title: str = _patchable(min_length=3, max_length=300)
-    summary: str = _patchable(max_length=2000)
-    body: str = _patchable(max_length=200_000)
+    title: str = _patchable(min_length=3, max_length=limit(DisclosureInput, "title"))
+    summary: str = _patchable(max_length=limit(DisclosureInput, "summary"))
+    body: str = _patchable(max_length=limit(DisclosureInput, "body"))
     category: Category = _patchable()
-    document_number: str = _patchable(max_length=100)
-    issuing_body: str = _patchable(max_length=200)
+    document_number: str = _patchable(max_length=limit(DisclosureInput, "document_number"))
+    issuing_body: str = _patchable(max_length=limit(DisclosureInput, "issuing_body"))
     issued_on: IsoDate | None = None
     effective_on: IsoDate | None = None
     fiscal_year: Annotated[int, Field(ge=1990, le=2100)] | None = None
     tags: list[str] = _patchable(max_length=20)
     posted_on: IsoDate | None = None
     posting_ends_on: IsoDate | None = None
-    change_note: str = Field(default="", max_length=500)
+    change_note: str = Field(default="", max_length=limit(DisclosureVersion, "change_note"))
 
 
 class WithdrawBody(InputModel):
@@ -132,7 +133,7 @@ class WithdrawBody(InputModel):
 class MethodBody(InputModel):
     method: Method
     used_on: IsoDate
-    note: str = Field(default="", max_length=300)
+    note: str = Field(default="", max_length=limit(DisclosureMethod, "note"))
 
 
 def _serialise(request: Request, session: Session, rows: list[Disclosure]) -> list[DisclosureOut]:
@@ -165,7 +166,8 @@ def _one(request: Request, session: Session, d: Disclosure) -> DisclosureOut:
 def list_disclosures(
     request: Request,
     session: SessionDep,
-    q: Annotated[str, Query(max_length=200, description="Text; diacritics and case are ignored")] = "",
+    q: Annotated[str, Query(max_length=search.QUERY_MAX_LENGTH, description="Text; diacritics and case are ignored")
+                 ] = "",
     category: Category | None = None,
     year: Annotated[int | None, Query(ge=1990, le=2100, description="Fiscal year")] = None,
     updated_since: UpdatedSince = None,

@@ -30,6 +30,7 @@ from app.core.pagination import MAX_LIMIT, Page
 from app.core.text import search_tokens
 
 COUNT_CAP = 1000  # matches counted exactly up to this; more read "more than 1,000"
+QUERY_MAX_LENGTH = 200  # characters of a query: the routes refuse more, the search boxes take no more
 TITLE, BODY = 0, 1  # the ranking's groups: every word in the title, or not
 
 

@@ -22,7 +22,7 @@ from app.core.i18n import N_, _
 from app.core.pagination import Page, paginate
 from app.core.text import fold, search_tokens
 from app.core.timeutil import local_date, local_today
-from app.core.validation import InputModel, check_date_range
+from app.core.validation import InputModel, check_date_range, limit, register_limits
 from app.disclosures.search import match_clause, ranked
 from app.integration import events
 from app.legal.deadlines import deadline_after
@@ -50,12 +50,12 @@ NOTE_FILES_ADDED = N_("Bổ sung tệp đính kèm")
 class DisclosureInput(InputModel):
     """What staff (form) and integrations (API) send to create or change a disclosure."""
 
-    title: str = Field(min_length=3, max_length=300)
-    summary: str = Field(default="", max_length=2000)
+    title: str = Field(min_length=3, max_length=limit(Disclosure, "title"))
+    summary: str = Field(default="", max_length=2000)  # stored as text: the limit is this schema's
     body: str = Field(default="", max_length=200_000)
     category: Category
-    document_number: str = Field(default="", max_length=100)
-    issuing_body: str = Field(default="", max_length=200)
+    document_number: str = Field(default="", max_length=limit(Disclosure, "document_number"))
+    issuing_body: str = Field(default="", max_length=limit(Disclosure, "issuing_body"))
     issued_on: date | None = None
     effective_on: date | None = None
     fiscal_year: int | None = Field(default=None, ge=1990, le=2100)
@@ -111,6 +111,13 @@ class DisclosureInput(InputModel):
         if data["fiscal_year"] is None and self.issued_on:
             data["fiscal_year"] = self.issued_on.year
         return data
+
+
+# The forms' limits (templates: limits.disclosure.title): the input; an amendment's note and a
+# method's note, which go to their tables as they are.
+register_limits("disclosure", DisclosureInput)
+register_limits("disclosure_version", DisclosureVersion)
+register_limits("disclosure_method", DisclosureMethod)
 
 
 def _check_uploads(uploads: list[Upload], store: FileStore | None) -> None:
@@ -211,7 +218,8 @@ def update(session: Session, *, principal: Principal, disclosure_id: int, data: 
     action = "disclosure.update"
     if d.status == DisclosureStatus.published:
         d.version += 1
-        _snapshot_version(session, d, principal, change_note.strip()[:500] or NOTE_AMENDED.message)
+        note = change_note.strip()[:limit(DisclosureVersion, "change_note")]
+        _snapshot_version(session, d, principal, note or NOTE_AMENDED.message)
         action = "disclosure.amend"
     atts = _store_uploads(session, principal, d, uploads, store)
     session.flush()
@@ -323,7 +331,8 @@ def record_method(session: Session, *, principal: Principal, disclosure_id: int,
     if d.issued_on and used_on < d.issued_on:
         raise Invalid(_("Ngày thực hiện không được trước ngày ban hành"), fields={"used_on": "before_issue"})
     assert d.id is not None  # a stored row
-    row = DisclosureMethod(disclosure_id=d.id, method=method, used_on=used_on, note=note.strip()[:300])
+    row = DisclosureMethod(disclosure_id=d.id, method=method, used_on=used_on,
+                           note=note.strip()[:limit(DisclosureMethod, "note")])
     session.add(row)
     _touch(d)
     session.flush()

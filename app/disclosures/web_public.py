@@ -20,6 +20,7 @@ from app.core.i18n import _
 from app.core.templating import env, render
 from app.core.validation import int_in_range
 from app.dialogues import commitment_links
+from app.disclosures import search
 from app.disclosures import service as disclosure_service
 from app.legal import rules
 from app.models.disclosure import Category, DisclosureStatus
@@ -40,7 +41,7 @@ def disclosure_list(
     request: Request,
     session: SessionDep,
     user: OptionalUser,
-    q: Annotated[str, Query(max_length=200)] = "",
+    q: Annotated[str, Query(max_length=search.QUERY_MAX_LENGTH)] = "",
     category: str | None = None,
     year: str | None = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
@@ -60,7 +61,8 @@ def disclosure_list(
 
     key = ("disclosures", disclosure_service.public_version(session), locale, q, cat, yr, cursor)
     results, years = request.app.state.fragments.get(key, build)
-    ctx = {"results": results, "q": q, "category": cat, "year": yr, "years": years, "cursor": cursor}
+    ctx = {"results": results, "q": q, "q_max": search.QUERY_MAX_LENGTH, "category": cat, "year": yr,
+           "years": years, "cursor": cursor}
     return render(request, "public/disclosures/list.html", ctx, partial="public/disclosures/_results.html")
 
 

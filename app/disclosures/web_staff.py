@@ -18,7 +18,7 @@ from app.core.i18n import _
 from app.core.templating import is_htmx, render
 from app.core.timeutil import local_today
 from app.dialogues import service as dialogues
-from app.disclosures import dashboard
+from app.disclosures import dashboard, search
 from app.disclosures import service as disclosure_service
 from app.legal import rules
 from app.models.disclosure import Category, Disclosure, DisclosureStatus
@@ -57,14 +57,16 @@ def staff_home(request: Request, session: SessionDep, principal: CurrentStaff):
 
 @router.get("/disclosures", name="staff_disclosure_list")
 def staff_disclosure_list(request: Request, session: SessionDep, principal: CurrentStaff,
-                          q: Annotated[str, Query(max_length=200)] = "", category: str | None = None,
-                          status: str | None = None, cursor: Annotated[str | None, Query(max_length=500)] = None):
+                          q: Annotated[str, Query(max_length=search.QUERY_MAX_LENGTH)] = "",
+                          category: str | None = None, status: str | None = None,
+                          cursor: Annotated[str | None, Query(max_length=500)] = None):
     """All disclosures, drafts included, most recently changed first."""
     cat = category if category in Category.__members__ else None
     st = status if status in DisclosureStatus.__members__ else None
     page = disclosure_service.list_staff(session, q=q, category=cat, status=st, cursor=cursor)
     return render(request, "staff/disclosures/list.html",
-                  {"page": page, "q": q, "category": cat, "status": st, "principal": principal},
+                  {"page": page, "q": q, "q_max": search.QUERY_MAX_LENGTH, "category": cat, "status": st,
+                   "principal": principal},
                   partial="staff/disclosures/_rows.html")
 
 

@@ -13,7 +13,6 @@ from app.core.deps import FormDep, RowId, SessionDep
 from app.core.forms import form_values, refused_by_service
 from app.core.templating import render
 from app.integration import webhooks
-from app.models.webhook import WebhookDelivery
 
 router = APIRouter(prefix="/staff/webhooks", include_in_schema=False)
 
@@ -69,8 +68,7 @@ def revoke(request: Request, session: SessionDep, webhook_id: RowId, principal: 
 @router.post("/{webhook_id}/deliveries/{delivery_id}/redeliver", name="staff_webhook_redeliver")
 def redeliver(request: Request, session: SessionDep, webhook_id: RowId, delivery_id: RowId,
               principal: Principal = require("token:manage")):
-    delivery = session.get(WebhookDelivery, delivery_id)
-    if delivery is None or delivery.webhook_id != webhook_id:
+    if not webhooks.is_delivery_of(session, webhook_id, delivery_id):
         delivery_id = 0  # not this webhook's: the service answers 404
     webhooks.redeliver(session, actor=principal.actor, delivery_id=delivery_id)
     return _back(request, webhook_id)

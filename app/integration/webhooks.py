@@ -39,6 +39,7 @@ from app.accounts.audit import Actor
 from app.core.db import utcnow
 from app.core.errors import Conflict, Invalid, NotFound
 from app.core.i18n import _
+from app.core.validation import limit, register_limits
 from app.models.event import PublicEvent
 from app.models.webhook import Webhook, WebhookDelivery
 
@@ -54,6 +55,8 @@ TIMEOUT_SECONDS = 10
 LEASE = timedelta(minutes=5)  # longer than a round can take
 BATCH = 50
 USER_AGENT = "MinhBach-Webhooks/1"
+
+register_limits("webhook", Webhook)  # the form's name and address, as the table stores them
 
 
 # Registration ----------------------------------------------------------------------------------
@@ -120,7 +123,7 @@ def resolve(url: str, *, allow_loopback: bool) -> Target:
         port = parts.port  # raises ValueError on a port that is not a number or out of range
     except ValueError:
         raise invalid from None
-    if (port == 0 or len(url) > 500 or not parts.hostname or parts.username or parts.password
+    if (port == 0 or len(url) > limit(Webhook, "url") or not parts.hostname or parts.username or parts.password
             or parts.scheme not in ("https", "http")):
         raise invalid
     found = _addresses(parts.hostname)
@@ -148,7 +151,7 @@ def create(session: Session, *, actor: Actor, key: str, name: str, url: str, eve
            allow_loopback: bool) -> tuple[Webhook, str]:
     """Register an endpoint; returns it with its signing secret (shown once). It receives the
     events from now on, not the history (which the change feed API gives)."""
-    name = " ".join((name or "").split())[:100]
+    name = " ".join((name or "").split())[:limit(Webhook, "name")]
     if not name:
         raise Invalid(_("Cần đặt tên cho địa chỉ nhận (ví dụ: tên cơ quan)"), fields={"name": "required"})
     wanted = sorted(set(event_types))
@@ -377,6 +380,12 @@ def deliver_due(session: Session, *, key: str, allow_loopback: bool, now: dateti
         session.add(delivery)
     session.commit()
     return delivered
+
+
+def is_delivery_of(session: Session, webhook_id: int, delivery_id: int) -> bool:
+    """Whether the delivery is one of this webhook's (the page that asks names both)."""
+    delivery = session.get(WebhookDelivery, delivery_id)
+    return delivery is not None and delivery.webhook_id == webhook_id
 
 
 def redeliver(session: Session, *, actor: Actor, delivery_id: int) -> WebhookDelivery:

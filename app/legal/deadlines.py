@@ -19,7 +19,7 @@ from sqlmodel import Session
 from app.core.errors import NotFound
 from app.legal.rules import RuleBook, RuleRef, get_rule, work_calendar
 from app.legal.workdays import DeadlineOpen, Pause, WorkCalendar
-from app.models.complaint import CaseKind, CaseStatus, Channel
+from app.models.complaint import CaseField, CaseKind, CaseStatus, Channel
 
 
 class Stage(StrEnum):
@@ -29,19 +29,36 @@ class Stage(StrEnum):
     notification = "notification"
     transfer = "transfer"
     extension = "extension"
+    # Duties after a decision (Art. 29(3) and 40(1) Law 25/2018; Art. 32 Law 02/2011).
+    acceptance_notice = "acceptance_notice"
+    decision_delivery = "decision_delivery"
+    conclusion_publication = "conclusion_publication"
+    # Periods that are not the ward's deadlines but are counted the same way: how long a
+    # conclusion stays posted, the time to complain, and the time to complain again.
+    conclusion_posting = "conclusion_posting"
+    limitation = "limitation"
+    appeal = "appeal"
 
 
-# A person received in person is told within 10 working days whether the case is accepted: one
-# rule for every kind, read by its own code.
+# A person received in person is told within 10 working days whether the case is accepted
+# (Art. 28(1) Law 42/2013): one rule for every kind, read by its own code.
 NOTIFICATION_RULE = "reception.notification"
+# Whether a suspension's days are left out of a kind's resolution period, by the day it was
+# decided (`<kind>.suspension`, 1 or 0): a complaint's only from 1/7/2026 (Law 136/2025/QH15).
+SUSPENSION = "suspension"
 # Every rule a case's deadline may read.
-CASE_RULES = frozenset({f"{k.value}.{s.value}" for k in CaseKind for s in Stage} | {NOTIFICATION_RULE})
+CASE_RULES = frozenset({f"{k.value}.{s.value}" for k in CaseKind for s in Stage}
+                       | {f"{k.value}.{SUSPENSION}" for k in CaseKind} | {NOTIFICATION_RULE})
 # The stages a case in intake must meet (the earliest of them is its intake deadline).
 INTAKE_STAGES = frozenset({Stage.processing, Stage.acceptance, Stage.notification})
 
 OPEN_INTAKE = frozenset({CaseStatus.received, CaseStatus.classified})
 LEFT_WITHOUT_ACCEPTANCE = frozenset({CaseStatus.guided, CaseStatus.transferred, CaseStatus.filed,
                                      CaseStatus.refused})
+# A denunciation's extensions: one if complex, two if especially complex (Art. 30(2) Law 25/2018).
+MAX_EXTENSIONS = 2
+# A terminated case (đình chỉ: the letter withdrawn, ...) owes no resolution.
+ENDED_WITHOUT_RESOLUTION = frozenset({CaseStatus.terminated})
 
 
 @dataclass(frozen=True)
@@ -86,6 +103,15 @@ class CaseClock:
         rule = self.book.get(code, start, variant)
         return Deadline(self.cal.add(start, rule.value, rule.unit, pauses, adjust=adjust), rule)
 
+    def counted_pauses(self, kind: str, pauses: tuple[Pause, ...]) -> tuple[Pause, ...]:
+        """The suspensions that stop this kind's clock: those decided on a day the kind's
+        suspension rule is 1 (a kind without such a rule: every suspension)."""
+        code = f"{CaseKind(kind).value}.{SUSPENSION}"
+        if not pauses or not self.book.has(code):
+            return pauses
+        return tuple(p for p in pauses if (rule := self.book.find(code, p.start)) is not None
+                     and rule.effective_from <= p.start and rule.value == 1)
+
     def resolution(self, kind: str, accepted_on: date, *, complex_case: bool = False, remote: bool = False,
                    extensions: int = 0, pauses: tuple[Pause, ...] = ()) -> Deadline:
         """The resolution deadline from the acceptance, with its extensions. Each extension by
@@ -94,6 +120,7 @@ class CaseClock:
         7/2 in Tết, so 11/2; one extension ends 9/3 (7/2 + 30), not 15/3 (11/2 + 30, moved)."""
         code = f"{CaseKind(kind).value}.{Stage.resolution.value}"
         variant = variant_for(complex_case=complex_case, remote=remote)
+        pauses = self.counted_pauses(kind, pauses)
         if not extensions:
             return self.after(code, accepted_on, variant=variant, pauses=pauses)
         end = self.after(code, accepted_on, variant=variant, pauses=pauses, adjust=False)
@@ -146,6 +173,24 @@ class CaseFacts(Protocol):
     @property
     def extensions(self) -> int: ...
 
+    @property
+    def field(self) -> str: ...
+
+    @property
+    def several_places(self) -> bool: ...
+
+    @property
+    def decided_on(self) -> date | None: ...
+
+    @property
+    def notified_on(self) -> date | None: ...
+
+    @property
+    def decision_sent_on(self) -> date | None: ...
+
+    @property
+    def conclusion_published_on(self) -> date | None: ...
+
 
 @dataclass(frozen=True)
 class CaseDeadline:
@@ -168,32 +213,50 @@ def case_deadlines(case: CaseFacts, pauses: tuple[Pause, ...], clock: CaseClock)
     intake_done = case.status not in OPEN_INTAKE
     kind = CaseKind(case.kind).value
 
-    def add(stage: Stage, start: date, met: bool, code: str | None = None) -> None:
+    def add(stage: Stage, start: date, met: bool, code: str | None = None, variant: str = "") -> None:
         try:
-            out.append(CaseDeadline(stage.value, clock.after(code or f"{kind}.{stage.value}", start), met))
+            out.append(CaseDeadline(stage.value, clock.after(code or f"{kind}.{stage.value}", start, variant=variant),
+                                    met))
         except NotFound:
             pass  # the law sets no such deadline for this kind
 
-    add(Stage.processing, case.received_on, intake_done)
+    add(Stage.processing, case.received_on, intake_done, variant=variant_for(several_places=case.several_places))
     if case.channel == Channel.walk_in:
         add(Stage.notification, case.received_on, intake_done, NOTIFICATION_RULE)
     if case.kind == CaseKind.complaint:
         add(Stage.acceptance, case.received_on,
             case.accepted_on is not None or case.status in LEFT_WITHOUT_ACCEPTANCE)
-    if case.status == CaseStatus.transferred or (case.status == CaseStatus.classified
-                                                 and case.kind == CaseKind.denunciation):
+    if _owes_transfer(case):
         add(Stage.transfer, case.received_on, case.status == CaseStatus.transferred)
-    if case.accepted_on is not None:
-        try:
-            resolution: Deadline | None = clock.resolution(
-                kind, case.accepted_on, complex_case=case.complex, remote=case.remote,
-                extensions=case.extensions, pauses=pauses)
-        except NotFound:
-            return out
-        except DeadlineOpen:
-            resolution = None
-        out.append(CaseDeadline(Stage.resolution.value, resolution, case.resolved_on is not None))
+    if case.accepted_on is None:
+        return out
+    if case.kind == CaseKind.denunciation:
+        add(Stage.acceptance_notice, case.accepted_on, case.notified_on is not None)
+    try:
+        resolution: Deadline | None = clock.resolution(
+            kind, case.accepted_on, complex_case=case.complex, remote=case.remote,
+            extensions=case.extensions, pauses=pauses)
+    except NotFound:
+        return out
+    except DeadlineOpen:
+        resolution = None
+    out.append(CaseDeadline(Stage.resolution.value, resolution,
+                            case.resolved_on is not None or case.status in ENDED_WITHOUT_RESOLUTION))
+    if case.decided_on is not None and case.resolved_on is not None:
+        if case.kind == CaseKind.complaint:
+            add(Stage.decision_delivery, case.decided_on, case.decision_sent_on is not None)
+        elif case.kind == CaseKind.denunciation:
+            add(Stage.conclusion_publication, case.decided_on, case.conclusion_published_on is not None)
     return out
+
+
+def _owes_transfer(case: CaseFacts) -> bool:
+    """A transfer deadline runs for a case transferred, or a denunciation being classified (it
+    may go elsewhere); for feedback only on administrative regulations (Decree 20/2008)."""
+    if case.kind == CaseKind.feedback and case.field != CaseField.administrative_procedures:
+        return False
+    return case.status == CaseStatus.transferred or (case.status == CaseStatus.classified
+                                                     and case.kind == CaseKind.denunciation)
 
 
 def case_deadline(session: Session, *, kind: str, stage: str, start: date, complex_case: bool = False,

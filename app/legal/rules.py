@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from app.accounts import audit
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.i18n import _
+from app.core.validation import max_lengths, register_limits
 from app.legal.workdays import WorkCalendar
 from app.models.rules import (
     DEADLINE_UNITS,
@@ -48,6 +49,9 @@ class RuleRef:
                    row.effective_from, row.effective_to)
 
 
+register_limits("calendar_override", CalendarOverride)
+OVERRIDE_LIMITS = max_lengths(CalendarOverride)
+
 # What a transaction remembers of the rules and the calendar (`session.info`): get_rule's books
 # and the deadline engine's clock (app/legal/deadlines.py).
 REMEMBERED = ("rule_books", "case_clock")
@@ -66,6 +70,10 @@ class RuleBook:
         for row in rows:
             self._versions[(row.code, row.variant)].append(RuleRef.of(row))
         self._picked: dict[tuple[str, date, str], RuleRef | None] = {}
+
+    def has(self, code: str) -> bool:
+        """Whether the table has any version of the rule (any variant)."""
+        return any(c == code for c, _v in self._versions)
 
     def find(self, code: str, on: date, variant: str = "") -> RuleRef | None:
         key = (code, on, variant)
@@ -121,6 +129,8 @@ def work_calendar(session: Session) -> WorkCalendar:
 # Administration ------------------------------------------------------------------------------
 
 MAX_RULE_DAYS = 3650
+# A rule version's legal basis (a Text column): as long as its form lets it be.
+LEGAL_BASIS_MAX_LENGTH = 500
 
 
 def _require_manage(principal) -> None:
@@ -153,6 +163,8 @@ def add_rule_version(session: Session, *, principal, code: str, value: int, unit
         errors["value"] = _("Số ngày phải từ 0 đến %d") % MAX_RULE_DAYS
     if len(legal_basis.strip()) < 5:
         errors["legal_basis"] = _("Cần ghi căn cứ pháp lý")
+    elif len(legal_basis.strip()) > LEGAL_BASIS_MAX_LENGTH:
+        errors["legal_basis"] = _("Quá dài")
     if effective_from <= versions[0].effective_from:
         errors["effective_from"] = _("Ngày hiệu lực phải sau ngày hiệu lực của phiên bản hiện hành (%s)") % (
             versions[0].effective_from.strftime("%d/%m/%Y"))
@@ -187,7 +199,8 @@ def add_override(session: Session, *, principal, on: date, kind: str, reason: st
         raise Invalid(_("Cần ghi lý do (ví dụ: số văn bản của Thủ tướng)"), fields={"reason": "required"})
     if session.exec(select(CalendarOverride).where(CalendarOverride.on == on)).first():
         raise Conflict(_("Ngày này đã có điều chỉnh"))
-    row = CalendarOverride(on=on, kind=kind, reason=reason.strip()[:300], legal_basis=legal_basis.strip()[:300])
+    row = CalendarOverride(on=on, kind=kind, reason=reason.strip()[:OVERRIDE_LIMITS["reason"]],
+                           legal_basis=legal_basis.strip()[:OVERRIDE_LIMITS["legal_basis"]])
     session.add(row)
     session.flush()
     audit.record(session, actor=principal.actor, action="calendar.add", entity_type="calendar_override",

@@ -35,6 +35,7 @@ def _rules_page(request: Request, session, principal: Principal, *, errors: dict
         "today": today,
         "errors": errors or {},
         "values": values or {},
+        "basis_max": rules.LEGAL_BASIS_MAX_LENGTH,
     }
     return render(request, "staff/rules.html", ctx, status_code=status_code)
 

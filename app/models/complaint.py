@@ -84,6 +84,9 @@ class CaseStatus(StrEnum):
     in_progress = "in_progress"
     suspended = "suspended"
     resolved = "resolved"
+    # Ended by decision without a resolution (đình chỉ: the letter withdrawn, the denounced person
+    # deceased, ...: Art. 10 Law 02/2011, Art. 34 Law 25/2018).
+    terminated = "terminated"
     closed = "closed"
 
 
@@ -98,6 +101,7 @@ CASE_STATUS_LABELS = {
     CaseStatus.in_progress: N_("Đang giải quyết"),
     CaseStatus.suspended: N_("Tạm đình chỉ"),
     CaseStatus.resolved: N_("Đã giải quyết"),
+    CaseStatus.terminated: N_("Đình chỉ giải quyết"),
     CaseStatus.closed: N_("Đã kết thúc"),
 }
 
@@ -113,6 +117,8 @@ class Complaint(SQLModel, table=True):
         # The inbox's department list and its dashboard's counts (migration 0015).
         Index("ix_complaint_department", "department"),
         Index("ix_complaint_status", "status"),
+        # Proposals awaiting the leader's decision (the inbox's filter and count; migration 0016).
+        Index("ix_complaint_proposed", "proposed_action"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -248,6 +254,12 @@ STAGE_LABELS = {
     "notification": N_("Thông báo kết quả"),
     "transfer": N_("Chuyển đơn"),
     "extension": N_("Gia hạn giải quyết"),
+    "acceptance_notice": N_("Thông báo thụ lý cho người tố cáo"),
+    "decision_delivery": N_("Gửi quyết định giải quyết khiếu nại"),
+    "conclusion_publication": N_("Công khai kết luận nội dung tố cáo"),
+    "conclusion_posting": N_("Niêm yết kết luận nội dung tố cáo"),
+    "limitation": N_("Thời hiệu khiếu nại"),
+    "appeal": N_("Thời hạn khiếu nại lần hai"),
 }
 
 

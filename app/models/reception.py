@@ -179,7 +179,7 @@ class ReceptionVisit(SQLModel, table=True):
     refusal_reason: str = Field(default="", max_length=30)
     notes: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     complaint_id: int | None = Field(default=None, foreign_key="complaint.id")
-    # Decree 64/2014: the visitor is told in writing within 10 working days (from the rules table).
+    # Art. 28(1) Law 42/2013: the visitor is told in writing within 10 working days (from the rules table).
     notice_due_on: date | None = None
     notice_rule: str = Field(default="", max_length=80)
     notified_on: date | None = None

@@ -8,12 +8,12 @@ API, whoever asks (the caller is treated as an integration token for that decisi
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from app.accounts import audit
 from app.accounts.auth import Principal
@@ -35,7 +35,6 @@ from app.core.api import (
     responses,
 )
 from app.core.deps import RowId, SessionDep
-from app.core.pagination import paginate
 from app.core.timeutil import to_local
 from app.core.validation import require_date_in_range
 from app.models.complaint import CaseKind, Complaint
@@ -117,7 +116,7 @@ class VisitOut(BaseModel):
     refusal_reason: RefusalReason | None
     notes: str
     case_tracking_code: str | None = Field(description="the case an accepted visit became")
-    notice_due_on: date | None = Field(description="the written answer is due by (Decree 64/2014)")
+    notice_due_on: date | None = Field(description="the written answer is due by (Art. 28(1) Law 42/2013)")
     notified_on: date | None
 
 
@@ -201,21 +200,10 @@ def list_sessions(
     each kind and outcome they had. No visitor's data. A session changes (`updated_at`) when it
     is opened, closed, moved, cancelled or a visit is logged."""
     _check_range(start, end)
-    stmt = select(ReceptionSession)
-    if start is not None:
-        stmt = stmt.where(ReceptionSession.starts_at >= reception_schedule.local_datetime(start, time.min))
-    if end is not None:
-        stmt = stmt.where(ReceptionSession.starts_at
-                          < reception_schedule.local_datetime(end + timedelta(days=1), time.min))
-    if status is not None:
-        stmt = stmt.where(ReceptionSession.status == status.value)
-    if host_role is not None:
-        stmt = stmt.where(ReceptionSession.host_role == host_role.value)
-    if updated_since is not None:
-        since = updated_since if updated_since.tzinfo else updated_since.replace(tzinfo=timezone.utc)
-        stmt = stmt.where(ReceptionSession.updated_at >= since)
-    page = paginate(session, stmt, order=[col(ReceptionSession.starts_at), col(ReceptionSession.id)], descending=False,
-                    limit=limit, cursor=cursor)
+    page = reception_schedule.sessions_page(
+        session, start=start, end=end, status=status.value if status is not None else None,
+        host_role=host_role.value if host_role is not None else None, updated_since=updated_since, limit=limit,
+        cursor=cursor)
     return SessionList(items=_session_outs(session, page.items), next_cursor=page.next_cursor)
 
 
@@ -259,8 +247,7 @@ def log_visit(session: SessionDep, session_id: RowId, body: visits.VisitInput,
     representatives, …): 422 with `errors` naming the fields. A closed, cancelled or future
     session: 409. Personal tokens act with their user's role."""
     visit = visits.log_visit(session, principal=principal, session_id=session_id, data=body)
-    case = session.get(Complaint, visit.complaint_id) if visit.complaint_id else None
-    return _visit_out(visit, case, principal)
+    return _visit_out(visit, visits.case_of(session, visit), principal)
 
 
 @router.get("/reception/register.xlsx", response_class=Response, response_model=None,

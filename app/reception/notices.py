@@ -1,4 +1,4 @@
-"""The written answer a visitor is owed (Decree 64/2014): which visits owe one and when it is
+"""The written answer a visitor is owed (Art. 28(1) Law 42/2013): which visits owe one and when it is
 due (the `reception.notification` rule, stamped on the visit when it is logged), whether it was
 given, and the visits still owed one. Recording a notice sent is `visits.mark_notified`."""
 
@@ -16,7 +16,7 @@ from app.models.complaint import Complaint
 from app.models.reception import ReceptionVisit, VisitOutcome
 
 NOTICE_RULE = "reception.notification"
-# Outcomes after which the visitor is told in writing within the notice period (Decree 64/2014).
+# Outcomes after which the visitor is told in writing within the notice period (Art. 28(1) Law 42/2013).
 NOTICE_OUTCOMES = frozenset({VisitOutcome.accepted, VisitOutcome.guided, VisitOutcome.transferred})
 
 _Stmt = TypeVar("_Stmt", bound=Select)  # a select of rows or of a count

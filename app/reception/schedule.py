@@ -10,7 +10,7 @@ an extra day off is announced."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 from pydantic import Field, field_validator, model_validator
 from sqlmodel import Session, col, select
@@ -21,8 +21,9 @@ from app.accounts.auth import Principal
 from app.core.db import utcnow
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.i18n import _
+from app.core.pagination import Page, paginate
 from app.core.timeutil import LOCAL_TZ, local_date, local_today
-from app.core.validation import InputModel, check_date_range, require_date_in_range, stripped
+from app.core.validation import InputModel, check_date_range, limit, register_limits, require_date_in_range, stripped
 from app.legal.rules import work_calendar
 from app.legal.workdays import WorkCalendar
 from app.models.reception import HostRole, ReceptionRule, ReceptionSession, SessionStatus, SessionType
@@ -44,10 +45,10 @@ def local_datetime(day: date, at: time) -> datetime:
 # Rules -----------------------------------------------------------------------------------------
 
 class RuleInput(InputModel):
-    host_name: str = Field(min_length=2, max_length=200)
+    host_name: str = Field(min_length=2, max_length=limit(ReceptionRule, "host_name"))
     host_role: HostRole
     type: SessionType
-    place: str = Field(min_length=3, max_length=300)
+    place: str = Field(min_length=3, max_length=limit(ReceptionRule, "place"))
     weekdays: list[int] = Field(min_length=1, max_length=7)
     start_time: time
     end_time: time
@@ -71,6 +72,9 @@ class RuleInput(InputModel):
         if self.effective_to is not None and self.effective_to < self.effective_from:
             raise ValueError("effective_to_before_from")
         return self
+
+
+register_limits("reception_rule", RuleInput)
 
 
 def weekdays_of(rule: ReceptionRule) -> frozenset[int]:
@@ -214,12 +218,12 @@ class SessionInput(InputModel):
 
     starts_at: datetime
     ends_at: datetime
-    host_name: str = Field(min_length=2, max_length=200)
+    host_name: str = Field(min_length=2, max_length=limit(ReceptionSession, "host_name"))
     host_role: HostRole
     type: SessionType = SessionType.ad_hoc
-    place: str = Field(min_length=3, max_length=300)
-    assisting_staff: str = Field(default="", max_length=500)
-    notes: str = Field(default="", max_length=5000)
+    place: str = Field(min_length=3, max_length=limit(ReceptionSession, "place"))
+    assisting_staff: str = Field(default="", max_length=limit(ReceptionSession, "assisting_staff"))
+    notes: str = Field(default="", max_length=5000)  # stored as text: the limit is this schema's
 
     _strip = stripped("host_name", "place", "assisting_staff", "notes")
 
@@ -238,6 +242,12 @@ class SessionInput(InputModel):
         if self.ends_at - self.starts_at > timedelta(hours=MAX_SESSION_HOURS):
             raise ValueError("session_too_long")
         return self
+
+
+# The forms' limits: a one-off session; moving or cancelling one (its place, the reasons, as the
+# table stores them).
+register_limits("one_off_session", SessionInput)
+register_limits("reception_session", ReceptionSession)
 
 
 def create_session(session: Session, *, principal: Principal, data: SessionInput) -> ReceptionSession:
@@ -264,11 +274,12 @@ def get_session_row(session: Session, session_id: int) -> ReceptionSession:
     return row
 
 
-def _reason(reason: str) -> str:
+def _reason(reason: str, column: str) -> str:
+    """A cancellation's or a move's reason, as long as its `column` takes."""
     reason = reason.strip()
     if len(reason) < 5:
         raise Invalid(_("Cần ghi lý do (ít nhất 5 ký tự)"), fields={"reason": "required"})
-    return reason[:500]
+    return reason[:limit(ReceptionSession, column)]
 
 
 def _scheduled(session: Session, principal: Principal, session_id: int, conflict: str) -> ReceptionSession:
@@ -291,7 +302,7 @@ def _changed(session: Session, principal: Principal, row: ReceptionSession, acti
 
 def cancel_session(session: Session, *, principal: Principal, session_id: int, reason: str) -> ReceptionSession:
     row = _scheduled(session, principal, session_id, _("Chỉ hủy được buổi tiếp chưa diễn ra"))
-    reason = _reason(reason)
+    reason = _reason(reason, "cancel_reason")
     before = session_dict(row)
     row.status = SessionStatus.cancelled
     row.cancel_reason = reason
@@ -302,7 +313,7 @@ def move_session(session: Session, *, principal: Principal, session_id: int, day
                  reason: str, place: str = "") -> ReceptionSession:
     """Move a session to another day or time (and place); the public page shows where it came from."""
     row = _scheduled(session, principal, session_id, _("Chỉ dời được buổi tiếp chưa diễn ra"))
-    reason = _reason(reason)
+    reason = _reason(reason, "move_reason")
     day = require_date_in_range(day, "day")
     if day < local_today():
         raise Invalid(_("Không dời buổi tiếp về ngày đã qua"), fields={"day": "past"})
@@ -313,7 +324,7 @@ def move_session(session: Session, *, principal: Principal, session_id: int, day
         row.moved_from = row.starts_at
     row.starts_at, row.ends_at = local_datetime(day, start), local_datetime(day, end)
     if place.strip():
-        row.place = place.strip()[:300]
+        row.place = place.strip()[:limit(ReceptionSession, "place")]
     row.move_reason = reason
     return _changed(session, principal, row, "move", before, reason)
 
@@ -330,6 +341,27 @@ def sessions_between(session: Session, start: date, end: date, *, host_role: str
     if host_role:
         stmt = stmt.where(ReceptionSession.host_role == host_role)
     return list(session.exec(stmt))
+
+
+def sessions_page(session: Session, *, start: date | None = None, end: date | None = None, status: str | None = None,
+                  host_role: str | None = None, updated_since: datetime | None = None, limit: int = 50,
+                  cursor: str | None = None) -> Page[ReceptionSession]:
+    """Sessions in the order they start (cancelled ones included), a page at a time: on local days
+    start..end, in a status, of a host's role, changed since a time (without a zone: UTC)."""
+    stmt = select(ReceptionSession)
+    if start is not None:
+        stmt = stmt.where(ReceptionSession.starts_at >= local_datetime(start, time.min))
+    if end is not None:
+        stmt = stmt.where(ReceptionSession.starts_at < local_datetime(end + timedelta(days=1), time.min))
+    if status is not None:
+        stmt = stmt.where(ReceptionSession.status == status)
+    if host_role is not None:
+        stmt = stmt.where(ReceptionSession.host_role == host_role)
+    if updated_since is not None:
+        since = updated_since if updated_since.tzinfo else updated_since.replace(tzinfo=timezone.utc)
+        stmt = stmt.where(ReceptionSession.updated_at >= since)
+    return paginate(session, stmt, order=[col(ReceptionSession.starts_at), col(ReceptionSession.id)],
+                    descending=False, limit=limit, cursor=cursor)
 
 
 def session_day(s: ReceptionSession) -> date:

@@ -15,9 +15,11 @@ from app.core.db import utcnow
 from app.core.errors import Conflict, Forbidden, Invalid
 from app.core.i18n import _
 from app.core.timeutil import local_today
-from app.core.validation import InputModel, stripped
+from app.core.validation import InputModel, limit, register_limits, stripped
 from app.models.reception import ReceptionSession, SessionStatus
-from app.reception.schedule import get_session_row, session_day, session_dict
+from app.reception.schedule import SessionInput, get_session_row, session_day, session_dict
+
+REOPEN_REASON_MAX_LENGTH = 500  # a reopening's reason, kept in its audit row (no column of its own)
 
 
 def open_session(session: Session, *, principal: Principal, session_id: int) -> ReceptionSession:
@@ -70,14 +72,17 @@ def reopen_session(session: Session, *, principal: Principal, session_id: int, r
     row.updated_at = utcnow()
     session.add(row)
     audit.record(session, actor=principal.actor, action="reception_session.reopen", entity_type="reception_session",
-                 entity_id=row.id, before=before, after={"reason": reason[:500]})
+                 entity_id=row.id, before=before, after={"reason": reason[:REOPEN_REASON_MAX_LENGTH]})
     return row
 
 
 class SessionDetails(InputModel):
-    assisting_staff: str = Field(default="", max_length=500)
-    notes: str = Field(default="", max_length=5000)
+    assisting_staff: str = Field(default="", max_length=limit(ReceptionSession, "assisting_staff"))
+    notes: str = Field(default="", max_length=limit(SessionInput, "notes"))
     _strip = stripped("assisting_staff", "notes")
+
+
+register_limits("session_details", SessionDetails)
 
 
 def update_details(session: Session, *, principal: Principal, session_id: int,

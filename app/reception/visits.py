@@ -26,7 +26,7 @@ from app.core.db import utcnow
 from app.core.errors import Conflict, Invalid, NotFound
 from app.core.i18n import N_, _
 from app.core.timeutil import local_today
-from app.core.validation import InputModel, require_date_in_range, stripped
+from app.core.validation import InputModel, limit, register_limits, require_date_in_range, stripped
 from app.legal.deadlines import deadline_after
 from app.models.complaint import CaseField, CaseKind, Complaint
 from app.models.reception import (
@@ -40,7 +40,7 @@ from app.reception.notices import NOTICE_OUTCOMES, NOTICE_RULE
 from app.reception.schedule import get_session_row, session_day
 from app.reception.sessions import ensure_open, require_register
 
-# Art. 30 Law 42/2013/QH13 (and Art. 6 Decree 64/2014): a group of 5–10 people chooses at most
+# Art. 29 Law 42/2013/QH13 (and Art. 6 Decree 64/2014): a group of 5–10 people chooses at most
 # 2 representatives, a group of 11 or more at most 5.
 GROUP_MIN = 5
 
@@ -55,21 +55,21 @@ class VisitInput(InputModel):
     """One visit, the columns of form 03. Rules that depend on other columns are checked by
     `visit_problems()`, so a form can list every problem at once."""
 
-    visitor_name: str = Field(min_length=2, max_length=200)
-    visitor_address: str = Field(min_length=3, max_length=300)
-    id_number: str = Field(default="", max_length=20)
-    summary: str = Field(min_length=10, max_length=5000)
+    visitor_name: str = Field(min_length=2, max_length=limit(ReceptionVisit, "visitor_name"))
+    visitor_address: str = Field(min_length=3, max_length=limit(ReceptionVisit, "visitor_address"))
+    id_number: str = Field(default="", max_length=20)  # a String(20) column, declared by SQLAlchemy
+    summary: str = Field(min_length=10, max_length=5000)  # stored as text: the limit is this schema's
     case_kind: CaseKind
     people_count: int = Field(default=1, ge=1, le=10_000)
     representatives: list[str] = Field(default_factory=list, max_length=20)
-    previously_handled_by: str = Field(default="", max_length=300)
+    previously_handled_by: str = Field(default="", max_length=limit(ReceptionVisit, "previously_handled_by"))
     outcome: VisitOutcome
-    guided_to: str = Field(default="", max_length=300)
-    guidance_number: str = Field(default="", max_length=60)
-    transferred_to: str = Field(default="", max_length=300)
-    transfer_number: str = Field(default="", max_length=60)
+    guided_to: str = Field(default="", max_length=limit(ReceptionVisit, "guided_to"))
+    guidance_number: str = Field(default="", max_length=limit(ReceptionVisit, "guidance_number"))
+    transferred_to: str = Field(default="", max_length=limit(ReceptionVisit, "transferred_to"))
+    transfer_number: str = Field(default="", max_length=limit(ReceptionVisit, "transfer_number"))
     refusal_reason: RefusalReason | None = None
-    notes: str = Field(default="", max_length=5000)
+    notes: str = Field(default="", max_length=5000)  # stored as text
     field: CaseField = Field(default=CaseField.other, description="the case's field, for an accepted visit")
 
     _strip = stripped("visitor_name", "visitor_address", "summary", "previously_handled_by", "guided_to",
@@ -89,6 +89,10 @@ class VisitInput(InputModel):
         return v
 
 
+# The forms' limits: a visit, and the notice's number (as the table stores it).
+register_limits("visit", VisitInput)
+register_limits("reception_visit", ReceptionVisit)
+
 VISIT_MESSAGES = {
     "guided_to_required": N_("Ghi rõ hướng dẫn người đến tới cơ quan, người nào"),
     "transferred_to_required": N_("Ghi rõ cơ quan, đơn vị được chuyển đơn đến"),
@@ -96,7 +100,7 @@ VISIT_MESSAGES = {
     "refusal_note_required": N_("Trường hợp khác theo quy định của pháp luật: ghi rõ căn cứ vào phần ghi chú"),
     "representatives_required": N_("Đoàn từ 5 người trở lên phải cử người đại diện (ghi tên người đại diện)"),
     "too_many_representatives": N_("Đoàn %(people)d người chỉ được cử tối đa %(max)d người đại diện "
-                                   "(Điều 30 Luật Tiếp công dân)"),
+                                   "(Điều 29 Luật Tiếp công dân)"),
     "representatives_not_group": N_("Chỉ ghi người đại diện khi đoàn có từ 5 người trở lên"),
 }
 
@@ -210,7 +214,7 @@ def mark_notified(session: Session, *, principal: Principal, visit_id: int, on: 
     if on < visit.visit_on or on > local_today():
         raise Invalid(_("Ngày gửi thông báo phải từ ngày tiếp đến hôm nay"), fields={"notified_on": "range"})
     before = {"notified_on": visit.notified_on, "notice_number": visit.notice_number}
-    visit.notified_on, visit.notice_number = on, number.strip()[:60]
+    visit.notified_on, visit.notice_number = on, number.strip()[:limit(ReceptionVisit, "notice_number")]
     session.add(visit)
     audit.record(session, actor=principal.actor, action="reception_visit.notified", entity_type="reception_visit",
                  entity_id=visit.id, before=before, after={"notified_on": on, "notice_number": visit.notice_number})
@@ -227,20 +231,23 @@ IDENTITY_COLUMNS = frozenset({"visitor_name", "visitor_address", "id_number"})
 class VisitCorrection(InputModel):
     """The corrected columns; a column left out (None) stays as it is."""
 
-    visitor_name: str | None = Field(default=None, min_length=2, max_length=200)
-    visitor_address: str | None = Field(default=None, min_length=3, max_length=300)
-    id_number: str | None = Field(default=None, max_length=20)
-    summary: str | None = Field(default=None, min_length=10, max_length=5000)
-    previously_handled_by: str | None = Field(default=None, max_length=300)
-    guided_to: str | None = Field(default=None, max_length=300)
-    guidance_number: str | None = Field(default=None, max_length=60)
-    transferred_to: str | None = Field(default=None, max_length=300)
-    transfer_number: str | None = Field(default=None, max_length=60)
-    notes: str | None = Field(default=None, max_length=5000)
-    reason: str = Field(min_length=5, max_length=500)
+    visitor_name: str | None = Field(default=None, min_length=2, max_length=limit(VisitInput, "visitor_name"))
+    visitor_address: str | None = Field(default=None, min_length=3, max_length=limit(VisitInput, "visitor_address"))
+    id_number: str | None = Field(default=None, max_length=limit(VisitInput, "id_number"))
+    summary: str | None = Field(default=None, min_length=10, max_length=limit(VisitInput, "summary"))
+    previously_handled_by: str | None = Field(default=None, max_length=limit(VisitInput, "previously_handled_by"))
+    guided_to: str | None = Field(default=None, max_length=limit(VisitInput, "guided_to"))
+    guidance_number: str | None = Field(default=None, max_length=limit(VisitInput, "guidance_number"))
+    transferred_to: str | None = Field(default=None, max_length=limit(VisitInput, "transferred_to"))
+    transfer_number: str | None = Field(default=None, max_length=limit(VisitInput, "transfer_number"))
+    notes: str | None = Field(default=None, max_length=limit(VisitInput, "notes"))
+    reason: str = Field(min_length=5, max_length=limit(ReceptionVisitCorrection, "reason"))
 
     _strip = stripped(*CORRECTABLE, "reason")
     _id_number = field_validator("id_number")(lambda cls, v: intake.id_number(v) if v is not None else v)
+
+
+register_limits("visit_correction", VisitCorrection)
 
 
 def correct_visit(session: Session, *, principal: Principal, visit_id: int,
@@ -252,7 +259,7 @@ def correct_visit(session: Session, *, principal: Principal, visit_id: int,
     row = get_session_row(session, visit.session_id)
     if row.closed_at is not None:
         raise Conflict(_("Sổ của buổi tiếp đã đóng; cần lãnh đạo mở lại để sửa"))
-    case = session.get(Complaint, visit.complaint_id) if visit.complaint_id else None
+    case = case_of(session, visit)
     allowed = identity_allowed(visit, case, principal)
     wanted = data.model_dump(include=set(CORRECTABLE), exclude_none=True)
     changed = {k: v for k, v in wanted.items() if getattr(visit, k) != v and (allowed or k not in IDENTITY_COLUMNS)}
@@ -263,7 +270,7 @@ def correct_visit(session: Session, *, principal: Principal, visit_id: int,
         raise Invalid(next(iter(problems.values())), fields=problems)
     assert visit.id is not None  # a stored row
     correction = ReceptionVisitCorrection(visit_id=visit.id, actor=principal.actor.label[:120],
-                                          reason=data.reason[:500],
+                                          reason=data.reason[:limit(ReceptionVisitCorrection, "reason")],
                                           before=json.dumps({k: getattr(visit, k) for k in changed},
                                                             ensure_ascii=False))
     for k, v in changed.items():
@@ -289,12 +296,23 @@ def get_visit(session: Session, visit_id: int) -> ReceptionVisit:
     return visit
 
 
+def case_of(session: Session, visit: ReceptionVisit) -> Complaint | None:
+    """The case an accepted visit became, if any."""
+    return session.get(Complaint, visit.complaint_id) if visit.complaint_id else None
+
+
+def saved_visit(session: Session, session_id: int, visit_id: int) -> ReceptionVisit | None:
+    """The visit just logged (the register's page names it): only if it is in this session."""
+    visit = session.get(ReceptionVisit, visit_id)
+    return visit if visit is not None and visit.session_id == session_id else None
+
+
 def read_visit(session: Session, *, principal: Principal, visit_id: int) -> VisitView:
     """A visit's own page: the full ID number for reception staff and leaders; seeing a
     denouncer's identity is written to the audit log."""
     require_register(principal)
     visit = get_visit(session, visit_id)
-    case = session.get(Complaint, visit.complaint_id) if visit.complaint_id else None
+    case = case_of(session, visit)
     view = shown(visit, case, principal, full_id=True, reveal_protected=True)
     if view.identity_visible and protected(visit, case):
         record_identity_view(session, principal, visit, "reception_visit.identity_view")

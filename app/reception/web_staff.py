@@ -155,6 +155,7 @@ def _session_page(request: Request, session: Session, principal: Principal, sess
         "refusals": _options(REFUSAL_LABELS),
         "fields": _options(FIELD_LABELS),
         "host_roles": _options(HOST_ROLE_LABELS),
+        "reopen_max": sessions.REOPEN_REASON_MAX_LENGTH,
     }
     return render(request, "staff/reception/session.html", ctx, status_code=status_code, partial=partial)
 
@@ -163,9 +164,8 @@ def _session_page(request: Request, session: Session, principal: Principal, sess
 def session_page(request: Request, session: SessionDep, session_id: RowId,
                  principal: Principal = require("reception:read"),
                  saved: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None):
-    visit = session.get(ReceptionVisit, saved) if saved and principal.can("reception:register") else None
-    return _session_page(request, session, principal, session_id,
-                         saved=visit if visit is not None and visit.session_id == session_id else None)
+    visit = visits.saved_visit(session, session_id, saved) if saved and principal.can("reception:register") else None
+    return _session_page(request, session, principal, session_id, saved=visit)
 
 
 @router.post("/sessions/{session_id}/visits", name="staff_reception_visit_create")
@@ -178,16 +178,14 @@ def log_visit(request: Request, form: FormDep, session: SessionDep, session_id: 
     errors = {**visits.visit_problems(values), **errors}
     if not errors:
         assert data is not None  # no errors: the input was valid
-        try:
+        with refused_by_service(session, shown=(422,)) as failed:
             visit = visits.log_visit(session, principal=principal, session_id=session_id, data=data)
-        except Invalid as exc:
-            session.rollback()
-            errors = {k: (v if len(v) > 20 else exc.message) for k, v in exc.fields.items()} or {"__all__": exc.message}
-        else:
+        if not failed:
             if is_htmx(request):
                 return _session_page(request, session, principal, session_id, partial="staff/reception/_register.html",
                                      saved=visit)
             return _to_session(request, session_id, f"?saved={visit.id}#register")
+        errors = failed.errors()
     return _session_page(request, session, principal, session_id, values=values, errors=errors, failed="visit",
                          status_code=422, partial="staff/reception/_register.html")
 
@@ -274,13 +272,12 @@ def _visit_page(request: Request, session: Session, principal: Principal, visit_
 def mark_notified(request: Request, form: FormDep, session: SessionDep, visit_id: RowId,
                         principal: Principal = require("reception:register")):
     values = form_values(form, date_fields=("notified_on",))
-    try:
+    with refused_by_service(session, shown=(422,)) as failed:
         visits.mark_notified(session, principal=principal, visit_id=visit_id, on=required_date(values, "notified_on"),
                              number=values.get("notice_number", ""))
-    except Invalid as exc:
-        session.rollback()
+    if failed:
         return _visit_page(request, session, principal, visit_id, values=values,
-                           errors={"notified_on": exc.message}, status_code=422, failed="notified")
+                           errors={"notified_on": failed.message}, status_code=failed.status_code, failed="notified")
     return RedirectResponse(request.app.url_path_for("staff_reception_visit", visit_id=visit_id), status_code=303)
 
 
@@ -292,14 +289,13 @@ def correct_visit(request: Request, form: FormDep, session: SessionDep, visit_id
     sent = {k: v for k, v in values.items() if k in (*visits.CORRECTABLE, "reason")}
     try:
         data = visits.VisitCorrection.model_validate(sent)
-        visits.correct_visit(session, principal=principal, visit_id=visit_id, data=data)
     except ValidationError as exc:
         return _visit_page(request, session, principal, visit_id, values=values, errors=field_errors(exc),
                            status_code=422, failed="correct")
-    except Invalid as exc:
-        session.rollback()
-        errors = {k: (v if len(v) > 20 else exc.message) for k, v in exc.fields.items()}
-        return _visit_page(request, session, principal, visit_id, values=values, errors=errors,
-                           status_code=422, failed="correct")
+    with refused_by_service(session, shown=(422,)) as failed:
+        visits.correct_visit(session, principal=principal, visit_id=visit_id, data=data)
+    if failed:
+        return _visit_page(request, session, principal, visit_id, values=values, errors=failed.errors(),
+                           status_code=failed.status_code, failed="correct")
     return RedirectResponse(request.app.url_path_for("staff_reception_visit", visit_id=visit_id) + "#corrections",
                             status_code=303)

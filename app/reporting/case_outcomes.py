@@ -54,6 +54,13 @@ class CaseRow:
     remote: bool
     left_intake: bool  # left intake (accepted, guided, transferred, filed, refused) by the end
     extensions: int  # extensions decided by the end
+    field: str = ""
+    several_places: bool = False
+    # The duties after a decision are not judged here (CaseJudge reads intake and resolution).
+    decided_on: date | None = None
+    notified_on: date | None = None
+    decision_sent_on: date | None = None
+    conclusion_published_on: date | None = None
 
     @property
     def status(self) -> str:
@@ -90,12 +97,12 @@ class CaseJudge:
         return min(dues) if dues else None
 
     def resolution_due(self, case_id: int, c: CaseRow, *, open_at_end: bool = False) -> date | None:
-        pauses = self.pauses.get(case_id, [])
+        pauses = self.clock.counted_pauses(c.kind, tuple(self.pauses.get(case_id, [])))
         if c.accepted_on is None or (open_at_end and any(p.end is None or p.end >= self.w.last_day for p in pauses)):
             return None  # suspended at the end: the clock was not running
         try:
             return self.clock.resolution(c.kind, c.accepted_on, complex_case=c.complex, remote=c.remote,
-                                         extensions=c.extensions, pauses=tuple(pauses)).due_on
+                                         extensions=c.extensions, pauses=pauses).due_on
         except (DeadlineOpen, NotFound):
             return None
 
@@ -109,13 +116,14 @@ def case_rows(session: Session, w: Window, cohort) -> list[tuple[int, CaseRow]]:
                      .label("extensions"))
               .join(Complaint, col(Complaint.id) == ComplaintEvent.complaint_id).where(*cohort)
               .group_by(col(ComplaintEvent.complaint_id)).subquery())
-    # Ten columns: SQLModel's select() is typed for four at most (fastapi/sqlmodel#271).
+    # Twelve columns: SQLModel's select() is typed for four at most (fastapi/sqlmodel#271).
     rows = session.exec(
         select(Complaint.id, Complaint.kind, Complaint.channel, Complaint.received_on,  # type: ignore[call-overload]
                Complaint.accepted_on, Complaint.resolved_on, Complaint.complex, Complaint.remote, events.c.left_intake,
-               events.c.extensions)
+               events.c.extensions, Complaint.field, Complaint.several_places)
         .outerjoin(events, events.c.cid == Complaint.id).where(*cohort)).all()
-    return [(r[0], CaseRow(r[1], r[2], r[3], r[4], r[5], bool(r[6]), bool(r[7]), as_int(r[8]) > 0, as_int(r[9])))
+    return [(r[0], CaseRow(r[1], r[2], r[3], r[4], r[5], bool(r[6]), bool(r[7]), as_int(r[8]) > 0, as_int(r[9]),
+                           r[10], bool(r[11])))
             for r in rows]
 
 

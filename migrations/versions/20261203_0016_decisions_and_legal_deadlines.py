@@ -105,6 +105,7 @@ def upgrade() -> None:
     with op.batch_alter_table("complaint") as batch_op:
         for column in COMPLAINT_COLUMNS:
             batch_op.add_column(column)
+        batch_op.create_index("ix_complaint_proposed", ["proposed_action"], unique=False)
     with op.batch_alter_table("complaint_event") as batch_op:
         for column in EVENT_COLUMNS:
             batch_op.add_column(column)
@@ -135,5 +136,6 @@ def downgrade() -> None:
         for column in EVENT_COLUMNS:
             batch_op.drop_column(column.name)
     with op.batch_alter_table("complaint") as batch_op:
+        batch_op.drop_index("ix_complaint_proposed")
         for column in COMPLAINT_COLUMNS:
             batch_op.drop_column(column.name)

@@ -7,6 +7,7 @@ from datetime import date
 from app.accounts.audit import Actor
 from app.cases import intake, workflow
 from app.core.files import Upload
+from app.core.timeutil import local_today
 from tests import factories
 
 CITIZEN = Actor("citizen", client_addr="203.0.113.9")
@@ -34,7 +35,16 @@ def filed(session, *, received_on: date | None = None, uploads=(), store=None, *
     return case
 
 
+def decided(action: str, fields: dict, on: date | None = None) -> dict:
+    """A decision's fields with a test number and a date (today unless `on`) when not given."""
+    if action not in workflow.DECISIONS:
+        return fields
+    return {"decision_number": f"01/QĐ-{action}", "decided_on": on or local_today()} | fields
+
+
 def act(session, principal, case, action, **fields):
+    """One workflow step; a decision without a number and date gets a test number and today."""
+    fields = decided(action, fields)
     workflow.transition(session, principal=principal, complaint_id=case.id,
                         data=workflow.TransitionInput(action=action, **fields))
     session.commit()

@@ -121,8 +121,16 @@ def test_transitions_with_a_personal_token_use_the_users_role(client, session):
     assert r.status_code == 200 and r.json()["status"] == "classified" and r.json()["kind"] == "petition"
     missing = client.post(url, json={"action": "refuse"}, headers=officer)
     assert missing.status_code == 422 and {"field": "reason", "code": "required"} in missing.json()["errors"]
-    r = client.post(url, json={"action": "accept"}, headers=officer)
-    assert r.status_code == 200
+    # Accepting is the leader's decision: the officer proposes it, the leader decides with a number and date.
+    assert client.post(url, json={"action": "accept"}, headers=officer).status_code == 403
+    r = client.post(url, json={"action": "propose", "proposal": "accept"}, headers=officer)
+    assert r.status_code == 200 and r.json()["status"] == "classified"
+    leader = _token(session, user=factories.user(session, role="leader"))
+    undated = client.post(url, json={"action": "accept", "decision_number": "3/QĐ-UBND"}, headers=leader)
+    assert undated.status_code == 422 and {"field": "decided_on", "code": "required"} in undated.json()["errors"]
+    r = client.post(url, json={"action": "accept", "decision_number": "3/QĐ-UBND",
+                               "decided_on": local_today().isoformat()}, headers=leader)
+    assert r.status_code == 200 and r.json()["status"] == "accepted"
     resolve = client.post(url, json={"action": "resolve", "decision_number": "1/QĐ",
                                      "decided_on": local_today().isoformat(),
                                      "result": "x", "public_summary": "y"}, headers=officer)
@@ -131,8 +139,9 @@ def test_transitions_with_a_personal_token_use_the_users_role(client, session):
     assert client.post(url, json={"note": "no action"}, headers=officer).status_code == 422
     session.rollback()
     session.refresh(case)
-    assert case.status == "accepted" and len(client.get(f"/api/v1/complaints/{case.id}",
-                                                        headers=officer).json()["timeline"]) == 3
+    assert case.status == "accepted" and case.accepted_on == local_today() and case.proposed_action == ""
+    assert case.acceptance_number == "3/QĐ-UBND"
+    assert len(client.get(f"/api/v1/complaints/{case.id}", headers=officer).json()["timeline"]) == 4
 
 
 def test_integration_tokens_cannot_handle_cases(client, session):

@@ -8,37 +8,13 @@ import pytest
 from pydantic import ValidationError
 from sqlmodel import select
 
-from app.accounts.audit import Actor
 from app.cases import codes, intake, privacy, queries, rating, split, views, workflow
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.timeutil import local_today
 from app.models.audit import AuditEvent
 from app.models.complaint import ComplaintPause
 from tests import factories
-
-CITIZEN = Actor("citizen", client_addr="203.0.113.9")
-
-
-def case_input(**kw):
-    data = {"kind": "feedback", "subject": "Đèn chiếu sáng ngõ 12 bị hỏng",
-            "content": "Đèn hỏng hơn một tuần, ngõ rất tối.",
-            "field": "urban_order", "address": "Ngõ 12 Văn Phú", "sender_name": "Nguyễn Văn An",
-            "sender_address": "Số 3 ngõ 12", "sender_email": "an@example.org"}
-    data.update(kw)
-    return intake.CaseInput.model_validate(data)
-
-
-def filed(session, **kw):
-    case = intake.file_case(session, data=case_input(**kw), channel="web", actor=CITIZEN)
-    session.commit()
-    return case
-
-
-def act(session, principal, case, action, **fields):
-    workflow.transition(session, principal=principal, complaint_id=case.id,
-                        data=workflow.TransitionInput(action=action, **fields))
-    session.commit()
-    return case
+from tests.cases.helpers import CITIZEN, act, case_input, filed
 
 
 def test_tracking_codes_are_long_random_and_readable():
@@ -94,7 +70,7 @@ def test_full_workflow_for_a_complaint(session):
     officer, leader = factories.principal(session, "officer"), factories.principal(session, "leader")
     case = filed(session, kind="complaint")
     act(session, officer, case, "classify", complex=True)
-    act(session, officer, case, "accept")
+    act(session, leader, case, "accept")
     assert case.accepted_on == local_today()
     resolution = [d for d in queries.deadlines(session, case) if d.stage == "resolution"][0]
     assert resolution.deadline.days == 45 and resolution.deadline.rule.variant == "complex"
@@ -102,10 +78,15 @@ def test_full_workflow_for_a_complaint(session):
     act(session, officer, case, "start")
     act(session, leader, case, "resolve", decision_number="15/QĐ-UBND", decided_on=local_today(),
         result="Chấp nhận một phần", public_summary="Đã sửa chữa đèn chiếu sáng.")
+    # The decision is then owed to the complainant within 3 working days (Art. 32 Law 02/2011).
+    [delivery] = [d for d in queries.deadlines(session, case) if d.stage == "decision_delivery"]
+    assert not delivery.met and case.due_on == delivery.due_on and delivery.deadline.rule.value == 3
+    act(session, officer, case, "send_decision", done_on=local_today())
     act(session, officer, case, "close")
     assert case.status == "closed" and case.resolved_on == local_today() and case.due_on is None
     public = [e.to_status for e in queries.timeline(session, case, public_only=True)]
-    assert public == ["received", "classified", "accepted", "in_progress", "resolved", "closed"]  # assign is internal
+    # assign is internal; sending the decision is a public step that keeps the status
+    assert public == ["received", "classified", "accepted", "in_progress", "resolved", "resolved", "closed"]
     assert views.public_outcome(case)["summary"] == "Đã sửa chữa đèn chiếu sáng."
 
 
@@ -146,23 +127,23 @@ def test_required_fields_and_unknown_actions(session):
 
 @pytest.mark.today("2026-12-03")  # a Thursday; the unpaused deadline falls on a Sunday
 def test_suspension_pushes_the_resolution_deadline(session):
-    officer = factories.principal(session, "officer")
+    officer, leader = factories.principal(session, "officer"), factories.principal(session, "leader")
     case = filed(session, kind="complaint")
     act(session, officer, case, "classify")
-    act(session, officer, case, "accept")
+    act(session, leader, case, "accept")
     case.accepted_on = date(2026, 11, 13)  # as if accepted twenty days ago
     session.commit()
     [res] = [d for d in queries.deadlines(session, case) if d.stage == "resolution"]
     # 30 days from 13/11 is Sunday 13/12: the deadline moves to Monday 14/12.
     assert res.due_on == date(2026, 12, 14)
     act(session, officer, case, "start")
-    act(session, officer, case, "suspend", reason="Chờ kết quả giám định")
+    act(session, leader, case, "suspend", reason="Chờ kết quả giám định")
     [res] = [d for d in queries.deadlines(session, case) if d.stage == "resolution"]
     assert res.deadline is None  # open while suspended
     pause = session.exec(select(ComplaintPause)).one()
     pause.start = date(2026, 11, 23)  # as if suspended ten days ago
     session.commit()
-    act(session, officer, case, "resume")
+    act(session, leader, case, "resume")
     assert case.status == "in_progress"
     [res] = [d for d in queries.deadlines(session, case) if d.stage == "resolution"]
     # Paused 23/11 to 2/12 (resumed today): ten days do not count, so the thirtieth counted day is
@@ -174,12 +155,22 @@ def test_denunciation_extensions_at_most_two(session):
     officer, leader = factories.principal(session, "officer"), factories.principal(session, "leader")
     case = filed(session, kind="denunciation")
     act(session, officer, case, "classify")
-    act(session, officer, case, "accept")
+    act(session, leader, case, "accept")
     base = [d for d in queries.deadlines(session, case) if d.stage == "resolution"][0].due_on
     assert workflow.can_act(leader, case, "extend") and not workflow.can_act(officer, case, "extend")
     act(session, leader, case, "extend", decision_number="01/QĐ-GH")
     once = [d for d in queries.deadlines(session, case) if d.stage == "resolution"][0].due_on
-    act(session, leader, case, "extend", decision_number="02/QĐ-GH")
+    # A second extension only for an especially complex case (Decree 31/2019 Art. 3): refused
+    # without the finding, nothing changed; granted with it.
+    with pytest.raises(Invalid) as refused:
+        workflow.transition(session, principal=leader, complaint_id=case.id, data=workflow.TransitionInput(
+            action="extend", decision_number="02/QĐ-GH", decided_on=local_today()))
+    assert refused.value.fields == {"especially_complex": "second_extension"}
+    session.rollback()
+    session.refresh(case)
+    assert case.extensions == 1 and not case.especially_complex
+    act(session, leader, case, "extend", decision_number="02/QĐ-GH", especially_complex=True)
+    assert case.extensions == 2 and case.especially_complex
     # 30 days after the unadjusted end of the first period: tests/legal/test_deadlines.py has
     # the worked examples (this case is filed today, whatever day that is).
     assert once > base
@@ -193,7 +184,7 @@ def test_only_denunciations_are_extended(session):
     officer, leader = factories.principal(session, "officer"), factories.principal(session, "leader")
     case = filed(session, kind="denunciation")
     act(session, officer, case, "classify", kind="petition")  # still protected, but no longer a denunciation
-    act(session, officer, case, "accept")
+    act(session, leader, case, "accept")
     assert privacy.is_protected(case) and not workflow.can_act(leader, case, "extend")
     assert workflow.can_act(leader, case, "start") and not workflow.can_act(leader, case, "teleport")
     with pytest.raises(Conflict):
@@ -251,7 +242,7 @@ def test_rating_once_after_resolution(session):
     for action, fields in [("classify", {}), ("accept", {}), ("start", {}),
                            ("resolve", {"decision_number": "9/TB", "decided_on": local_today(), "result": "Đồng ý",
                                         "public_summary": "Đã lắp đèn"})]:
-        act(session, leader if action == "resolve" else officer, case, action, **fields)
+        act(session, leader if action in ("resolve", *workflow.DECISIONS) else officer, case, action, **fields)
     assert rating.can_rate(case)
     # The tracking code alone (which staff can read) is not enough: the sender's rating key is needed.
     for wrong in ("", "ABCD-EFGH"):
@@ -274,7 +265,7 @@ def test_rating_once_after_resolution(session):
 def test_a_mixed_letter_is_split_into_linked_cases(session, files_dir):
     from app.core.files import FileStore, Upload
 
-    officer = factories.principal(session, "officer")
+    officer, leader = factories.principal(session, "officer"), factories.principal(session, "leader")
     case = intake.file_case(session, data=case_input(kind="complaint"), channel="web", actor=CITIZEN,
                             uploads=[Upload(factories.pdf_bytes(), "don.pdf")], store=FileStore(files_dir, 10**6))
     session.commit()
@@ -295,7 +286,7 @@ def test_a_mixed_letter_is_split_into_linked_cases(session, files_dir):
     note = queries.timeline(session, case, public_only=True)[-1].note
     assert all(codes.format_code(c.tracking_code) in note for c in new)
     act(session, officer, case, "classify")
-    act(session, officer, case, "accept")
+    act(session, leader, case, "accept")
     with pytest.raises(Conflict):
         split.split(session, principal=officer, complaint_id=case.id, data=parts)
 
@@ -338,7 +329,7 @@ def test_a_denunciation_needs_a_leader_to_assign_its_handler(session):
     officer, leader = factories.principal(session, "officer"), factories.principal(session, "leader")
     case = filed(session, kind="denunciation")
     act(session, officer, case, "classify")
-    act(session, officer, case, "accept")
+    act(session, leader, case, "accept")
     with pytest.raises(Conflict):
         workflow.transition(session, principal=officer, complaint_id=case.id,
                             data=workflow.TransitionInput(action="start"))
@@ -370,6 +361,7 @@ def test_walk_in_visitors_are_answered_within_ten_working_days(session):
     reception = factories.principal(session, "reception")
     case = intake.file_case(session, data=case_input(), channel="walk_in", actor=reception.actor, principal=reception)
     [note] = [d for d in queries.deadlines(session, case) if d.stage == "notification"]
-    assert note.deadline.days == 10 and note.deadline.unit == "working" and "Điều 28 Luật Tiếp công dân" in note.deadline.rule.legal_basis
+    assert note.deadline.days == 10 and note.deadline.unit == "working"
+    assert "Điều 28 Luật Tiếp công dân" in note.deadline.rule.legal_basis
     web = filed(session)
     assert not [d for d in queries.deadlines(session, web) if d.stage == "notification"]

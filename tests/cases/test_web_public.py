@@ -14,6 +14,7 @@ from app.core.ratelimit import RateLimiter, limiter_for
 from app.core.timeutil import local_today
 from app.models.complaint import Complaint, ComplaintAttachment
 from tests import factories
+from tests.cases.helpers import decided
 
 CITIZEN = Actor("citizen:web", client_addr="203.0.113.9")
 
@@ -237,10 +238,10 @@ def test_tracking_lookups_are_rate_limited(client, session, settings):
 def test_deadlines_timeline_and_outcome_are_shown(client, session):
     officer, leader = factories.principal(session, "officer"), factories.principal(session, "leader")
     case = filed(session, kind="complaint")
-    for action, fields in [("classify", {}), ("accept", {}), ("start", {}),
+    for action, fields in [("classify", {}), (("accept", decided("accept", {}))), ("start", {}),
                            ("resolve", {"decision_number": "15/QĐ-UBND", "decided_on": local_today(),
                                         "result": "Chấp nhận một phần", "public_summary": "Đã sửa chữa đèn."})]:
-        who = leader if action == "resolve" else officer
+        who = leader if action in ("resolve", "accept") else officer
         workflow.transition(session, principal=who, complaint_id=case.id,
                             data=workflow.TransitionInput(action=action, **fields))
         session.commit()
@@ -275,7 +276,7 @@ def test_no_personal_data_on_the_tracking_page_or_the_api(client, session):
     from app.accounts import auth
 
     p_officer, p_leader = (auth.principal_for_user(u, "10.0.0.1") for u in (officer, leader))
-    for who, action, fields in [(p_officer, "classify", {}), (p_officer, "accept", {}),
+    for who, action, fields in [(p_officer, "classify", {}), (p_leader, "accept", decided("accept", {})),
                                 (p_leader, "assign", {"assignee_id": officer.id, "department": "Thanh tra"}),
                                 (p_officer, "start", {})]:
         workflow.transition(session, principal=who, complaint_id=case.id,
@@ -367,7 +368,8 @@ def test_sender_rates_the_answer_once(client, session):
         "kind": "petition", "subject": "Lắp gờ giảm tốc trước trường", "content": "Xe đi rất nhanh giờ tan học.",
         "sender_name": "Ngô Văn Hải"}), channel="web", actor=Actor("citizen"))
     officer, leader = factories.principal(session, "officer"), factories.principal(session, "leader")
-    for p, action, fields in [(officer, "classify", {}), (officer, "accept", {}), (officer, "start", {}),
+    for p, action, fields in [(officer, "classify", {}), (leader, "accept", decided("accept", {})),
+                              (officer, "start", {}),
                               (leader, "resolve", {"decision_number": "7/TB", "decided_on": local_today(),
                                                    "result": "Đồng ý", "public_summary": "Đã lắp gờ giảm tốc"})]:
         workflow.transition(session, principal=p, complaint_id=case.id,

@@ -41,7 +41,7 @@ def _accepted(session, **kw):
     officer = factories.principal(session, "officer")
     case = filed(session, **kw)
     act(session, officer, case, "classify")
-    act(session, officer, case, "accept")
+    act(session, factories.principal(session, "leader"), case, "accept")
     return case
 
 
@@ -270,10 +270,12 @@ def test_action_forms_depend_on_role_and_status(client, session, login):
     path = f"/staff/complaints/{case.id}"
 
     login("leader")
-    assert {"resolve", "assign", "suspend"} <= _action_forms(client.get(path).text)
+    leader_forms = _action_forms(client.get(path).text)
+    assert {"resolve", "assign", "suspend", "terminate"} <= leader_forms and "propose" not in leader_forms
     factories.login(client, officer_user.username)
     forms = _action_forms(client.get(path).text)
-    assert "suspend" in forms and "resolve" not in forms and "assign" not in forms
+    # Decisions are the leader's; the officer prepares them.
+    assert "propose" in forms and not {"suspend", "terminate", "resolve", "assign"} & forms
     assert "extend" not in forms  # a feedback case is never extended
     login("reception")
     assert _action_forms(client.get(path).text) == set()

@@ -272,3 +272,51 @@ def test_deadline_preview(client):
                 {"kind": "complaint", "stage": "resolution", "start": "9999-12-31"},
                 {"kind": "complaint", "stage": "resolution"}):
         assert client.get("/api/v1/deadlines/preview", params=bad).status_code == 422
+
+
+PREVIEW = "/api/v1/deadlines/preview"
+
+
+@pytest.mark.parametrize("params,due", [
+    # A walk-in's reply (Art. 28(1) Law 42/2013), whatever the kind: 10 working days from Monday 1/3/2027.
+    ({"kind": "feedback", "stage": "notification", "start": "2027-03-01"}, "2027-03-15"),
+    # Accepted Friday 8/1/2027: 11/2 (Tết); one extension 9/3; two (especially complex) 8/4.
+    ({"kind": "denunciation", "stage": "resolution", "start": "2027-01-08"}, "2027-02-11"),
+    ({"kind": "denunciation", "stage": "resolution", "start": "2027-01-08", "extensions": 1}, "2027-03-09"),
+    ({"kind": "denunciation", "stage": "resolution", "start": "2027-01-08", "extensions": 2,
+      "especially_complex": "true"}, "2027-04-08"),
+    # Several places: 10 working days, not 7 (Art. 24(1) Law 25/2018).
+    ({"kind": "denunciation", "stage": "processing", "start": "2027-03-01", "several_places": "true"}, "2027-03-15"),
+    # Suspended 11/5–20/5/2026: a denunciation's clock stops; a complaint's ran before 1/7/2026.
+    ({"kind": "denunciation", "stage": "resolution", "start": "2026-05-04", "paused": "2026-05-11/2026-05-20"},
+     "2026-06-15"),
+    ({"kind": "complaint", "stage": "resolution", "start": "2026-05-04", "paused": "2026-05-11/2026-05-20"},
+     "2026-06-03"),
+    ({"kind": "complaint", "stage": "resolution", "start": "2026-07-01",
+      "paused": ["2026-07-06/2026-07-10", "2026-07-13/2026-07-15"]}, "2026-08-10"),
+    # The duties after a decision, and the citizens' periods.
+    ({"kind": "denunciation", "stage": "acceptance_notice", "start": "2027-03-01"}, "2027-03-08"),
+    ({"kind": "complaint", "stage": "decision_delivery", "start": "2027-03-10"}, "2027-03-15"),
+    ({"kind": "denunciation", "stage": "conclusion_publication", "start": "2027-03-10"}, "2027-03-19"),
+    ({"kind": "complaint", "stage": "limitation", "start": "2027-01-04"}, "2027-04-05"),
+    ({"kind": "complaint", "stage": "appeal", "start": "2027-03-10", "remote": "true"}, "2027-04-26"),
+])
+def test_deadline_preview_reproduces_any_cases_date(client, params, due):
+    r = client.get(PREVIEW, params=params)
+    assert r.status_code == 200, r.text
+    assert r.json()["due_on"] == due
+
+
+def test_deadline_preview_refuses_what_the_law_does_not_allow(client):
+    base = {"kind": "denunciation", "stage": "resolution", "start": "2027-01-08"}
+    for bad, field in (({"extensions": 2}, "extensions"),
+                       ({"extensions": 3, "especially_complex": "true"}, "extensions"),
+                       ({"kind": "complaint", "extensions": 1}, "extensions"),
+                       ({"paused": "2027-02-01"}, "paused"), ({"paused": "2027-02-10/2027-02-01"}, "paused"),
+                       ({"paused": "x/y"}, "paused")):
+        r = client.get(PREVIEW, params=base | bad)
+        assert r.status_code == 422, (bad, r.text)
+        assert field in {e["field"] for e in r.json()["errors"]} or field in r.text
+    # Suspended 20/1–29/1 (10 days): the unadjusted end 7/2 becomes Wednesday 17/2, after Tết (6–10/2).
+    body = client.get(PREVIEW, params=base | {"paused": "2027-01-20/2027-01-29"}).json()
+    assert body["paused_days"] == 10 and body["due_on"] == "2027-02-17"

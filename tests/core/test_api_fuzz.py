@@ -46,6 +46,9 @@ PER_OPERATION = {
     "GET /api/v1/reports/periodic": RANGE_RULES | {("period", "conflict"), ("period", "unknown"),
                                                    ("from", "required"), ("to", "required")},
 }
+# A suspension's days in order and real (31/2 fits the pattern); extensions only as the law gives them.
+PER_OPERATION["GET /api/v1/deadlines/preview"] = {("paused", "invalid"), ("extensions", "not_extended"),
+                                                  ("extensions", "second_extension")}
 PER_OPERATION["GET /api/v1/reports/periodic.xlsx"] = PER_OPERATION["GET /api/v1/reports/periodic"]
 
 

@@ -43,7 +43,8 @@ def _act(page, action: str, fields: dict[str, str] | None = None, *, label: str)
     """Open the action's <details> on the staff case page, fill its fields, press its button."""
     details = page.locator(f"#action-{action}")
     assert details.count() == 1, f"no '{action}' action for this user on {page.url}"
-    details.locator("summary").click()
+    if details.get_attribute("open") is None:  # a proposed decision is already open for its leader
+        details.locator("summary").click()
     for name, value in (fields or {}).items():
         field = page.locator(f"#f-{action}-{name}")
         if field.evaluate("el => el.tagName") == "SELECT":
@@ -109,16 +110,28 @@ def test_feedback_with_photo_from_filing_to_rating_and_mail(new_context, live_se
     _act(officer, "classify", {"kind": "feedback", "field": "urban_order", "note": "Chuyển tổ quản lý đô thị xem xét."},
          label="Phân loại đơn")
     assert "Đã phân loại" in _status_line(officer)
-    _act(officer, "accept", label="Thụ lý")
-    assert "Đã thụ lý" in _status_line(officer)
-    assert officer.locator("dl.facts").first.get_by_text("Ngày thụ lý").count() == 1
-    # A leader resolves only a case in progress (services.complaints.TRANSITIONS).
-    _act(officer, "start", label="Bắt đầu giải quyết")
-    assert officer.locator("#action-resolve").count() == 0, "an officer must not be offered 'resolve'"
+    # Accepting is the leader's decision (with its number and date): the officer proposes it.
+    assert officer.locator("#action-accept").count() == 0, "an officer must not be offered 'accept'"
+    _act(officer, "propose", {"proposal": "accept", "note": "Đủ điều kiện thụ lý."},
+         label="Đề xuất lãnh đạo quyết định")
+    assert "Chờ lãnh đạo quyết định" in officer.locator("#proposal").inner_text()
 
-    # --- (3) the leader resolves it ----------------------------------------------------------
+    # --- (3) the leader finds the proposal, decides, and later resolves the case ------------
     leader = new_context().new_page()
     login(leader, LEADER[0], DEMO_PASSWORD)
+    leader.goto("/staff/complaints?proposed=1")
+    with leader.expect_navigation():
+        leader.get_by_role("link", name=subject, exact=True).click()
+    assert leader.locator("#action-accept").get_attribute("open") is not None, "the proposed decision is ready"
+    assert leader.input_value("#f-accept-decided_on"), "the decision date should default to today"
+    _act(leader, "accept", {"decision_number": f"{run[:4]}/QĐ-TL"}, label="Quyết định thụ lý")
+    assert "Đã thụ lý" in _status_line(leader) and leader.locator("#proposal").count() == 0
+    assert f"{run[:4]}/QĐ-TL" in leader.locator("dl.facts").first.inner_text()
+
+    officer.goto(case_url)
+    # A leader resolves only a case in progress (app/cases/workflow.py TRANSITIONS).
+    _act(officer, "start", label="Bắt đầu giải quyết")
+    assert officer.locator("#action-resolve").count() == 0, "an officer must not be offered 'resolve'"
     leader.goto(case_url)
     assert "Đang giải quyết" in _status_line(leader)
     assert leader.input_value("#f-resolve-decided_on"), "the decision date should default to today"

@@ -580,7 +580,7 @@ def test_bulk_deadlines_are_those_of_the_deadline_engine(session):
     one_by_one = {c.id: queries.deadlines(session, c) for c in cases}
     assert bulk == one_by_one
     stages = {d.stage for ds in bulk.values() for d in ds}
-    assert stages == {"processing", "notification", "acceptance", "transfer", "resolution"}
+    assert stages == {"processing", "notification", "acceptance", "transfer", "resolution", "acceptance_notice"}
     assert any(d.deadline is None for ds in bulk.values() for d in ds)  # a running suspension
     assert any(d.deadline and d.deadline.rule.version == 2 for ds in bulk.values() for d in ds)
     assert any(d.deadline and d.deadline.rule.code == "denunciation.extension" for ds in bulk.values() for d in ds)

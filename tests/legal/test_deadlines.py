@@ -52,6 +52,8 @@ def test_every_reader_of_a_case_gets_the_same_extended_date(session):
         kind, channel, status = CaseKind.denunciation, Channel.web, CaseStatus.in_progress
         received_on, accepted_on, resolved_on = date(2027, 1, 4), date(2027, 1, 8), None
         complex, remote, extensions = True, False, 1
+        field, several_places = "other", False
+        decided_on = notified_on = decision_sent_on = conclusion_published_on = None
 
     clock = deadlines.case_clock(session)
     [*_, resolution] = deadlines.case_deadlines(Case, (), clock)

@@ -33,6 +33,7 @@ from app.reception import schedule as reception_schedule
 from app.reception import sessions, visits
 from app.reporting import periodic as reports
 from tests import factories
+from tests.cases.helpers import decided
 
 TODAY = date(2026, 11, 27)  # the day the reports are drawn up (Y 2026 still running)
 CITIZEN = Actor("citizen", client_addr="203.0.113.9")
@@ -86,7 +87,7 @@ def _file(session, travel, leader, day, *, kind, field, channel="web"):
 def _act(session, travel, leader, case, day, action, **fields):
     travel(day)
     workflow.transition(session, principal=leader, complaint_id=case.id,
-                        data=workflow.TransitionInput(action=action, **fields))
+                        data=workflow.TransitionInput(action=action, **decided(action, fields, day)))
     session.commit()
 
 
@@ -98,6 +99,10 @@ def _accept(session, travel, leader, case, day):
 def _resolve(session, travel, leader, case, day):
     _act(session, travel, leader, case, day, "resolve", decision_number="01/QĐ-UBND", decided_on=day,
          result="Giải quyết xong", public_summary="Đã giải quyết.")
+    # The duty after the decision, done the same day (Art. 32 Law 02/2011; Art. 40 Law 25/2018).
+    duty = {"complaint": "send_decision", "denunciation": "publish_conclusion"}.get(case.kind)
+    if duty:
+        _act(session, travel, leader, case, day, duty, done_on=day)
 
 
 def _rate(session, travel, case, day, rating):
@@ -215,16 +220,20 @@ def test_overdue_as_of_today_agrees_with_the_inbox(session, cases):
 def test_suspensions_and_extensions_move_deadlines_as_the_case_page_does(session, travel, leader):
     """A suspended case is not overdue while suspended, and its deadline is then pushed back by the
     suspension; a denunciation's extension adds its period. The report turns each case overdue
-    on the day after the due date the case page shows."""
-    suspended = _file(session, travel, leader, date(2026, 1, 5), kind="complaint", field="land")
-    _accept(session, travel, leader, suspended, date(2026, 1, 6))
+    on the day after the due date the case page shows. (A denunciation: in early 2026 the law
+    let a complaint's clock run through a suspension; test_complaint_suspension_before_july_2026.)"""
+    suspended = _file(session, travel, leader, date(2026, 1, 5), kind="denunciation", field="land")
+    for action, fields in (("classify", {}), ("accept", {}), ("notify", {"done_on": date(2026, 1, 6)}),
+                           ("assign", {"assignee_id": leader.user.id}), ("start", {})):
+        _act(session, travel, leader, suspended, date(2026, 1, 6), action, **fields)
     _act(session, travel, leader, suspended, date(2026, 1, 20), "suspend", reason="Chờ kết quả giám định")
     assert report(session, Q1).cases.open_overdue == 0  # still suspended
     _act(session, travel, leader, suspended, date(2026, 3, 20), "resume")
     assert report(session, Q1).cases.open_overdue == 0  # suspended on 14/3 too
     extended = _file(session, travel, leader, date(2026, 1, 6), kind="denunciation", field="other")
-    for action, fields in (("classify", {}), ("accept", {}), ("assign", {"assignee_id": leader.user.id}),
-                           ("start", {}), ("extend", {"decision_number": "02/QĐ-UBND"})):
+    for action, fields in (("classify", {}), ("accept", {}), ("notify", {"done_on": date(2026, 1, 7)}),
+                           ("assign", {"assignee_id": leader.user.id}), ("start", {}),
+                           ("extend", {"decision_number": "02/QĐ-UBND"})):
         _act(session, travel, leader, extended, date(2026, 1, 7), action, **fields)
     session.refresh(suspended)
     session.refresh(extended)
