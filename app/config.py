@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     ward_code: str = "09552"
     ward_address: str = "Số 1 Phố Văn Phú, phường Phú La, Hà Nội"
     parent_authority: str = "Ủy ban nhân dân thành phố Hà Nội"
+    rules_region: str = Field(default="hanoi", max_length=30,
+                              description="The regional version of the rules the ward follows (a rule's variant, "
+                                          "e.g. Hà Nội's 2 dialogues a year); empty: the national law only")
     public_base_url: str = Field(default="http://127.0.0.1:8000",
                                  description="Absolute address used in QR codes and feeds")
 

@@ -164,7 +164,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.secret_key = settings.resolved_secret_key()
     app.state.write_turns = weakref.WeakKeyDictionary()  # app.core.db.write_turn
-    app.state.stats_figures = stats.DailyFigures()  # /stats, computed once a day (_keep_stats_warm)
+    app.state.stats_figures = stats.DailyFigures(settings.rules_region)  # /stats, once a day (_keep_stats_warm)
     app.state.fragments = Fragments()  # rendered parts of public pages, by data version (app/core/fragments.py)
     app.state.engine = make_engine(settings.database_url, pool_size=settings.db_pool_size,
                                    busy_timeout_ms=settings.sqlite_busy_timeout_ms,

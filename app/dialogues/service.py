@@ -452,14 +452,15 @@ class YearCount:
     rule: RuleRef
 
 
-def held_in_year(session: Session, year: int) -> YearCount:
-    """Dialogues held (or with results published) in `year`, against the rule in force."""
+def held_in_year(session: Session, year: int, *, region: str = "") -> YearCount:
+    """Dialogues held (or with results published) in `year`, against the rule in force: the
+    region's version when it has one (setting RULES_REGION), else the law's minimum."""
     start = datetime(year, 1, 1, tzinfo=LOCAL_TZ)
     end = datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ)
     held = session.exec(select(func.count(col(Dialogue.id))).where(
         col(Dialogue.status).in_([DialogueStatus.held.value, DialogueStatus.published.value]),
         col(Dialogue.starts_at) >= start, col(Dialogue.starts_at) < end)).one()
-    rule = get_rule(session, FREQUENCY_RULE, on=date(year, 12, 31))
+    rule = get_rule(session, FREQUENCY_RULE, on=date(year, 12, 31), variant=region)
     return YearCount(year, rule.value, held, rule)
 
 

@@ -62,7 +62,7 @@ def dialogues_page(request: Request, session: SessionDep, principal: Principal =
     year = year or today.year
     rows = dialogue_service.staff_list(session)
     ctx = {"principal": principal, "rows": rows, "today": today, "year": year,
-           "count": dialogue_service.held_in_year(session, year),
+           "count": dialogue_service.held_in_year(session, year, region=request.app.state.settings.rules_region),
            "deadlines": {d.id: dialogue_service.publication_deadline(session, d)
                          for d in rows if dialogue_service.results_due(d)}}
     return render(request, "staff/dialogues/list.html", ctx)

@@ -50,7 +50,7 @@ def staff_home(request: Request, session: SessionDep, principal: CurrentStaff):
         "reception_today": (reception_schedule.sessions_between(session, today, today)
                             if principal.can("reception:read") else []),
         "notices": notices.notice_counts(session, today) if principal.can("reception:register") else None,
-        "dialogues": dialogues.held_in_year(session, today.year),
+        "dialogues": dialogues.held_in_year(session, today.year, region=request.app.state.settings.rules_region),
     }
     return render(request, "staff/home.html", ctx)
 

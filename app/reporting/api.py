@@ -199,7 +199,8 @@ REPORT_INVALID = {422: problem(
 
 def _report(request: Request, session: Session, *, year, code, start, end) -> reports.Report:
     period = periods.choose(year=year, code=code, start=start, end=end, today=local_today())
-    return reports.periodic(session, period, ward=request.app.state.settings.ward_name)
+    return reports.periodic(session, period, ward=request.app.state.settings.ward_name,
+                            region=request.app.state.settings.rules_region)
 
 
 @router.get("/periodic", response_model=PeriodicReportOut,

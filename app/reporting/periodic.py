@@ -342,14 +342,14 @@ def _held_between(since: datetime, until: datetime):
     return (col(Dialogue.status).in_(HELD_DIALOGUE), Dialogue.starts_at >= since, Dialogue.starts_at < until)
 
 
-def dialogue_figures(session: Session, w: Window) -> DialogueFigures:
+def dialogue_figures(session: Session, w: Window, *, region: str = "") -> DialogueFigures:
     p = w.period
     in_period = _held_between(w.since, w.until)
     count = select(func.count(col(Dialogue.id)))
     held = session.exec(count.where(*in_period)).one()
     year_start = containing(p.end, "Y").start
     held_ytd = session.exec(count.where(*_held_between(midnight(year_start), w.until))).one()
-    per_year = dialogue_service.held_in_year(session, p.year).required
+    per_year = dialogue_service.held_in_year(session, p.year, region=region).required
     questions, answered = session.exec(
         select(func.count(col(DialogueQuestion.id)), func.sum(flag(DialogueQuestion.answer != "")))
         .join(Dialogue, col(Dialogue.id) == DialogueQuestion.dialogue_id).where(*in_period)).one()
@@ -401,7 +401,8 @@ class Report:
                 "dialogues": self.dialogues.to_dict()}
 
 
-def periodic(session: Session, period: Period, *, ward: str, today: date | None = None) -> Report:
+def periodic(session: Session, period: Period, *, ward: str, today: date | None = None,
+             region: str = "") -> Report:
     """The periodic report of the ward named `ward` for `period` (see the module's docstring for
     what belongs to it and when things are judged). `today` defaults to the ward's local date
     (tests pass it to judge as of a given day)."""
@@ -412,5 +413,5 @@ def periodic(session: Session, period: Period, *, ward: str, today: date | None 
         cases=case_figures(session, w),
         reception=reception_figures(session, w, today=today),
         disclosures=disclosure_figures(session, w),
-        dialogues=dialogue_figures(session, w),
+        dialogues=dialogue_figures(session, w, region=region),
     )

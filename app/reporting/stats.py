@@ -236,7 +236,7 @@ class DialogueStats:
     rule: RuleRef | None
 
 
-def _dialogues(session: Session, span: Span) -> DialogueStats:
+def _dialogues(session: Session, span: Span, region: str) -> DialogueStats:
     rows = [DialogueRow() for _m in span.months]
     for m, n in grouped(session, span.bucket_of_times(Dialogue.starts_at), [], [],
                          (col(Dialogue.status).in_(HELD_DIALOGUE), *span.times_in(Dialogue.starts_at))):
@@ -258,7 +258,7 @@ def _dialogues(session: Session, span: Span) -> DialogueStats:
     total = DialogueRow()
     for row in rows[1:]:
         total.add(row)
-    years = [dialogue_service.held_in_year(session, y) for y in (span.today.year, span.today.year - 1)]
+    years = [dialogue_service.held_in_year(session, y, region=region) for y in (span.today.year, span.today.year - 1)]
     return DialogueStats(list(zip(span.months, rows, strict=True)), total, years,
                          _rule(session, DIALOGUE_RULE, span.today))
 
@@ -275,13 +275,13 @@ class Stats:
     dialogues: DialogueStats
 
 
-def public_stats(session: Session, *, today: date | None = None) -> Stats:
+def public_stats(session: Session, *, today: date | None = None, region: str = "") -> Stats:
     """The figures of /stats as of `today` (the ward's date by default; tests pass one)."""
     span = Span.ending(today or local_today())
     window = periodic.Window.of(span.period, span.today)
     cases, satisfaction = case_figures(session, span)
     return Stats(span=span, disclosures=_disclosures(session, span, window), reception=_reception(session, span),
-                 cases=cases, satisfaction=satisfaction, dialogues=_dialogues(session, span))
+                 cases=cases, satisfaction=satisfaction, dialogues=_dialogues(session, span, region))
 
 
 class DailyFigures:
@@ -291,7 +291,8 @@ class DailyFigures:
     `app.state`), so each app — each test — starts empty. A change recorded today that reaches
     back into a complete month shows from tomorrow."""
 
-    def __init__(self) -> None:
+    def __init__(self, region: str = "") -> None:
+        self.region = region  # the regional version of the rules (setting RULES_REGION)
         self._lock = threading.Lock()
         self._figures: tuple[date, Stats] | None = None
 
@@ -307,5 +308,5 @@ class DailyFigures:
         with self._lock:  # one computation at the turn of the day, not one per waiting request
             held = self._figures
             if held is None or held[0] != today:
-                held = self._figures = (today, public_stats(session, today=today))
+                held = self._figures = (today, public_stats(session, today=today, region=self.region))
             return held[1]

@@ -92,7 +92,8 @@ def _context(request: Request, session: Session, principal: Principal, year, cod
         values["period"] = shown.code if shown.official else periods.containing(today).code
     if (not values["from"] and not values["to"] and not errors) or (period and not period.official):
         values["from"], values["to"] = shown.start.isoformat(), shown.end.isoformat()  # as a date field shows them
-    report = reports.periodic(session, period, ward=request.app.state.settings.ward_name) if period else None
+    report = reports.periodic(session, period, ward=request.app.state.settings.ward_name,
+                            region=request.app.state.settings.rules_region) if period else None
     lang = i18n.get_locale()
     return {
         "principal": principal,

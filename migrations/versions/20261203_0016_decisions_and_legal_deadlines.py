@@ -74,6 +74,13 @@ OLD_CITATIONS = {
     ("denunciation.extension", ""): (f"Điều 30 {LAW_DENUNCIATIONS}", None),
 }
 
+# Dialogues a year: the law's minimum is 1 (Art. 32(1) Law 10/2022); Hà Nội's plan asks 2, kept as
+# the regional version (variant "hanoi", chosen by the setting RULES_REGION).
+LAW_DEMOCRACY = "Khoản 1 Điều 32 Luật Thực hiện dân chủ ở cơ sở 10/2022/QH15"
+DIALOGUES_LAW = ("Số lần đối thoại với Nhân dân tối thiểu mỗi năm (luật)", LAW_DEMOCRACY, 1)
+DIALOGUES_HANOI_BASIS = ("Kế hoạch nâng cao chỉ số PAPI của thành phố Hà Nội và của phường; Nghị định "
+                         "32/2021/NĐ-CP (chính quyền đô thị tại Hà Nội)")
+
 COMPLAINT_COLUMNS = [
     sa.Column("acceptance_number", sa.String(length=100), nullable=False, server_default=""),
     sa.Column("several_places", sa.Boolean(), nullable=False, server_default=sa.false()),
@@ -126,9 +133,37 @@ def upgrade() -> None:
                      "version": versions[(code, variant)], "created_at": now})
     op.bulk_insert(rule, rows)
     _set_citations(CITATIONS)
+    _dialogues_law_and_region()
+
+
+def _dialogues_law_and_region() -> None:
+    """The ordinary rule becomes the law's minimum; its old figure stays as Hà Nội's version."""
+    bind = op.get_bind()
+    for row in bind.execute(sa.text("SELECT description, unit, value, legal_basis, effective_from, effective_to, "
+                                    "version FROM legal_rule WHERE code = 'dialogue.per_year' AND variant = ''")).all():
+        bind.execute(sa.text(
+            "INSERT INTO legal_rule (code, variant, description, unit, value, legal_basis, effective_from, "
+            "effective_to, version, created_at) VALUES ('dialogue.per_year', 'hanoi', :d, :u, :v, :b, :f, :t, :n, :c)"),
+            {"d": "Số lần đối thoại với Nhân dân mỗi năm theo kế hoạch của Hà Nội", "u": row.unit, "v": row.value,
+             "b": DIALOGUES_HANOI_BASIS, "f": row.effective_from, "t": row.effective_to, "n": row.version,
+             "c": datetime.now(timezone.utc).replace(tzinfo=None)})
+    description, basis, value = DIALOGUES_LAW
+    bind.execute(sa.text("UPDATE legal_rule SET description = :d, legal_basis = :b, value = :v "
+                         "WHERE code = 'dialogue.per_year' AND variant = ''"),
+                 {"d": description, "b": basis, "v": value})
 
 
 def downgrade() -> None:
+    bind = op.get_bind()
+    old = bind.execute(sa.text("SELECT value, legal_basis FROM legal_rule WHERE code = 'dialogue.per_year' "
+                               "AND variant = 'hanoi' ORDER BY version DESC")).first()
+    if old is not None:
+        bind.execute(sa.text("UPDATE legal_rule SET value = :v, legal_basis = :b, description = :d "
+                             "WHERE code = 'dialogue.per_year' AND variant = ''"),
+                     {"v": old.value, "b": "Nghị định 32/2021/NĐ-CP (chính quyền đô thị tại Hà Nội); Luật Tổ chức "
+                                           "chính quyền địa phương 2025", "d": "Số lần đối thoại với Nhân dân tối thiểu mỗi năm (luật: ít nhất 1; phường ở "
+                                           "Hà Nội: 2 theo kế hoạch, cần xác minh)"})
+    bind.execute(sa.text("DELETE FROM legal_rule WHERE code = 'dialogue.per_year' AND variant = 'hanoi'"))
     _set_citations(OLD_CITATIONS)
     codes = sorted({r[0] for r in RULES})
     op.execute("DELETE FROM legal_rule WHERE code IN (" + ", ".join(f"'{c}'" for c in codes) + ")")

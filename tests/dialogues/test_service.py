@@ -142,8 +142,12 @@ def test_open_commitments_list_overdue_first_and_only_published_dialogues(sessio
 def test_the_yearly_count_follows_the_rule(session):
     leader = factories.principal(session, "leader")
     held_dialogue(session, leader, days_ago=1)
-    count = dialogue_service.held_in_year(session, (local_today() - timedelta(days=1)).year)
-    assert count.held == 1 and count.required == 2 and count.rule.unit == "per_year"
+    year = (local_today() - timedelta(days=1)).year
+    count = dialogue_service.held_in_year(session, year, region="hanoi")
+    assert count.held == 1 and count.required == 2 and count.rule.unit == "per_year" and count.rule.variant == "hanoi"
+    # Without a regional version, the law's minimum (Art. 32(1) Law 10/2022): one a year.
+    law = dialogue_service.held_in_year(session, year)
+    assert law.required == 1 and law.rule.variant == "" and "Điều 32" in law.rule.legal_basis
 
 
 def test_nothing_held_before_it_happens(session):

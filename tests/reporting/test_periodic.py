@@ -66,8 +66,8 @@ def leader(session):
     return factories.principal(session, "leader")
 
 
-def report(session, period, today=TODAY):
-    return reports.periodic(session, period, ward="Phường Thử nghiệm", today=today)
+def report(session, period, today=TODAY, region="hanoi"):
+    return reports.periodic(session, period, ward="Phường Thử nghiệm", today=today, region=region)
 
 
 # Cases -----------------------------------------------------------------------------------------
@@ -458,6 +458,8 @@ def test_a_custom_range_asks_for_dialogues_pro_rata(session, talks):
     assert report(session, periods.custom(date(2025, 12, 15), date(2026, 12, 14))).dialogues.required == 2
     assert report(session, periods.custom(date(2026, 3, 1), date(2026, 3, 31))).dialogues.required == 0
     assert report(session, periods.custom(date(2021, 12, 15), date(2026, 12, 14))).dialogues.required == 10
+    # A ward that follows only the national law: one a year.
+    assert report(session, Y26, region="").dialogues.required == 1
     march = report(session, periods.custom(date(2026, 3, 1), date(2026, 3, 31))).dialogues
     assert (march.held, march.held_year_to_date) == (2, 2)
 

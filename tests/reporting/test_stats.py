@@ -52,7 +52,7 @@ PERSONAL = ("Nguyễn Văn An", "Số 3 ngõ 12", "Trần Thị Bình", "203.0.1
 
 
 def figures(session, today=TODAY) -> stats.Stats:
-    return stats.public_stats(session, today=today)
+    return stats.public_stats(session, today=today, region="hanoi")
 
 
 def by_month(rows) -> dict[str, object]:
