@@ -25,12 +25,13 @@ def test_the_figures_are_computed_once_a_day(session, monkeypatch):
     calls: list[date] = []
     real = stats.public_stats
 
-    def counted(session, *, today=None):
+    def counted(session, *, today=None, region=""):
         calls.append(today)
-        return real(session, today=today)
+        assert region == "hanoi"  # the figures follow the ward's regional rules
+        return real(session, today=today, region=region)
 
     monkeypatch.setattr(stats, "public_stats", counted)
-    daily = stats.DailyFigures()
+    daily = stats.DailyFigures("hanoi")
     first = daily.get(session, today=date(2026, 12, 3))
     assert daily.get(session, today=date(2026, 12, 3)) is first
     assert calls == [date(2026, 12, 3)]
